@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Node 20 ships relaxed SIMD behind a flag; the kernels' relaxed flavor is tested in the same run.
+    execArgv: ['--experimental-wasm-relaxed-simd'],
   },
 });
