@@ -119,7 +119,10 @@ function mxBlock(spec: MxSpec, e: ElemFormat, x: ArrayLike<number>, s: Sink, b: 
   const amax = blockAmax(x, idx, len);
   const nanCode = 2 ** spec.scaleBits - 1;
   if (Number.isNaN(amax)) return nanBlock(s, b, idx, len, nanCode, e.kind === 'fp' ? (1 << (e.bits - 1)) - 1 : 0);
-  let X = mxSharedExp(amax, e, spec.scale);
+  // Cap at 127 − emax so every MX value decodes to a finite float32: a no-op for OCP's floor rule
+  // (floor(log2 amax) ≤ 127), it keeps the ceil/even/rceil rules from reaching 2^128 near FLT_MAX.
+  let X = Math.min(mxSharedExp(amax, e, spec.scale), 127 - e.emax);
+  // Beyond the scale's range (only possible with scaleBits < 8): NaN, as microxcaling does (§A3).
   if (X > sEmax) return nanBlock(s, b, idx, len, nanCode, 0);
   if (X < -sEmax) X = -sEmax;
   const flushed = spec.flush && amax !== 0 && floorLog2(amax) <= -127;
@@ -148,7 +151,7 @@ function mxBlock(spec: MxSpec, e: ElemFormat, x: ArrayLike<number>, s: Sink, b: 
     s.values[j] = flushed ? 0 : neg ? -q * scale : q * scale;
     if (s.enc) {
       s.enc.elements[j] = encodeElemBits(neg && !flushed, q, e);
-      s.enc.mantissas[j] = (neg ? -q : q) * 2 ** -e.unitExp;
+      s.enc.mantissas[j] = q === 0 ? 0 : (neg ? -q : q) * 2 ** -e.unitExp; // integers: no −0
     }
   }
   if (s.enc) {
@@ -194,7 +197,7 @@ function intBlock(spec: MxIntSpec | BfpSpec, x: ArrayLike<number>, s: Sink, b: n
     }
     s.values[j] = (neg ? -k : k) * 2 ** unitExp;
     if (s.enc) {
-      s.enc.mantissas[j] = neg ? -k : k;
+      s.enc.mantissas[j] = k === 0 ? 0 : neg ? -k : k;
       s.enc.elements[j] = spec.kind === 'mxint' ? (neg ? (2 ** spec.m - k) & mask : k) : (neg ? 2 ** (spec.m - 1) : 0) + k;
     }
   }
@@ -232,8 +235,8 @@ function fixedAll(spec: FixedSpec, x: ArrayLike<number>, s: Sink, n: number): vo
     // fake-quant keeps the sign of a negative input that rounds to zero (−0), as for MX
     s.values[j] = k === 0 && neg ? -0 : k * unit;
     if (s.enc) {
-      s.enc.mantissas[j] = k;
-      s.enc.elements[j] = k < 0 ? k + mod : k;
+      s.enc.mantissas[j] = k === 0 ? 0 : k;
+      s.enc.elements[j] = k < 0 ? k + mod : 0 + k;
     }
   }
 }
@@ -283,7 +286,7 @@ function nvfp4Block(spec: NvFp4Spec, sEnc: number, x: ArrayLike<number>, s: Sink
     s.values[j] = Math.fround((neg ? -q : q) * sEff);
     if (s.enc) {
       s.enc.elements[j] = encodeElemBits(neg, q, E2M1);
-      s.enc.mantissas[j] = (neg ? -q : q) * 2;
+      s.enc.mantissas[j] = q === 0 ? 0 : (neg ? -q : q) * 2;
     }
   }
   if (s.enc) {

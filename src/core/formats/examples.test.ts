@@ -110,12 +110,12 @@ describe('mx-formats.md §B6 MASE examples', () => {
     expect(Array.from(e.mantissas)).toEqual([80, 20, -12]);
     expect(e.scales[0]).toBe(5 + 127);
   });
-  it('mxint_hardware (RTL era) example via bias: m=8, e=4, bias=8 puts the block max at 2^bias', () => {
-    // [20, 5, −3.1]: ceil(log2 20) = 5, clamped to E ≤ 2^4−2−8 = 6 → E = 5 here; the RTL's quirk needs E = −3,
-    // which this family reaches by its exponent range, not by an exotic bias. Check the clamp arithmetic instead.
-    const e = encode('mxint:m=8,e=4,bias=8,block=32', Float32Array.from([20, 5, -3.1]));
-    expect(e.scales[0]).toBe(5 + 8);
-    expect(Array.from(e.mantissas)).toEqual([80, 20, -12]);
-  });
+  it('MXInt exponent clamp: e=4, bias=8 allows E in [−8, 6]; a block max above 2^6 saturates', () => {
+    // [200, 5]: ceil(log2 200) = 8 → clamped to 6 → unit 2^(6−7) = 0.5; 200/0.5 = 400 → 127 → 63.5; 5 → 10 → 5.0
+    const e = encode('mxint:m=8,e=4,bias=8,block=32', Float32Array.from([200, 5]));
+    expect(e.scales[0]).toBe(6 + 8);
+    expect(Array.from(e.mantissas)).toEqual([127, 10]);
+    expect(q('mxint:m=8,e=4,bias=8,block=32', [200, 5])).toEqual(bits([63.5, 5]));
+    expect(e.counts.saturated).toBe(1);
   });
 });
