@@ -1,7 +1,6 @@
 // The hand-derived worked examples of mx-formats.md §A13 (OCP MX) and §B6 (MASE MXInt/BFP), as written there.
 import { describe, expect, it } from 'vitest';
 import { encode, quantize, type FormatSpec } from './index';
-import { parseFormat } from './spec';
 
 const f32 = (a: number[]) => Array.from(Float32Array.from(a));
 /** Bit-exact comparison that tells −0 from +0 and accepts NaN == NaN. */
