@@ -44,6 +44,9 @@ describe('mx-studio CLI', () => {
     expect(r.code).toBe(0);
     expect(Array.from(readF32(out))).toEqual(Array.from(quantize('mxfp8_e4m3', Float32Array.from(x))));
     expect(readF32(out)[2]).toBe(416);
+    r = await run(['quantize', '--format', 'mxfp8_e4m3', '--block-size', '4', '--shape', '2,5', '--axis', '-2', '--in', inp, '--out', out]);
+    expect(r.code, r.err).toBe(0); // a negative axis as a separate argument
+    expect(Array.from(readF32(out))).toEqual(Array.from(quantize('mxfp8_e4m3:block=4', Float32Array.from(x), [2, 5], 0)));
     r = await run(['quantize', '--format', 'mxfp8_e4m3', '--round', 'even', '--block-size', '4', '--shape', '2,5', '--axis', '0', '--in', inp, '--out', out, '--stats']);
     expect(r.code).toBe(0);
     expect(Array.from(readF32(out))).toEqual(Array.from(quantize('mxfp8_e4m3:block=4,round=even', Float32Array.from(x), [2, 5], 0)));

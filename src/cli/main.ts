@@ -265,6 +265,19 @@ function cmdFormats(v: Values, out: (s: string) => void): void {
   }
 }
 
+/** `--axis -1` → `--axis=-1`: node's parseArgs would read a value starting with '-' as an option. */
+function joinNegativeValues(args: string[], opts: ParseArgsConfig['options']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const key = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (key && opts?.[key]?.type === 'string' && i + 1 < args.length && /^-\d/.test(args[i + 1])) {
+      out.push(`${a}=${args[++i]}`);
+    } else out.push(a);
+  }
+  return out;
+}
+
 /**
  * Run the CLI. Returns the exit code instead of exiting, so tests can call it in-process.
  * @param argv arguments after the program name
@@ -290,7 +303,8 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     return 0;
   }
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: COMMAND_OPTS[cmd as keyof typeof COMMAND_OPTS], strict: true, allowPositionals: true });
+    const opts = COMMAND_OPTS[cmd as keyof typeof COMMAND_OPTS];
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(rest, opts), options: opts, strict: true, allowPositionals: true });
     if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     const v = values as Values;
     if (cmd === 'quantize') cmdQuantize(v, out);

@@ -220,13 +220,11 @@ def mx_shared_exp(amax: torch.Tensor, e: Elem, rule: str) -> torch.Tensor:
 
 
 def quantize_mx(x: torch.Tensor, elem: str, block: int = 32, axis: int = -1, rounding: str = 'nearest',
-                scale_rule: str = 'floor', flush: bool = False, scale_bits: int = 8,
-                cap_at_float32: bool = False) -> torch.Tensor:
+                scale_rule: str = 'floor', flush: bool = False, scale_bits: int = 8) -> torch.Tensor:
     """OCP MX quantize→dequantize (microxcaling semantics with the exact exponent). float32 in/out.
 
     X > 127 gives a NaN block for every scale rule (§A3, §A15), and a decoded value >= 2^128
-    becomes ±Inf in float32. cap_at_float32=True instead caps X at 127 − emax first (the variant
-    the studio's core chose in d9b8008; used only to label the fixtures where the two differ)."""
+    becomes ±Inf in float32."""
     e = ELEMS[elem]
     emax_scale = 2 ** (scale_bits - 1) - 1
     xb, n = to_blocks(x.to(F32), axis, block)
@@ -235,8 +233,6 @@ def quantize_mx(x: torch.Tensor, elem: str, block: int = 32, axis: int = -1, rou
     # microxcaling substitutes the float32 min normal for an all-zero block's amax (§A4)
     amax_s = torch.where(zero, torch.full_like(amax, 2.0 ** -126), amax)
     X = mx_shared_exp(amax_s, e, scale_rule)
-    if cap_at_float32:
-        X = torch.clamp(X, max=127 - e.emax)
     nan_block = bad | (X > emax_scale)
     X = torch.clamp(X, min=-emax_scale, max=emax_scale)
     xd = xb.to(F64)

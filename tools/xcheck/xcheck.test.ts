@@ -31,9 +31,7 @@ interface Case {
   tol: string | null;
   note: string;
   /** Set where the reference (mx-formats.md) and the core's documented cap of X at 127 − emax differ. */
-  disputed?: string;
   /** The expected output under the core's variant (same as `expected` everywhere else). */
-  alt_expected?: string;
 }
 
 const manifest = JSON.parse(readFileSync(join(FIX, 'manifest.json'), 'utf8')) as { cases: Case[] };
@@ -79,17 +77,9 @@ function count(family: string, exact: number, bounded: number): void {
   tally.set(family, t);
 }
 
-/**
- * Disputed cases (see README.md, "Known disagreements") are pinned to the core's variant so the
- * suite stays green and any other change is still caught; XCHECK_STRICT=1 holds them to the
- * reference instead.
- */
-const STRICT = process.env.XCHECK_STRICT === '1';
-const disputed = cases.filter((c) => c.disputed);
-
 /** Compare got against the fixture; returns a list of human-readable mismatches (empty = pass). */
 function check(c: Case, got: Float32Array): { problems: string[]; exact: number; bounded: number } {
-  const want = readF32(join(FIX, c.alt_expected && !STRICT ? c.alt_expected : c.expected));
+  const want = readF32(join(FIX, c.expected));
   if (got.length !== want.length) return { problems: [`length ${got.length}, expected ${want.length}`], exact: 0, bounded: 0 };
   const gb = new Uint32Array(got.buffer, got.byteOffset, got.length);
   const wb = new Uint32Array(want.buffer, want.byteOffset, want.length);
@@ -131,12 +121,6 @@ afterAll(() => {
   const rows = [...tally.entries()].sort(([a], [b]) => a.localeCompare(b));
   const lines = rows.map(([f, t]) => `${f.padEnd(10)} ${String(t.cases).padStart(5)} ${String(t.exact).padStart(10)} ${String(t.bounded).padStart(9)}`);
   const tot = rows.reduce((s, [, t]) => ({ cases: s.cases + t.cases, exact: s.exact + t.exact, bounded: s.bounded + t.bounded }), { cases: 0, exact: 0, bounded: 0 });
-  if (disputed.length) {
-    console.log(
-      `xcheck: ${disputed.length} case(s) ${STRICT ? 'held to the reference (XCHECK_STRICT=1)' : "pinned to the core's cap of X at 127 − emax, which differs from mx-formats.md §A3/§A15 (XCHECK_STRICT=1 to hold them to the reference)"}: ` +
-        disputed.map((c) => `${c.id} (${c.family}, ${c.note})`).join('; '),
-    );
-  }
   console.log(
     ['xcheck: elements compared against the PyTorch reference', 'family     cases  bit-exact  in-bound', ...lines, `${'total'.padEnd(10)} ${String(tot.cases).padStart(5)} ${String(tot.exact).padStart(10)} ${String(tot.bounded).padStart(9)}`].join('\n'),
   );
@@ -147,7 +131,7 @@ describe('CLI vs the independent PyTorch reference (in-process)', () => {
     expect(cases.length).toBeGreaterThan(100);
   });
   for (const c of cases) {
-    it(`${c.id} ${c.cmd} ${c.family}: ${c.note}${c.disputed ? ' [disputed]' : ''}`, async () => {
+    it(`${c.id} ${c.cmd} ${c.family}: ${c.note}`, async () => {
       const out = join(tmp, `${c.id}.f32`);
       const errs: string[] = [];
       const code = await main(argvFor(c, out), { out: () => {}, err: (s) => errs.push(s) });

@@ -119,10 +119,10 @@ function mxBlock(spec: MxSpec, e: ElemFormat, x: ArrayLike<number>, s: Sink, b: 
   const amax = blockAmax(x, idx, len);
   const nanCode = 2 ** spec.scaleBits - 1;
   if (Number.isNaN(amax)) return nanBlock(s, b, idx, len, nanCode, e.kind === 'fp' ? (1 << (e.bits - 1)) - 1 : 0);
-  // Cap at 127 − emax so every MX value decodes to a finite float32: a no-op for OCP's floor rule
-  // (floor(log2 amax) ≤ 127), it keeps the ceil/even/rceil rules from reaching 2^128 near FLT_MAX.
-  let X = Math.min(mxSharedExp(amax, e, spec.scale), 127 - e.emax);
-  // Beyond the scale's range (only possible with scaleBits < 8): NaN, as microxcaling does (§A3).
+  let X = mxSharedExp(amax, e, spec.scale);
+  // Beyond the scale's range: NaN, for every scale rule (§A3, §A15). With 8-bit scales and finite inputs
+  // only the ceil/even/rceil rules get here (blocks within a few ULPs of FLT_MAX, int elements).
+  // Their float-element blocks can instead reach exactly 2^128, which decodes to ±Inf in float32.
   if (X > sEmax) return nanBlock(s, b, idx, len, nanCode, 0);
   if (X < -sEmax) X = -sEmax;
   const flushed = spec.flush && amax !== 0 && floorLog2(amax) <= -127;
