@@ -1,0 +1,65 @@
+// The client's cancel and crash paths, with a MessageChannel standing in for the worker.
+import { describe, expect, it } from 'vitest';
+import * as Comlink from 'comlink';
+import { CancelledError, QuantizeClient, WorkerCrashedError, type WorkerLike } from './quantizeClient';
+import type { QuantizeApi, QuantizeResult } from '../../workers/api/quantize.api';
+
+function fakeWorker(api: Partial<QuantizeApi>) {
+  const { port1, port2 } = new MessageChannel();
+  Comlink.expose({ init: async () => ({ flavor: 'simd' }), ...api }, port1 as unknown as Comlink.Endpoint);
+  const events = new EventTarget();
+  let terminated = false;
+  const w: WorkerLike & { crash(msg: string): void; terminated(): boolean } = {
+    postMessage: (m: unknown, t?: Transferable[]) => port2.postMessage(m, t as never),
+    addEventListener: (type: string, l: EventListenerOrEventListenerObject) =>
+      type === 'message' ? port2.addEventListener('message', l as never) : events.addEventListener(type, l),
+    removeEventListener: (type: string, l: EventListenerOrEventListenerObject) =>
+      type === 'message' ? port2.removeEventListener('message', l as never) : events.removeEventListener(type, l),
+    terminate: () => {
+      terminated = true;
+      port1.close();
+      port2.close();
+    },
+    crash: (msg: string) => events.dispatchEvent(Object.assign(new Event('error'), { message: msg })),
+    terminated: () => terminated,
+  };
+  port2.start();
+  return w;
+}
+
+describe('QuantizeClient', () => {
+  it('returns results and kernel info from the worker', async () => {
+    const client = new QuantizeClient(() => fakeWorker({ generate: async (g) => new Float32Array(g.n).fill(1) }));
+    expect(await client.info()).toEqual({ flavor: 'simd' });
+    expect(Array.from(await client.generate({ dist: 'normal', n: 3, seed: 1 }))).toEqual([1, 1, 1]);
+    client.dispose();
+  });
+
+  it('cancel terminates a hung run, rejects it with CancelledError, and the next call uses a new worker', async () => {
+    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const client = new QuantizeClient(() => {
+      const w = fakeWorker({ run: () => new Promise<QuantizeResult>(() => undefined), generate: async () => new Float32Array(2) });
+      workers.push(w);
+      return w;
+    });
+    const p = client.run({ spec: 'mxfp4', data: new Float32Array(4), shape: [4] });
+    await client.info();
+    client.cancel();
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect(workers[0].terminated()).toBe(true);
+    expect((await client.generate({ dist: 'normal', n: 2, seed: 1 })).length).toBe(2);
+    expect(workers.length).toBe(2);
+    client.dispose();
+  });
+
+  it('a crashed worker rejects pending calls with a clear WorkerCrashedError', async () => {
+    let w!: ReturnType<typeof fakeWorker>;
+    const client = new QuantizeClient(() => (w = fakeWorker({ run: () => new Promise<QuantizeResult>(() => undefined) })));
+    const p = client.run({ spec: 'mxfp4', data: new Float32Array(4), shape: [4] });
+    w.crash('out of memory');
+    await expect(p).rejects.toBeInstanceOf(WorkerCrashedError);
+    await expect(p).rejects.toThrow(/crashed \(out of memory\)/);
+    expect(w.terminated()).toBe(true);
+    client.dispose();
+  });
+});
