@@ -1,0 +1,11 @@
+/**
+ * src/core/kernels — loaders and typed wrappers for the WASM kernels in workers/kernels (ring 1:
+ * the caller injects the kernel bytes). Each kernel has a TypeScript twin in src/core/formats and a
+ * differential test here. See README.md.
+ */
+export type { KernelFlavor, KernelBytesSource, KernelModule, WasmBytes } from './loader';
+export { KernelError, detectFlavor, hasWasmSimd, instantiateKernel } from './loader';
+export type { QuantKernels, QuantKernelOptions } from './quantize';
+export { loadQuantKernels } from './quantize';
+
+// --- GEMM kernel exports (owned by the GEMM kernel helper; add the './gemm' re-export line here) ---

@@ -1,0 +1,295 @@
+/**
+ * The fast path of quantize→dequantize and encode for the block formats (MX, MXInt, BFP): the
+ * WASM kernel workers/kernels/assembly/quantize.ts behind the same contract, and with the same
+ * results bit for bit, as core's quantizeWithCounts / encode (src/core/formats/codec.ts, the
+ * readable twin). quantize.test.ts checks the equality.
+ *
+ * Ring 1: runs in the page, in workers and in Node; the caller supplies the kernel bytes.
+ */
+import { ELEMENTS, decodeElemBits, type ElemFormat } from '../formats/element';
+import { FormatError } from '../formats/errors';
+import { forEachBlock, makeLayout, type BlockLayout } from '../formats/layout';
+import { ROUNDING_ID } from '../formats/rounding';
+import { SCALE_RULE_ID, isBlockSpec, toSpec, type BfpSpec, type BlockSpec, type FormatSpec, type MxIntSpec, type MxSpec } from '../formats/spec';
+import { elementBits, scaleBitsOf, type Encoded, type QuantCounts, type QuantResult } from '../formats/codec';
+import { KernelError, instantiateKernel, type KernelBytesSource, type KernelFlavor, type KernelModule } from './loader';
+
+/** Block-quantize kernels with the contract of core's quantizeWithCounts / encode. */
+export interface QuantKernels {
+  readonly flavor: KernelFlavor;
+  /** True for the formats the kernel covers: mx, mxint and bfp, any axis, 1-D blocks or 2-D tiles. */
+  supports(spec: FormatSpec): boolean;
+  /**
+   * Quantize→dequantize, as core quantizeWithCounts (same values bit for bit, same counts, same
+   * FormatErrors). Throws KernelError for formats the kernel does not cover (fixed, nvfp4, fp32)
+   * and for inputs that are not a Float32Array: fall back to core explicitly.
+   */
+  quantize(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number): QuantResult;
+  /** Encode, as core encode (same elements, scales, mantissas, unitExp, counts). Throws as quantize. */
+  encode(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number): Encoded;
+}
+
+export interface QuantKernelOptions {
+  /**
+   * Elements per kernel call (default 65,536): inputs are streamed through linear memory in pieces
+   * of about this size (whole blocks), so memory stays small and hot in cache for any tensor size.
+   */
+  chunkElems?: number;
+}
+
+interface QuantExports {
+  mx_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, elemId: number, round: number, scaleRule: number, scaleBits: number, flush: number): void;
+  int_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, m: number, e: number, bias: number, scaleRule: number, round: number, kind: number): void;
+}
+
+/**
+ * Load the quantize kernel ('quantize.relaxed.wasm' or 'quantize.simd.wasm'; flavor detected when
+ * omitted). Throws KernelError when it cannot be loaded.
+ */
+export async function loadQuantKernels(getBytes: KernelBytesSource, flavor?: KernelFlavor, options: QuantKernelOptions = {}): Promise<QuantKernels> {
+  const mod = await instantiateKernel<QuantExports>(getBytes, 'quantize', flavor);
+  for (const f of ['mx_quantize', 'int_quantize']) {
+    if (typeof (mod.exports as unknown as Record<string, unknown>)[f] !== 'function') throw new KernelError(`quantize kernel does not export ${f}()`);
+  }
+  return new WasmQuantKernels(mod, options);
+}
+
+const DEFAULT_CHUNK = 1 << 16;
+
+/** Same check and message as core's codec (checkData). */
+function checkData(x: unknown): asserts x is ArrayLike<number> {
+  if (!x || typeof (x as ArrayLike<number>).length !== 'number') throw new FormatError('data', String(x), 'a Float32Array (or array of numbers)');
+}
+
+/** Run one kernel call on `rows`×`n` floats at xPtr (blocks of `block` along each row). */
+type KernelCall = (xPtr: number, outPtr: number, elemPtr: number, scalePtr: number, rows: number, n: number, block: number) => void;
+
+/** |mantissa| of every MX element bit pattern (the datapath integer, in units of 2^unitExp). */
+const mxMagCache = new Map<number, Float64Array>();
+function mxMagnitudes(e: ElemFormat): Float64Array {
+  let t = mxMagCache.get(e.id);
+  if (!t) {
+    t = new Float64Array(1 << e.bits);
+    for (let b = 0; b < t.length; b++) t[b] = Math.abs(decodeElemBits(b, e)) * 2 ** -e.unitExp;
+    mxMagCache.set(e.id, t);
+  }
+  return t;
+}
+
+class WasmQuantKernels implements QuantKernels {
+  readonly flavor: KernelFlavor;
+  private readonly ex: KernelModule<QuantExports>['exports'];
+  private readonly chunk: number;
+
+  constructor(mod: KernelModule<QuantExports>, options: QuantKernelOptions) {
+    this.flavor = mod.flavor;
+    this.ex = mod.exports;
+    const c = options.chunkElems ?? DEFAULT_CHUNK;
+    if (!Number.isInteger(c) || c < 1) throw new KernelError(`chunkElems must be a positive integer, got ${c}`);
+    this.chunk = c;
+  }
+
+  supports(spec: FormatSpec): boolean {
+    return !!spec && isBlockSpec(spec);
+  }
+
+  quantize(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1): QuantResult {
+    const r = this.run(format, x, shape, axis, false);
+    return { values: r.values, counts: r.counts };
+  }
+
+  encode(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1): Encoded {
+    const r = this.run(format, x, shape, axis, true);
+    const { spec, layout } = r;
+    const { mantissas, unitExp } = datapathView(spec, layout, x, r.elements!, r.scales!);
+    return {
+      spec,
+      layout,
+      elements: r.elements!,
+      elemBits: elementBits(spec),
+      scales: r.scales!,
+      scaleBits: scaleBitsOf(spec),
+      mantissas,
+      unitExp,
+      tensorScale: undefined,
+      counts: r.counts,
+    };
+  }
+
+  private run(format: FormatSpec | string, x: Float32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean) {
+    // Validate exactly as core does (same order, same FormatErrors), then refuse what the kernel does not cover.
+    checkData(x);
+    const spec = toSpec(format);
+    if (!isBlockSpec(spec)) throw new KernelError(`the quantize kernel covers mx, mxint and bfp formats, not ${spec.kind}: use core quantize/encode`);
+    const shape = shapeIn ?? [x.length];
+    const layout = makeLayout(shape, x.length, axis, spec.block, spec.tileRows);
+    if (!(x instanceof Float32Array)) throw new KernelError('the quantize kernel needs a Float32Array input: use core quantize/encode for other arrays');
+
+    const numel = layout.numel;
+    const values = new Float32Array(numel);
+    const elements = wantEnc ? new Uint32Array(numel) : null;
+    const scales = wantEnc ? new Uint32Array(layout.numBlocks) : null;
+    const elemBytes = spec.kind === 'mx' ? 1 : 2;
+    const ex = this.ex;
+
+    // Buffer plan: `cap` floats in and out per kernel call (whole blocks), reused across calls.
+    const rank = layout.shape.length;
+    const direct = layout.axis === rank - 1 && layout.tileRows === 1;
+    const nA = layout.shape[layout.axis];
+    const b = spec.block;
+    let cap: number;
+    let L = 0; // gathered row length (one block per row) on the gather path
+    if (direct) {
+      cap = nA <= this.chunk ? Math.max(1, Math.floor(this.chunk / nA)) * nA : b * Math.max(1, Math.floor(this.chunk / b));
+      cap = Math.min(cap, numel);
+    } else {
+      L = Math.min(b, nA) * (layout.tileAxis >= 0 ? Math.min(layout.tileRows, layout.shape[layout.tileAxis]) : 1);
+      cap = L * Math.min(layout.numBlocks, Math.max(1, Math.floor(this.chunk / L)));
+    }
+    ex.reset();
+    const countsPtr = ex.alloc(16) >>> 0;
+    const xPtr = ex.alloc(cap * 4) >>> 0;
+    const oPtr = ex.alloc(cap * 4) >>> 0;
+    const ePtr = wantEnc ? ex.alloc(cap * elemBytes) >>> 0 : 0;
+    const sPtr = wantEnc ? ex.alloc(cap) >>> 0 : 0;
+    if (!countsPtr || !xPtr || !oPtr || (wantEnc && (!ePtr || !sPtr))) {
+      ex.reset();
+      throw new KernelError(`the quantize kernel could not grow its memory to ${(cap * (8 + elemBytes + 1)) >>> 20} MiB`);
+    }
+    const call = this.kernelCall(spec, countsPtr);
+    const buf = ex.memory.buffer;
+    const cnt = new Uint32Array(buf, countsPtr, 4);
+    cnt.fill(0);
+    const xv = new Float32Array(buf, xPtr, cap);
+    const ov = new Float32Array(buf, oPtr, cap);
+    const ev = wantEnc ? (elemBytes === 1 ? new Uint8Array(buf, ePtr, cap) : new Uint16Array(buf, ePtr, cap)) : null;
+    const sv = wantEnc ? new Uint8Array(buf, sPtr, cap) : null;
+
+    if (direct) {
+      const rows = numel / nA;
+      const nbRow = Math.ceil(nA / b);
+      if (nA <= cap) {
+        const rowsPer = cap / nA;
+        for (let r0 = 0; r0 < rows; r0 += rowsPer) {
+          const rr = Math.min(rowsPer, rows - r0);
+          const off = r0 * nA;
+          const len = rr * nA;
+          xv.set(x.subarray(off, off + len));
+          call(xPtr, oPtr, ePtr, sPtr, rr, nA, b);
+          values.set(len === cap ? ov : ov.subarray(0, len), off);
+          if (elements) elements.set(ev!.subarray(0, len), off);
+          if (scales) scales.set(sv!.subarray(0, rr * nbRow), r0 * nbRow);
+        }
+      } else {
+        // rows longer than a chunk: whole blocks at a time
+        for (let r = 0; r < rows; r++) {
+          for (let a0 = 0; a0 < nA; a0 += cap) {
+            const len = Math.min(cap, nA - a0);
+            const off = r * nA + a0;
+            xv.set(x.subarray(off, off + len));
+            call(xPtr, oPtr, ePtr, sPtr, 1, len, b);
+            values.set(ov.subarray(0, len), off);
+            if (elements) elements.set(ev!.subarray(0, len), off);
+            if (scales) scales.set(sv!.subarray(0, Math.ceil(len / b)), r * nbRow + a0 / b);
+          }
+        }
+      }
+    } else {
+      // Gather each block into a zero-padded row of length L (padding never changes amax or the
+      // counts), quantize rows of one block each, scatter back.
+      const rowsPer = cap / L;
+      const idxs = new Int32Array(cap);
+      const lens = new Int32Array(rowsPer);
+      let nRows = 0;
+      let b0 = 0;
+      const flush = () => {
+        call(xPtr, oPtr, ePtr, sPtr, nRows, L, L);
+        for (let i = 0; i < nRows; i++) {
+          const base = i * L;
+          for (let j = 0; j < lens[i]; j++) values[idxs[base + j]] = ov[base + j];
+          if (elements) for (let j = 0; j < lens[i]; j++) elements[idxs[base + j]] = ev![base + j];
+        }
+        if (scales) scales.set(sv!.subarray(0, nRows), b0);
+        b0 += nRows;
+        nRows = 0;
+      };
+      forEachBlock(layout, (_blk, idx, len) => {
+        const base = nRows * L;
+        for (let j = 0; j < len; j++) {
+          idxs[base + j] = idx[j];
+          xv[base + j] = x[idx[j]];
+        }
+        xv.fill(0, base + len, base + L);
+        lens[nRows++] = len;
+        if (nRows === rowsPer) flush();
+      });
+      if (nRows > 0) flush();
+    }
+    const counts: QuantCounts = { saturated: cnt[0], underflow: cnt[1], nanBlocks: cnt[2], flushedBlocks: cnt[3] };
+    return { spec, layout, values, elements, scales, counts };
+  }
+
+  private kernelCall(spec: BlockSpec, countsPtr: number): KernelCall {
+    const ex = this.ex;
+    if (spec.kind === 'mx') {
+      const id = ELEMENTS[spec.elem].id;
+      const round = ROUNDING_ID[spec.round];
+      const rule = SCALE_RULE_ID[spec.scale];
+      const flush = spec.flush ? 1 : 0;
+      return (x, o, e, s, rows, n, block) => ex.mx_quantize(x, o, e, s, countsPtr, rows, n, block, id, round, rule, spec.scaleBits, flush);
+    }
+    // BFP always uses the ceil rule (codec.ts intBlock); kind 0 = MXInt two's complement, 1 = BFP sign-magnitude
+    const rule = spec.kind === 'mxint' ? SCALE_RULE_ID[spec.scale] : SCALE_RULE_ID.ceil;
+    const round = ROUNDING_ID[spec.round];
+    const kind = spec.kind === 'mxint' ? 0 : 1;
+    return (x, o, e, s, rows, n, block) => ex.int_quantize(x, o, e, s, countsPtr, rows, n, block, spec.m, spec.e, spec.bias, rule, round, kind);
+  }
+}
+
+/**
+ * The datapath view core's encode returns (mantissas, unitExp), derived from the stored bits and
+ * scale codes plus the sign of each input (the sign of a non-zero mantissa; zero is +0 as in core).
+ */
+function datapathView(spec: BlockSpec, layout: BlockLayout, x: Float32Array, elements: Uint32Array, scales: Uint32Array): { mantissas: Float64Array; unitExp: Float64Array } {
+  const mantissas = new Float64Array(layout.numel);
+  const unitExp = new Float64Array(layout.numBlocks);
+  let nanCode: number;
+  let unitOf: (code: number) => number;
+  let mag: (bits: number) => number;
+  if (spec.kind === 'mx') {
+    const e = ELEMENTS[(spec as MxSpec).elem];
+    const sEmax = 2 ** (spec.scaleBits - 1) - 1;
+    nanCode = 2 ** spec.scaleBits - 1;
+    unitOf = (code) => code - sEmax + e.unitExp;
+    const t = mxMagnitudes(e);
+    mag = (bits) => t[bits];
+  } else {
+    const s = spec as MxIntSpec | BfpSpec;
+    nanCode = 2 ** s.e - 1;
+    unitOf = (code) => code - s.bias - (s.m - 1);
+    const half = 2 ** (s.m - 1);
+    const full = 2 ** s.m;
+    mag = s.kind === 'mxint' ? (bits) => (bits >= half ? full - bits : bits) : (bits) => (bits >= half ? bits - half : bits);
+  }
+  for (let blk = 0; blk < layout.numBlocks; blk++) unitExp[blk] = scales[blk] === nanCode ? NaN : unitOf(scales[blk]);
+  const fill = (blk: number, j: number) => {
+    if (scales[blk] === nanCode) mantissas[j] = NaN;
+    else {
+      const k = mag(elements[j]);
+      mantissas[j] = k === 0 ? 0 : x[j] < 0 ? -k : k; // integers: no −0 (as core)
+    }
+  };
+  const rank = layout.shape.length;
+  if (layout.axis === rank - 1 && layout.tileRows === 1) {
+    const nA = layout.shape[rank - 1];
+    const nb = Math.ceil(nA / layout.block);
+    for (let r = 0, j = 0; j < layout.numel; r++) {
+      for (let a = 0; a < nA; a++, j++) fill(r * nb + Math.floor(a / layout.block), j);
+    }
+  } else {
+    forEachBlock(layout, (blk, idx, len) => {
+      for (let i = 0; i < len; i++) fill(blk, idx[i]);
+    });
+  }
+  return { mantissas, unitExp };
+}

@@ -1,0 +1,491 @@
+// Block quantize→dequantize (+ encode) kernel for OCP MX (microxcaling semantics) and for MASE's
+// MXInt / BFP families. The readable specification is the TypeScript twin in
+// src/core/formats/codec.ts (mxBlock, intBlock); this kernel must agree with it bit for bit, and
+// src/core/kernels/quantize.test.ts checks that it does.
+//
+// Why f32 arithmetic is exact here (mx-formats.md §A5): every scaling is by a power of two, so a
+// product is exact unless it leaves the float32 range. For MX the scaled element v = |x|·2^−X is
+// < 2^(emax+1); it can only lose bits when it is below 2^−126, far below half of any element's
+// smallest step (≥ 2^−16), where every rounding mode gives 0 anyway. t = v·2^(m−p) is exact,
+// floor(t) and t − floor(t) are exact, and the output k·2^(p−m)·2^X ≥ 2^−143 is a float32 value.
+// For MXInt/BFP the shared exponent can lie outside the float32 range (e = 8 with a small or large
+// bias), so each power of two is applied as two float32 factors; see int_quantize.
+//
+// Memory: the caller (src/core/kernels/quantize.ts) carves buffers out of linear memory with the
+// bump allocator below, and reuses them across calls.
+
+// ----------------------------------------------------------------------------- bump allocator
+
+let top: usize = 0;
+
+/** Forget every allocation: the next alloc starts again at the heap base. */
+export function reset(): void {
+  top = (__heap_base + 15) & ~(<usize>15);
+}
+
+/** Allocate `bytes` (16-byte aligned), growing memory as needed. Returns 0 when memory cannot grow. */
+export function alloc(bytes: usize): usize {
+  if (top == 0) reset();
+  const p = top;
+  const end = (p + bytes + 15) & ~(<usize>15);
+  if (end < p) return 0; // wrapped past 4 GiB
+  const have = (<usize>memory.size()) << 16;
+  if (end > have) {
+    const pages = <i32>((end - have + 0xffff) >>> 16);
+    if (memory.grow(pages) < 0) return 0;
+  }
+  top = end;
+  return p;
+}
+
+/** 1 = plain SIMD build, 2 = relaxed-SIMD build (the loader checks it got the build it asked for). */
+export function flavor(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 2 : 1;
+}
+
+// Scratch for partial vectors (a block length that is not a multiple of 4): 4 lanes in, 4 out, 4 codes.
+const scratch: usize = memory.data(64, 16);
+
+// ----------------------------------------------------------------------------- helpers
+
+/** 2^e as a float32 for e in [−149, 127] (2^−127 … 2^−149 are subnormals, still exact). */
+@inline function pow2f(e: i32): f32 {
+  return e >= -126 ? reinterpret<f32>((e + 127) << 23) : reinterpret<f32>(1 << (e + 149));
+}
+
+/** Integer lanes of an f32 vector whose lanes hold integers in [0, 2^23): exact in both builds. */
+@inline function toInt(v: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // relaxed_trunc differs from trunc_sat only for NaN and out-of-range lanes, which never reach here.
+    return i32x4.relaxed_trunc_f32x4_s(v);
+  } else {
+    // Adding 2^23 puts the integer in the low mantissa bits (exact: 0 ≤ v < 2^23).
+    return i32x4.sub(f32x4.add(v, f32x4.splat(8388608.0)), i32x4.splat(0x4b000000));
+  }
+}
+
+/** Rounding of t ≥ 0 given r = floor(t) and frac = t − r (both exact): the round-up mask. */
+@inline function roundUp(mode: i32, r: v128, frac: v128): v128 {
+  const half = f32x4.splat(0.5);
+  if (mode == 0) return f32x4.ge(frac, half); // nearest: ties away from zero (on the magnitude)
+  if (mode == 1) {
+    // even: ties to even
+    const odd = i32x4.shr_s(i32x4.shl(toInt(r), 31), 31);
+    return v128.or(f32x4.gt(frac, half), v128.and(f32x4.eq(frac, half), odd));
+  }
+  return i32x4.splat(0); // floor: truncation of the magnitude
+}
+
+/** max over the block of (float bits & 0x7fffffff); ≥ 0x7f800000 means the block holds a NaN or ±Inf. */
+@inline function blockAbsMaxBits(p: usize, len: i32): u32 {
+  const absMask = i32x4.splat(0x7fffffff);
+  let m0 = i32x4.splat(0);
+  let m1 = i32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    m0 = i32x4.max_u(m0, v128.and(v128.load(p + (<usize>i << 2)), absMask));
+    m1 = i32x4.max_u(m1, v128.and(v128.load(p + (<usize>i << 2), 16), absMask));
+  }
+  if (i + 4 <= len) {
+    m0 = i32x4.max_u(m0, v128.and(v128.load(p + (<usize>i << 2)), absMask));
+    i += 4;
+  }
+  m0 = i32x4.max_u(m0, m1);
+  m0 = i32x4.max_u(m0, v128.shuffle<i32>(m0, m0, 2, 3, 0, 1));
+  m0 = i32x4.max_u(m0, v128.shuffle<i32>(m0, m0, 1, 0, 3, 2));
+  let r = <u32>i32x4.extract_lane(m0, 0);
+  for (; i < len; i++) {
+    const b = load<u32>(p + (<usize>i << 2)) & 0x7fffffff;
+    if (b > r) r = b;
+  }
+  return r;
+}
+
+/** floor(log2 a) for the non-zero finite float32 with bits b (subnormals: leading-one position). */
+@inline function floorLog2Bits(b: u32): i32 {
+  const ef = b >>> 23;
+  return ef != 0 ? <i32>ef - 127 : 31 - <i32>clz(b) - 149;
+}
+
+@inline function isPow2Bits(b: u32): bool {
+  return b >>> 23 != 0 ? (b & 0x7fffff) == 0 : popcnt(b) == 1;
+}
+
+// ----------------------------------------------------------------------------- OCP MX
+
+// Element formats by id (ELEMENTS[name].id in src/core/formats/element.ts).
+//                          e5m2    e4m3  e3m2  e2m3  e2m1  int8           int4  int2
+const E_BITS: StaticArray<i32> = [8, 8, 6, 6, 4, 8, 4, 2];
+const E_M: StaticArray<i32> = [2, 3, 2, 3, 1, 6, 2, 0];
+const E_EMIN: StaticArray<i32> = [-14, -6, -2, 0, 0, 0, 0, 0];
+const E_EMAX: StaticArray<i32> = [15, 8, 4, 2, 2, 0, 0, 0];
+const E_MAXNORM: StaticArray<f32> = [57344, 448, 28, 7.5, 6, 1.984375, 1.75, 1];
+/** The magnitude code of maxNorm: (p − emin)·2^m + k for fp, k for int (see fpCode below). */
+const E_MAXCODE: StaticArray<i32> = [123, 126, 31, 31, 7, 127, 7, 1];
+
+/**
+ * Shared exponent X of an MX block (before the scale clamp) from the bits of amax (finite, ≥ 0).
+ * rule: 0 floor (OCP), 1 ceil, 2 even, 3 rceil — codec.ts mxSharedExp.
+ */
+function mxSharedExp(amaxBits: u32, rule: i32, m: i32, emax: i32, maxNorm: f32): i32 {
+  const b = amaxBits == 0 ? <u32>0x00800000 : amaxBits; // all-zero block: amax := 2^−126
+  let p: i32, sig: u32, L: i32;
+  if (b >>> 23 != 0) {
+    p = <i32>(b >>> 23) - 127;
+    sig = (b & 0x7fffff) | 0x800000;
+    L = 23;
+  } else {
+    L = 31 - <i32>clz(b);
+    p = L - 149;
+    sig = b;
+  }
+  if (rule == 0) return p - emax;
+  if (rule == 1) return p + (sig == <u32>1 << L ? 0 : 1) - emax;
+  if (rule == 2) {
+    // round amax to m mantissa bits, ties to even; a carry into the next binade bumps the exponent
+    const sh = L - m;
+    if (sh > 0) {
+      let r = sig >>> sh;
+      const rem = sig & ((<u32>1 << sh) - 1);
+      const half = <u32>1 << (sh - 1);
+      if (rem > half || (rem == half && (r & 1) != 0)) r++;
+      if (r == <u32>1 << (m + 1)) p++;
+    }
+    return p - emax;
+  }
+  // rceil: the smallest X with maxNorm·2^X ≥ amax. With amax = A·2^p, maxNorm = M·2^f (1 ≤ A, M < 2):
+  // X = p − f when A ≤ M, else p − f + 1.
+  const mb = reinterpret<u32>(maxNorm);
+  const f = <i32>(mb >>> 23) - 127;
+  const frac = (sig << (23 - L)) & 0x7fffff;
+  return p - f + (frac > (mb & 0x7fffff) ? 1 : 0);
+}
+
+/** A block whose scale is NaN: every value NaN (0x7fc00000), every element `elemNan`, the NaN scale code. */
+function nanFill(op: usize, ep: usize, len: i32, elemNan: i32, elemBytes: i32): void {
+  for (let i = 0; i < len; i++) store<u32>(op + (<usize>i << 2), 0x7fc00000);
+  if (ep != 0) {
+    if (elemBytes == 1) for (let i = 0; i < len; i++) store<u8>(ep + <usize>i, <u8>elemNan);
+    else for (let i = 0; i < len; i++) store<u16>(ep + (<usize>i << 1), <u16>elemNan);
+  }
+}
+
+/** A flushed block: all +0, element bits 0. Returns how many inputs were non-zero (they underflow). */
+function flushFill(xp: usize, op: usize, ep: usize, len: i32): i32 {
+  let nz = 0;
+  for (let i = 0; i < len; i++) {
+    if (load<f32>(xp + (<usize>i << 2)) != 0) nz++;
+    store<u32>(op + (<usize>i << 2), 0);
+    if (ep != 0) store<u8>(ep + <usize>i, 0);
+  }
+  return nz;
+}
+
+/**
+ * Quantize→dequantize `rows`×`n` float32 values (row-major) in blocks of `block` along each row
+ * (the last block of a row may be shorter), as codec.ts mxBlock does.
+ * - out: dequantized float32 values (may alias nothing else).
+ * - elems (optional, 0 = skip): each element's stored bit pattern as u8.
+ * - scales (optional, 0 = skip): each block's scale code as u8, blocks in row-major order.
+ * - counts: u32[4] accumulated — saturated, underflow, nanBlocks, flushedBlocks.
+ * elemId: ELEMENTS[name].id; round: ROUNDING_ID; scaleRule: SCALE_RULE_ID; scaleBits 2..8; flush 0/1.
+ */
+export function mx_quantize(
+  x: usize,
+  out: usize,
+  elems: usize,
+  scales: usize,
+  counts: usize,
+  rows: i32,
+  n: i32,
+  block: i32,
+  elemId: i32,
+  round: i32,
+  scaleRule: i32,
+  scaleBits: i32,
+  flush: i32,
+): void {
+  const isInt = elemId >= 5;
+  const bits = unchecked(E_BITS[elemId]);
+  const m = unchecked(E_M[elemId]);
+  const emin = unchecked(E_EMIN[elemId]);
+  const emax = unchecked(E_EMAX[elemId]);
+  const maxNorm = unchecked(E_MAXNORM[elemId]);
+  const maxCode = unchecked(E_MAXCODE[elemId]);
+  const sEmax = (1 << (scaleBits - 1)) - 1;
+  const nanCode = (1 << scaleBits) - 1;
+  const inputNanElem = isInt ? 0 : (1 << (bits - 1)) - 1;
+  const enc = elems != 0;
+
+  // Loop-invariant vectors.
+  const absMask = i32x4.splat(0x7fffffff);
+  const signMask = i32x4.splat(0x80000000);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const maxNormV = f32x4.splat(maxNorm);
+  const maxCodeV = i32x4.splat(maxCode);
+  const eminB = i32x4.splat(emin + 127); // biased exponent floor of the private exponent
+  const tBias = i32x4.splat(m + 254); // (m − p + 127) = (m + 254) − (p + 127)
+  const qBias = i32x4.splat(m); // (p − m + 127) = (p + 127) − m
+  const intT = f32x4.splat(pow2f(m)); // int elements: fixed grid 2^−m
+  const intQ = f32x4.splat(pow2f(-m));
+  const elemSign = i32x4.splat(isInt ? 0 : 1 << (bits - 1));
+  const elemMask = i32x4.splat((1 << bits) - 1);
+
+  let satAcc = i32x4.splat(0);
+  let ufAcc = i32x4.splat(0);
+  let nanBlocks: u32 = 0;
+  let flushed: u32 = 0;
+  let flushUf: u32 = 0;
+  const nb = (n + block - 1) / block;
+
+  for (let row = 0; row < rows; row++) {
+    const rowOff = <usize>row * <usize>n;
+    for (let bi = 0; bi < nb; bi++) {
+      const start = bi * block;
+      const len = min(block, n - start);
+      const xp = x + ((rowOff + <usize>start) << 2);
+      const op = out + ((rowOff + <usize>start) << 2);
+      const ep = enc ? elems + rowOff + <usize>start : 0;
+      const sp = scales + <usize>row * <usize>nb + <usize>bi;
+
+      const amaxBits = blockAbsMaxBits(xp, len);
+      if (amaxBits >= 0x7f800000) {
+        nanBlocks++;
+        nanFill(op, ep, len, inputNanElem, 1);
+        if (scales != 0) store<u8>(sp, <u8>nanCode);
+        continue;
+      }
+      let X = mxSharedExp(amaxBits, scaleRule, m, emax, maxNorm);
+      if (X > sEmax) {
+        // beyond the scale's range (scaleBits < 8, or ceil/even/rceil within ULPs of FLT_MAX): NaN
+        nanBlocks++;
+        nanFill(op, ep, len, 0, 1);
+        if (scales != 0) store<u8>(sp, <u8>nanCode);
+        continue;
+      }
+      if (X < -sEmax) X = -sEmax;
+      if (scales != 0) store<u8>(sp, <u8>(X + sEmax));
+      if (flush != 0 && amaxBits != 0 && amaxBits < 0x00800000) {
+        flushed++;
+        flushUf += <u32>flushFill(xp, op, ep, len);
+        continue;
+      }
+      const inv = f32x4.splat(pow2f(-X));
+      const scale = f32x4.splat(pow2f(X));
+
+      for (let i = 0; i < len; i += 4) {
+        const full = len - i >= 4;
+        let src = xp + (<usize>i << 2);
+        if (!full) {
+          // partial vector: zero lanes never change amax, counts or codes
+          v128.store(scratch, zero);
+          memory.copy(scratch, src, <usize>(len - i) << 2);
+          src = scratch;
+        }
+        const xv = v128.load(src);
+        const a = f32x4.mul(v128.and(xv, absMask), inv);
+        let r: v128, frac: v128, k: v128, q: v128, pb: v128 = eminB;
+        if (isInt) {
+          const t = f32x4.mul(a, intT);
+          r = f32x4.floor(t);
+          frac = f32x4.sub(t, r);
+          k = f32x4.add(r, v128.and(roundUp(round, r, frac), one));
+          q = f32x4.mul(k, intQ);
+        } else {
+          // private exponent p = max(exponent of v, emin), from the bits (v ≥ 0)
+          pb = i32x4.max_s(i32x4.shr_u(a, 23), eminB);
+          const t = f32x4.mul(a, i32x4.shl(i32x4.sub(tBias, pb), 23));
+          r = f32x4.floor(t);
+          frac = f32x4.sub(t, r);
+          k = f32x4.add(r, v128.and(roundUp(round, r, frac), one));
+          q = f32x4.mul(k, i32x4.shl(i32x4.sub(pb, qBias), 23));
+        }
+        const sat = f32x4.gt(q, maxNormV);
+        q = f32x4.pmin(q, maxNormV);
+        const neg = f32x4.lt(xv, zero); // −0 is not negative: it gives +0
+        const outv = v128.or(f32x4.mul(q, scale), v128.and(neg, signMask));
+        satAcc = i32x4.sub(satAcc, sat);
+        ufAcc = i32x4.sub(ufAcc, v128.and(f32x4.ne(xv, zero), f32x4.eq(k, zero)));
+        let codes = i32x4.splat(0);
+        if (enc) {
+          // magnitude code (p − emin)·2^m + k covers subnormals, normals and a carry into the next binade
+          let c = toInt(k);
+          if (!isInt) c = i32x4.add(c, i32x4.shl(i32x4.sub(pb, eminB), m));
+          c = i32x4.min_s(c, maxCodeV);
+          codes = isInt
+            ? v128.and(v128.bitselect(i32x4.neg(c), c, neg), elemMask)
+            : v128.or(c, v128.and(neg, elemSign));
+          codes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(codes, codes), codes);
+        }
+        if (full) {
+          v128.store(op + (<usize>i << 2), outv);
+          if (enc) v128.store32_lane(ep + <usize>i, codes, 0);
+        } else {
+          v128.store(scratch + 16, outv);
+          memory.copy(op + (<usize>i << 2), scratch + 16, <usize>(len - i) << 2);
+          if (enc) {
+            v128.store32_lane(scratch + 32, codes, 0);
+            memory.copy(ep + <usize>i, scratch + 32, <usize>(len - i));
+          }
+        }
+      }
+    }
+  }
+  satAcc = i32x4.add(satAcc, v128.shuffle<i32>(satAcc, satAcc, 2, 3, 0, 1));
+  satAcc = i32x4.add(satAcc, v128.shuffle<i32>(satAcc, satAcc, 1, 0, 3, 2));
+  ufAcc = i32x4.add(ufAcc, v128.shuffle<i32>(ufAcc, ufAcc, 2, 3, 0, 1));
+  ufAcc = i32x4.add(ufAcc, v128.shuffle<i32>(ufAcc, ufAcc, 1, 0, 3, 2));
+  store<u32>(counts, load<u32>(counts) + <u32>i32x4.extract_lane(satAcc, 0));
+  store<u32>(counts, load<u32>(counts, 4) + <u32>i32x4.extract_lane(ufAcc, 0) + flushUf, 4);
+  store<u32>(counts, load<u32>(counts, 8) + nanBlocks, 8);
+  store<u32>(counts, load<u32>(counts, 12) + flushed, 12);
+}
+
+// ----------------------------------------------------------------------------- MXInt and BFP
+
+/**
+ * MASE's MXInt (kind 0: two's-complement m-bit mantissas) and BFP (kind 1: sign + (m−1)-bit
+ * magnitude), as codec.ts intBlock: E = ceil(log2 amax) (scaleRule 1) or floor(log2 amax) + 1
+ * (scaleRule 0), clamped to [−bias, 2^e − 2 − bias] (code 2^e − 1 is NaN; an all-zero block gets
+ * −bias); elements k·2^(E − (m−1)). m 2..16, e 2..8. Element bits are written as u16, scale codes
+ * as u8. counts as in mx_quantize (flushedBlocks is never touched).
+ */
+export function int_quantize(
+  x: usize,
+  out: usize,
+  elems: usize,
+  scales: usize,
+  counts: usize,
+  rows: i32,
+  n: i32,
+  block: i32,
+  m: i32,
+  e: i32,
+  bias: i32,
+  scaleRule: i32,
+  round: i32,
+  kind: i32,
+): void {
+  const lo = -bias;
+  const hi = (1 << e) - 2 - bias;
+  const nanCode = (1 << e) - 1;
+  const enc = elems != 0;
+  const maxPos = f32x4.splat(<f32>((1 << (m - 1)) - 1));
+  // two's complement (MXInt) reaches −2^(m−1); sign-magnitude (BFP) is symmetric
+  const maxNeg = f32x4.splat(<f32>(kind == 0 ? 1 << (m - 1) : (1 << (m - 1)) - 1));
+  const mask = i32x4.splat((1 << m) - 1);
+  const bfpSign = i32x4.splat(1 << (m - 1));
+  const absMask = i32x4.splat(0x7fffffff);
+  const signMask = i32x4.splat(0x80000000);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+
+  let satAcc = i32x4.splat(0);
+  let ufAcc = i32x4.splat(0);
+  let nanBlocks: u32 = 0;
+  const nb = (n + block - 1) / block;
+
+  for (let row = 0; row < rows; row++) {
+    const rowOff = <usize>row * <usize>n;
+    for (let bi = 0; bi < nb; bi++) {
+      const start = bi * block;
+      const len = min(block, n - start);
+      const xp = x + ((rowOff + <usize>start) << 2);
+      const op = out + ((rowOff + <usize>start) << 2);
+      const ep = enc ? elems + ((rowOff + <usize>start) << 1) : 0;
+      const sp = scales + <usize>row * <usize>nb + <usize>bi;
+
+      const amaxBits = blockAbsMaxBits(xp, len);
+      if (amaxBits >= 0x7f800000) {
+        nanBlocks++;
+        nanFill(op, ep, len, 0, 2);
+        if (scales != 0) store<u8>(sp, <u8>nanCode);
+        continue;
+      }
+      let E: i32;
+      if (amaxBits == 0) E = lo;
+      else {
+        E = floorLog2Bits(amaxBits) + (scaleRule == 0 || !isPow2Bits(amaxBits) ? 1 : 0);
+        E = min(max(E, lo), hi);
+      }
+      if (scales != 0) store<u8>(sp, <u8>(E + bias));
+      // t = |x|·2^d with d = −unitExp ∈ [−254, 269], applied as two float32 factors: scaling up
+      // is exact until it overflows (→ saturation, as the exact value would); scaling down can
+      // only lose bits below 2^−126, where every rounding mode gives 0 anyway.
+      const unitExp = E - (m - 1);
+      const d = -unitExp;
+      const d1 = min(max(d, -126), 127);
+      const d2 = min(max(d - d1, -149), 127);
+      const f1 = f32x4.splat(pow2f(d1));
+      const f2 = f32x4.splat(pow2f(d2));
+      // value = k·2^unitExp: the first factor keeps k·2^u1 exact (k ≥ 1), the second rounds once,
+      // exactly as storing the double k·2^unitExp into a Float32Array does (overflow → ±Inf).
+      const u1 = min(max(unitExp, -126), 127);
+      const u2 = min(max(unitExp - u1, -149), 127);
+      const g1 = f32x4.splat(pow2f(u1));
+      const g2 = f32x4.splat(pow2f(u2));
+
+      for (let i = 0; i < len; i += 4) {
+        const full = len - i >= 4;
+        let src = xp + (<usize>i << 2);
+        if (!full) {
+          v128.store(scratch, zero);
+          memory.copy(scratch, src, <usize>(len - i) << 2);
+          src = scratch;
+        }
+        const xv = v128.load(src);
+        const t = f32x4.mul(f32x4.mul(v128.and(xv, absMask), f1), f2);
+        const r = f32x4.floor(t);
+        const frac = f32x4.sub(t, r); // NaN when t = +Inf: no round-up, k = Inf saturates below
+        let k = f32x4.add(r, v128.and(roundUpInt(round, r, frac), one));
+        const neg = f32x4.lt(xv, zero);
+        const lim = v128.bitselect(maxNeg, maxPos, neg);
+        const sat = f32x4.gt(k, lim);
+        k = f32x4.pmin(k, lim);
+        const outv = v128.or(f32x4.mul(f32x4.mul(k, g1), g2), v128.and(neg, signMask));
+        satAcc = i32x4.sub(satAcc, sat);
+        ufAcc = i32x4.sub(ufAcc, v128.and(f32x4.ne(xv, zero), f32x4.eq(k, zero)));
+        let codes = i32x4.splat(0);
+        if (enc) {
+          const ki = toInt(k);
+          codes = kind == 0 ? v128.bitselect(v128.and(i32x4.neg(ki), mask), ki, neg) : v128.or(ki, v128.and(neg, bfpSign));
+          codes = i16x8.narrow_i32x4_u(codes, codes);
+        }
+        if (full) {
+          v128.store(op + (<usize>i << 2), outv);
+          if (enc) v128.store64_lane(ep + (<usize>i << 1), codes, 0);
+        } else {
+          v128.store(scratch + 16, outv);
+          memory.copy(op + (<usize>i << 2), scratch + 16, <usize>(len - i) << 2);
+          if (enc) {
+            v128.store64_lane(scratch + 32, codes, 0);
+            memory.copy(ep + (<usize>i << 1), scratch + 32, <usize>(len - i) << 1);
+          }
+        }
+      }
+    }
+  }
+  satAcc = i32x4.add(satAcc, v128.shuffle<i32>(satAcc, satAcc, 2, 3, 0, 1));
+  satAcc = i32x4.add(satAcc, v128.shuffle<i32>(satAcc, satAcc, 1, 0, 3, 2));
+  ufAcc = i32x4.add(ufAcc, v128.shuffle<i32>(ufAcc, ufAcc, 2, 3, 0, 1));
+  ufAcc = i32x4.add(ufAcc, v128.shuffle<i32>(ufAcc, ufAcc, 1, 0, 3, 2));
+  store<u32>(counts, load<u32>(counts) + <u32>i32x4.extract_lane(satAcc, 0));
+  store<u32>(counts, load<u32>(counts, 4) + <u32>i32x4.extract_lane(ufAcc, 0), 4);
+  store<u32>(counts, load<u32>(counts, 8) + nanBlocks, 8);
+}
+
+/**
+ * roundUp for int_quantize, where t may exceed 2^23 (saturating lanes) or be +Inf: the parity of a
+ * huge r does not matter (k saturates either way), but the lane must not become NaN. Parity is
+ * taken with trunc_sat, which is defined for every lane in both builds.
+ */
+@inline function roundUpInt(mode: i32, r: v128, frac: v128): v128 {
+  const half = f32x4.splat(0.5);
+  if (mode == 0) return f32x4.ge(frac, half);
+  if (mode == 1) {
+    const odd = i32x4.shr_s(i32x4.shl(i32x4.trunc_sat_f32x4_s(r), 31), 31);
+    return v128.or(f32x4.gt(frac, half), v128.and(f32x4.eq(frac, half), odd));
+  }
+  return i32x4.splat(0);
+}
