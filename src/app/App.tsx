@@ -1,0 +1,199 @@
+/**
+ * The studio shell: header (product, kernel flavor, link, undo, theme, help), pane rail, the active
+ * pane inside an error boundary, an optional run-log dock and a status bar.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import { documentStore, redo, undo } from '../state/document';
+import { ephemeralStore } from '../state/ephemeral';
+import { pasteTooLongForLink } from '../state/explorerHash';
+import { PANES, sessionStore, setSession, type PaneId } from '../state/session';
+import { useSlice } from '../ui/hooks';
+import { Logo, icons } from '../ui/icons';
+import { resolveTheme, toggleTheme } from '../ui/theme';
+import { ComingPane } from '../panes/coming/ComingPane';
+import { ExplorerPane } from '../panes/explorer/ExplorerPane';
+import { startExplorerRunner } from '../panes/explorer/runner';
+import { RunLog } from '../panes/terminal/RunLog';
+import { ErrorBoundary } from './ErrorBoundary';
+import { HelpPopover } from './HelpPopover';
+import { startShortcuts } from './shortcuts';
+
+const PANE_LABEL: Record<PaneId, string> = { explorer: 'Explorer', graph: 'Graph', layers: 'Layers', search: 'Search', verilog: 'Verilog', terminal: 'Terminal' };
+const PANE_TITLE: Record<PaneId, string> = {
+  explorer: 'Format Explorer',
+  graph: 'Graph (coming)',
+  layers: 'Layers (coming)',
+  search: 'Search / Pareto (coming)',
+  verilog: 'Verilog (coming)',
+  terminal: 'Terminal (coming)',
+};
+
+function KernelBadge() {
+  const kernel = useSlice(ephemeralStore, (s) => s.kernel);
+  if (!kernel) {
+    return (
+      <span className="kernel-badge" data-testid="kernel-flavor" data-flavor="">
+        <span className="dot busy" /> loading kernels…
+      </span>
+    );
+  }
+  const label = kernel.flavor === 'relaxed' ? 'WASM relaxed-SIMD' : kernel.flavor === 'simd' ? 'WASM SIMD' : 'TypeScript only';
+  return (
+    <span className="kernel-badge" data-testid="kernel-flavor" data-flavor={kernel.flavor ?? 'ts'} title={kernel.message ?? 'Block formats (MX, MXInt, BFP) quantize on this WASM kernel build in a worker'}>
+      <span className={kernel.flavor ? 'dot ok' : 'dot warn'} />
+      kernels <b>{label}</b>
+    </span>
+  );
+}
+
+function LinkProblems() {
+  const problems = useSlice(ephemeralStore, (s) => s.linkProblems);
+  if (!problems.length) return null;
+  return (
+    <div className="banner" role="alert" data-testid="link-problems">
+      <span className="grow">
+        <b>Parts of this link could not be read;</b> they were replaced by defaults and everything else in the link was kept:
+        <ul>
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      </span>
+      <button className="btn small" onClick={() => ephemeralStore.setState({ linkProblems: [] })}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+function CopyLink() {
+  const [copied, setCopied] = useState<string | null>(null);
+  const tooLong = useSlice(documentStore, (s) => pasteTooLongForLink(s.explorer));
+  return (
+    <button
+      className="btn ghost"
+      data-testid="copy-link"
+      title={tooLong ? 'Pasted data is too long for a link; the link carries the format only' : 'Copy a link to exactly this view'}
+      onClick={() => {
+        navigator.clipboard
+          ?.writeText(location.href)
+          .then(() => setCopied('Link copied'))
+          .catch(() => setCopied('Copy failed: use the address bar'));
+        setTimeout(() => setCopied(null), 1800);
+      }}
+    >
+      {icons.link} {copied ?? 'Copy link'}
+    </button>
+  );
+}
+
+export function App() {
+  const pane = useSlice(sessionStore, (s) => s.pane);
+  const logOpen = useSlice(sessionStore, (s) => s.logOpen);
+  const theme = useSlice(sessionStore, (s) => s.theme);
+  const canUndo = useSlice(documentStore, (s) => s.past.length > 0);
+  const canRedo = useSlice(documentStore, (s) => s.future.length > 0);
+  const lastRun = useSlice(ephemeralStore, (s) => s.run);
+  const [help, setHelp] = useState(false);
+  const toggleHelp = useCallback((open?: boolean) => setHelp((h) => (open === undefined ? !h : open)), []);
+
+  useEffect(() => startShortcuts(toggleHelp), [toggleHelp]);
+  useEffect(() => startExplorerRunner(), []);
+
+  const resolved = resolveTheme(theme);
+
+  return (
+    <div className="app">
+      <header className="header">
+        <div className="brand">
+          <Logo />
+          MX Studio
+        </div>
+        <span className="crumb">
+          / <b>{PANE_TITLE[pane]}</b>
+        </span>
+        <span className="spacer" />
+        <KernelBadge />
+        <CopyLink />
+        <button className="btn ghost icon" title="Undo (Ctrl+Z)" aria-label="Undo" disabled={!canUndo} onClick={undo}>
+          {icons.undo}
+        </button>
+        <button className="btn ghost icon" title="Redo (Ctrl+Shift+Z)" aria-label="Redo" disabled={!canRedo} onClick={redo}>
+          {icons.redo}
+        </button>
+        <button className="btn ghost icon" data-testid="theme-toggle" title={`Switch to ${resolved === 'dark' ? 'light' : 'dark'} theme (Alt+T)`} aria-label="Toggle theme" onClick={toggleTheme}>
+          {resolved === 'dark' ? icons.sun : icons.moon}
+        </button>
+        <button className="btn ghost icon" data-testid="help-button" title="Help and shortcuts (?)" aria-label="Help and shortcuts" aria-expanded={help} onClick={() => toggleHelp()}>
+          {icons.help}
+        </button>
+        {help ? <HelpPopover onClose={() => setHelp(false)} /> : null}
+      </header>
+
+      <div className="body">
+        <nav className="rail" aria-label="Panes">
+          {PANES.map((p, i) => (
+            <button key={p} aria-current={pane === p ? 'page' : undefined} title={`${PANE_TITLE[p]} (Alt+${i + 1})`} data-testid={`rail-${p}`} onClick={() => setSession({ pane: p })}>
+              {icons[p]}
+              {PANE_LABEL[p]}
+              {p !== 'explorer' ? <span className="soon" aria-label="coming" /> : null}
+            </button>
+          ))}
+        </nav>
+        <main className="main">
+          <LinkProblems />
+          <ErrorBoundary key={pane} name={PANE_TITLE[pane]}>
+            {pane === 'explorer' ? (
+              <ExplorerPane />
+            ) : pane === 'terminal' ? (
+              <ComingPane pane="terminal" wide>
+                <p style={{ marginTop: 14 }}>Until then it shows the worker run log:</p>
+                <div className="panel inline-log">
+                  <RunLog />
+                </div>
+              </ComingPane>
+            ) : (
+              <ComingPane pane={pane} />
+            )}
+          </ErrorBoundary>
+        </main>
+      </div>
+
+      {logOpen ? (
+        <div className="dock">
+          <div className="panel-head">
+            <h3>Run log</h3>
+            <span className="sub">quantize worker</span>
+            <span className="spacer" />
+            <button className="btn small ghost" onClick={() => ephemeralStore.setState({ log: [] })}>
+              Clear
+            </button>
+            <button className="btn small ghost" aria-label="Close run log" onClick={() => setSession({ logOpen: false })}>
+              {icons.close}
+            </button>
+          </div>
+          <RunLog />
+        </div>
+      ) : (
+        <div />
+      )}
+
+      <footer className="statusbar">
+        <span>
+          {lastRun ? (
+            <>
+              <span className="mono">{lastRun.result.spec}</span> · {lastRun.input.length.toLocaleString('en-US')} elements · {lastRun.result.layout.numBlocks.toLocaleString('en-US')} blocks
+            </>
+          ) : (
+            'ready'
+          )}
+        </span>
+        <span className="sep" />
+        <button onClick={() => setSession({ logOpen: !logOpen })} title="Toggle the run log (Ctrl+`)">
+          {logOpen ? '▾' : '▸'} Run log
+        </button>
+        <span>MX Studio 0.1</span>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * How a block's stored scale code reads, for the per-block chart. Mirrors core's decode()
+ * (src/core/formats/codec.ts), which is the definition; kept here because core exports the codes,
+ * not their meaning per format.
+ */
+import { ELEMENTS, decodeElemBits, type FormatSpec } from '../../core/formats';
+
+export interface BlockScaleView {
+  /** Axis title for the exponent. */
+  title: string;
+  /** log2 of the block scale (the shared exponent); NaN for a NaN block; fractional for NVFP4. */
+  exp: (code: number) => number;
+  /** Is the code the NaN code? */
+  isNaN: (code: number) => boolean;
+  /** Short text for one block. */
+  describe: (code: number) => string;
+}
+
+export function blockScaleView(spec: FormatSpec, tensorScale = 1): BlockScaleView | null {
+  switch (spec.kind) {
+    case 'mx': {
+      const bias = 2 ** (spec.scaleBits - 1) - 1;
+      const nan = 2 ** spec.scaleBits - 1;
+      const name = spec.scaleBits === 8 ? 'E8M0' : `${spec.scaleBits}-bit scale`;
+      return {
+        title: 'shared exponent X (scale 2^X)',
+        exp: (c) => (c === nan ? NaN : c - bias),
+        isNaN: (c) => c === nan,
+        describe: (c) => (c === nan ? `${name} code ${c} = NaN` : `${name} code ${c} → X = ${c - bias}`),
+      };
+    }
+    case 'mxint':
+    case 'bfp': {
+      const nan = 2 ** spec.e - 1;
+      return {
+        title: 'shared exponent E',
+        exp: (c) => (c === nan ? NaN : c - spec.bias),
+        isNaN: (c) => c === nan,
+        describe: (c) => (c === nan ? `exponent code ${c} = NaN` : `exponent code ${c} → E = ${c - spec.bias} (bias ${spec.bias})`),
+      };
+    }
+    case 'nvfp4': {
+      const e4m3 = ELEMENTS.fp8_e4m3;
+      return {
+        title: 'log2 block scale (E4M3 / S_enc)',
+        exp: (c) => (c === 0x7f ? NaN : Math.log2(decodeElemBits(c, e4m3) / tensorScale)),
+        isNaN: (c) => c === 0x7f,
+        describe: (c) => (c === 0x7f ? 'E4M3 scale NaN' : `E4M3 code 0x${c.toString(16).padStart(2, '0')} = ${decodeElemBits(c, e4m3)} (÷ S_enc ${tensorScale.toPrecision(5)})`),
+      };
+    }
+    default:
+      return null;
+  }
+}
