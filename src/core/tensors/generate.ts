@@ -69,11 +69,12 @@ function rotl(x: number, k: number): number {
 
 /** Standard normal samples (polar Marsaglia; the second sample of each pair is kept, not wasted). */
 export function makeNormal(rng: Rng): () => number {
-  let spare: number | null = null;
+  // NaN marks "no spare" (a number-only variable keeps the closure monomorphic for the JIT)
+  let spare = NaN;
   return () => {
-    if (spare !== null) {
+    if (spare === spare) {
       const v = spare;
-      spare = null;
+      spare = NaN;
       return v;
     }
     let u: number, v: number, s: number;
