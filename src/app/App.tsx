@@ -182,7 +182,7 @@ export function App() {
         <span>
           {lastRun ? (
             <>
-              <span className="mono">{lastRun.result.spec}</span> · {lastRun.input.length.toLocaleString('en-US')} elements · {lastRun.result.layout.numBlocks.toLocaleString('en-US')} blocks
+              <span className="mono">{lastRun.result.spec}</span> · {lastRun.input.length.toLocaleString('en-US')} elements · {lastRun.result.layout.numBlocks.toLocaleString('en-US')} block{lastRun.result.layout.numBlocks === 1 ? '' : 's'}
             </>
           ) : (
             'ready'

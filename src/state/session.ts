@@ -24,7 +24,7 @@ export interface SessionState {
   tableRows: number;
 }
 
-const DEFAULTS: SessionState = { theme: 'system', pane: 'explorer', logOpen: false, logCounts: true, gridSymlog: true, histSymlog: false, tableRows: 32 };
+const DEFAULTS: SessionState = { theme: 'system', pane: 'explorer', logOpen: false, logCounts: true, gridSymlog: true, histSymlog: true, tableRows: 32 };
 
 export const sessionStore = createStore<SessionState>()(
   persist(() => DEFAULTS, {

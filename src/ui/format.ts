@@ -37,6 +37,8 @@ export function fmtInt(v: number): string {
 }
 
 export function fmtMs(ms: number): string {
+  // Workers without cross-origin isolation get a coarse clock (~0.1 ms): do not print "0 µs".
+  if (ms < 0.1) return '<0.1 ms';
   if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
   if (ms < 100) return `${ms.toFixed(1)} ms`;
   return `${ms.toFixed(0)} ms`;

@@ -125,9 +125,12 @@ export function FormatPanel({ spec, shape }: { spec: FormatSpec; shape: readonly
         <Chips label="Block presets" values={BLOCK_PRESETS} value={s.block as (typeof BLOCK_PRESETS)[number]} onPick={(v) => patch({ block: v })} />
       </Field>
       {withTiles && 'tileRows' in s ? (
-        <Field label="Tile rows" title={tiles ? '2-D tiles: this many rows share one scale (R × block)' : '2-D tiles need a 2-D tensor: set a row length that divides n'}>
-          <Chips label="Tile rows" values={TILE_PRESETS} value={s.tileRows as (typeof TILE_PRESETS)[number]} onPick={(v) => (tiles || v === 1 ? patch({ tileRows: v }) : undefined)} format={(v) => (v === 1 ? '1-D' : `${v}×`)} />
-          {!tiles ? <span className="hint">needs a 2-D tensor</span> : null}
+        <Field label="Tile rows" title={tiles ? '2-D tiles: this many rows share one scale (R × block)' : '2-D tiles need a 2-D tensor: pick a row length that divides n'}>
+          {tiles || s.tileRows > 1 ? (
+            <Chips label="Tile rows" values={TILE_PRESETS} value={s.tileRows as (typeof TILE_PRESETS)[number]} onPick={(v) => patch({ tileRows: v })} format={(v) => (v === 1 ? '1-D' : `${v}×`)} />
+          ) : (
+            <span className="hint">1-D blocks (2-D tiles need a 2-D tensor)</span>
+          )}
         </Field>
       ) : null}
     </>

@@ -25,7 +25,7 @@ export function TensorPanel({ t, status, length }: { t: TensorDoc; status: RunSt
         <h2>Tensor</h2>
         <span className="spacer" />
         <span className="sub num" data-testid="shape">
-          {n ? `${shape.map((d) => d.toLocaleString('en-US')).join(' × ')}${shape.length === 2 ? ' · blocks along rows' : ''}` : ''}
+          {n ? `${shape.map((d) => d.toLocaleString('en-US')).join(' × ')}${shape.length === 2 ? ' · blocks along rows' : ' · 1-D'}` : ''}
         </span>
       </div>
       <div className="panel-body stack">

@@ -5,6 +5,8 @@
  */
 import { ELEMENTS, decodeElemBits, type FormatSpec } from '../../core/formats';
 
+const signed = (v: number) => String(v).replace('-', '−');
+
 export interface BlockScaleView {
   /** Axis title for the exponent. */
   title: string;
@@ -26,7 +28,7 @@ export function blockScaleView(spec: FormatSpec, tensorScale = 1): BlockScaleVie
         title: 'shared exponent X (scale 2^X)',
         exp: (c) => (c === nan ? NaN : c - bias),
         isNaN: (c) => c === nan,
-        describe: (c) => (c === nan ? `${name} code ${c} = NaN` : `${name} code ${c} → X = ${c - bias}`),
+        describe: (c) => (c === nan ? `${name} code ${c} = NaN` : `${name} code ${c} → X = ${signed(c - bias)}`),
       };
     }
     case 'mxint':
@@ -36,7 +38,7 @@ export function blockScaleView(spec: FormatSpec, tensorScale = 1): BlockScaleVie
         title: 'shared exponent E',
         exp: (c) => (c === nan ? NaN : c - spec.bias),
         isNaN: (c) => c === nan,
-        describe: (c) => (c === nan ? `exponent code ${c} = NaN` : `exponent code ${c} → E = ${c - spec.bias} (bias ${spec.bias})`),
+        describe: (c) => (c === nan ? `exponent code ${c} = NaN` : `exponent code ${c} → E = ${signed(c - spec.bias)} (bias ${spec.bias})`),
       };
     }
     case 'nvfp4': {
