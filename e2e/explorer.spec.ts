@@ -141,3 +141,39 @@ test('fixed point runs on the TypeScript engine and says so; pasted numbers are 
   await page.getByTestId('paste').fill('1, 2, x3, 4');
   await expect(page.getByTestId('paste-error')).toContainText('"x3" at line 1, column 7');
 });
+
+test('shell: theme toggle persists per browser (not in the link), undo/redo, help, coming panes', async ({ page }) => {
+  await page.goto('/#f=mxfp4&gen=normal&n=1024&seed=1');
+  await sqnrFor(page, 'mxfp4');
+  const html = page.locator('html');
+  await expect(html).toHaveAttribute('data-theme', 'dark'); // follows the emulated OS preference
+  await page.getByTestId('theme-toggle').click();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  await page.reload();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  expect(page.url()).not.toContain('theme');
+
+  // Undo / redo of a document edit, from the keyboard.
+  await page.getByRole('group', { name: 'Block presets' }).getByRole('button', { name: '16', exact: true }).click();
+  await sqnrFor(page, 'mxfp4:block=16');
+  await page.locator('body').click({ position: { x: 5, y: 400 } });
+  await page.keyboard.press('Control+z');
+  await sqnrFor(page, 'mxfp4');
+  await page.keyboard.press('Control+Shift+z');
+  await sqnrFor(page, 'mxfp4:block=16');
+
+  await page.getByTestId('help-button').click();
+  await expect(page.getByTestId('help')).toContainText('Ctrl');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('help')).toHaveCount(0);
+
+  // Unbuilt panes say what they will do and which milestone brings them.
+  await page.getByTestId('rail-graph').click();
+  await expect(page.getByTestId('pane-graph')).toContainText('Real language models');
+  await page.getByTestId('rail-verilog').click();
+  await expect(page.getByTestId('pane-verilog')).toContainText('Hardware');
+  await page.getByTestId('rail-search').click();
+  await expect(page.getByTestId('pane-search')).toContainText('Automatic search');
+  await page.getByTestId('rail-terminal').click();
+  await expect(page.getByTestId('run-log')).toContainText('mxfp4:block=16');
+});
