@@ -71,6 +71,8 @@ describe('mx-studio CLI', () => {
       [['quantize', '--format', 'mxfp4', '--shape', 'a,b', '--in', inp, '--out', out], /--shape must be positive integers/],
       [['quantize', '--fromat', 'mxfp4'], /Unknown option '--fromat'/],
       [['transpose'], /unknown command "transpose"/],
+      [['matmul', '--format', 'int8', '--datapath', 'analog', '--a', inp, '--a-shape', '2,4', '--b', inp, '--b-shape', '4,2', '--out', out], /--datapath must be fake or integer/],
+      [['matmul', '--format', 'nvfp4', '--datapath', 'integer', '--a', inp, '--a-shape', '2,4', '--b', inp, '--b-shape', '4,2', '--out', out], /invalid .*nvfp4/],
       [['matmul', '--format', 'int8', '--a', inp, '--a-shape', '2,4', '--b', inp, '--b-shape', '2,4', '--out', out], /disagree on K \(4 vs 2\)/],
     ];
     for (const [args, re] of cases) {
@@ -108,5 +110,24 @@ describe('mx-studio CLI', () => {
     const r = await run(['linear', '--format', 'int8', '--x', a, '--x-shape', '2,4', '--weight', w, '--weight-shape', '2,4', '--bias', badBias, '--out', out]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--bias: .* 12 bytes \(3 float32\) but .* needs 8 bytes/);
+  });
+
+  it('--datapath integer computes the exact integer GEMM; on sums a float64 holds exactly it equals the fake path', async () => {
+    // random MXINT8 / MXFP4 operands with K = 96 (3 blocks): every partial sum fits a double exactly
+    let seed = 1;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 4;
+    const A = Array.from({ length: 5 * 96 }, rnd);
+    const W = Array.from({ length: 7 * 96 }, rnd);
+    const a = f32file('ia', A);
+    const w = f32file('iw', W);
+    const bias = f32file('ib', [1, 2, 3, 4, 5, 6, 7]);
+    for (const f of ['int8', 'mxfp4', 'mxint:m=6,block=32']) {
+      const o1 = join(dir, 'o1');
+      const o2 = join(dir, 'o2');
+      const base = ['linear', '--format', f, '--x', a, '--x-shape', '5,96', '--weight', w, '--weight-shape', '7,96', '--bias', bias];
+      expect((await run([...base, '--out', o1])).code).toBe(0);
+      expect((await run([...base, '--out', o2, '--datapath', 'integer'])).code).toBe(0);
+      expect(Array.from(readF32(o2))).toEqual(Array.from(readF32(o1)));
+    }
   });
 });

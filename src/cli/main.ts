@@ -16,7 +16,9 @@ import {
   bitsPerElement,
   type FormatSpec,
   type QuantCounts,
+  encode,
 } from '../core/formats';
+import { blockGemm } from '../core/datapath';
 
 export const VERSION = '0.1.0';
 
@@ -57,6 +59,10 @@ Format options:
   --flush-subnormals    MX: zero blocks whose max is a float32 subnormal (microxcaling option).
   --b-format F          matmul: a different format for B (default: --format).
   --weight-format F     linear: a different format for the weight (default: --format).
+  --datapath D          matmul/linear: fake (default: quantize→dequantize, then the float product) or
+                        integer (what MX hardware computes: mantissa codes × mantissa codes, exact
+                        integer accumulation with shared-exponent alignment, one rounding to float32;
+                        MX, MXInt, BFP and fixed formats; the exact reference, meant for small shapes).
 
 quantize options:
   --shape d0,d1,...     Tensor shape; the product must match the input file's float count.
@@ -80,9 +86,10 @@ const FORMAT_OPTS = {
 
 const COMMAND_OPTS = {
   quantize: { ...FORMAT_OPTS, shape: { type: 'string' }, axis: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, stats: { type: 'boolean' } },
-  matmul: { ...FORMAT_OPTS, 'b-format': { type: 'string' }, a: { type: 'string' }, 'a-shape': { type: 'string' }, b: { type: 'string' }, 'b-shape': { type: 'string' }, out: { type: 'string' } },
+  matmul: { ...FORMAT_OPTS, datapath: { type: 'string' }, 'b-format': { type: 'string' }, a: { type: 'string' }, 'a-shape': { type: 'string' }, b: { type: 'string' }, 'b-shape': { type: 'string' }, out: { type: 'string' } },
   linear: {
     ...FORMAT_OPTS,
+    datapath: { type: 'string' },
     'weight-format': { type: 'string' },
     x: { type: 'string' },
     'x-shape': { type: 'string' },
@@ -221,6 +228,12 @@ function matmulF32(a: Float32Array, b: Float32Array, M: number, K: number, N: nu
   return c;
 }
 
+function datapath(v: Values): 'fake' | 'integer' {
+  const d = v.datapath ?? 'fake';
+  if (d !== 'fake' && d !== 'integer') throw new UsageError(`--datapath must be fake or integer, got ${JSON.stringify(d)}`);
+  return d;
+}
+
 function cmdMatmul(v: Values): void {
   const fa = formatFrom(v);
   const fb = v['b-format'] ? formatFrom(v, 'b-format') : fa;
@@ -230,6 +243,10 @@ function cmdMatmul(v: Values): void {
   const a = readF32('a', need(v, 'a'), M * K, `--a-shape ${M},${K}`);
   const b = readF32('b', need(v, 'b'), K * N, `--b-shape ${K},${N}`);
   const outPath = need(v, 'out');
+  if (datapath(v) === 'integer') {
+    writeF32(outPath, blockGemm(encode(fa, a, [M, K], 1), encode(fb, b, [K, N], 0), { b: 'KN' }));
+    return;
+  }
   const aq = quantizeWithCounts(fa, a, [M, K], 1).values;
   const bq = quantizeWithCounts(fb, b, [K, N], 0).values;
   writeF32(outPath, matmulF32(aq, bq, M, K, N, false));
@@ -245,9 +262,13 @@ function cmdLinear(v: Values): void {
   const w = readF32('weight', need(v, 'weight'), N * K, `--weight-shape ${N},${K}`);
   const bias = typeof v.bias === 'string' ? readF32('bias', v.bias, N, `--weight-shape ${N},${K} (bias of ${N})`) : null;
   const outPath = need(v, 'out');
-  const xq = quantizeWithCounts(fx, x, [M, K], 1).values;
-  const wq = quantizeWithCounts(fw, w, [N, K], 1).values;
-  const y = matmulF32(xq, wq, M, K, N, true);
+  let y: Float32Array;
+  if (datapath(v) === 'integer') y = blockGemm(encode(fx, x, [M, K], 1), encode(fw, w, [N, K], 1), { b: 'NK' });
+  else {
+    const xq = quantizeWithCounts(fx, x, [M, K], 1).values;
+    const wq = quantizeWithCounts(fw, w, [N, K], 1).values;
+    y = matmulF32(xq, wq, M, K, N, true);
+  }
   if (bias) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) y[i * N + j] = Math.fround(y[i * N + j] + bias[j]);
   writeF32(outPath, y);
 }
