@@ -1,7 +1,7 @@
 // The Format Explorer end to end: real worker, real WASM kernels, real numbers. Asserts on values
 // (SQNR ranges, block counts, error text, URL state), not on pixels.
 import { expect, test as base, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,8 +71,14 @@ test('MXFP4 vs MXINT8 on a seeded outlier tensor: values, blocks, errors and the
   const box = (await chart.boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.5);
   await expect(page.getByTestId('block-hover')).toContainText('E8M0 code');
-  mkdirSync(dirname(SCREENSHOT), { recursive: true });
-  await page.screenshot({ path: SCREENSHOT });
+  // Always attached to the report; written to docs/ only when missing or asked for, so a test run
+  // does not dirty the working tree with a re-rendered PNG.
+  const shot = await page.screenshot();
+  await test.info().attach('explorer.png', { body: shot, contentType: 'image/png' });
+  if (process.env.UPDATE_SCREENSHOTS || !existsSync(SCREENSHOT)) {
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+  }
 
   // MXINT8: 8-bit elements, so the SQNR is much higher.
   await page.getByTestId('knob-elem').selectOption('int8');
