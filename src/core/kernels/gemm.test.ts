@@ -1,0 +1,331 @@
+// Differential tests: the WASM GEMM kernel (both builds, every path) against its TypeScript twin
+// blockGemm (src/core/datapath/gemm.ts), bit for bit on Uint32 views, on random and edge-case
+// operands: ties, saturation, zero blocks, NaN/Inf blocks, subnormals, −0, partial blocks, huge
+// exponent spreads (the exact fallback), FP8, MXInt m = 16, mixed formats, ragged tiles.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encode, FormatError, type Encoded } from '../formats/index';
+import { blockGemm, type GemmBLayout } from '../datapath/index';
+import { GemmKernelError, loadGemmKernel, type GemmKernel, type GemmPath } from './gemm';
+
+// Node access goes through dynamic imports with computed specifiers and small local types, because
+// tsconfig.core.json (ring 1: no Node types) also type-checks the tests in src/core.
+interface NodeApi {
+  readFileSync(p: string): Uint8Array;
+  existsSync(p: string): boolean;
+  readdirSync(p: string): string[];
+  statSync(p: string): { mtimeMs: number };
+  execFileSync(cmd: string, args: string[], opts: { cwd?: string; stdio?: string }): unknown;
+  join(...parts: string[]): string;
+  fileURLToPath(u: string): string;
+}
+const nodeImport = (m: string) => import(/* @vite-ignore */ `node:${m}`);
+const proc = (globalThis as unknown as { process: { execPath: string } }).process;
+
+const FLAVORS = ['simd', 'relaxed'] as const;
+const KERNELS: Record<string, GemmKernel> = {};
+
+beforeAll(async () => {
+  const [fs, path, url, cp] = await Promise.all(['fs', 'path', 'url', 'child_process'].map(nodeImport));
+  const node = { ...fs, ...path, ...url, ...cp } as NodeApi;
+  const root = node.join(node.fileURLToPath((import.meta as unknown as { url: string }).url), '../../../..');
+  const buildDir = node.join(root, 'workers/kernels/build');
+  const srcDir = node.join(root, 'workers/kernels/assembly');
+  const outs = ['gemm.simd.wasm', 'gemm.relaxed.wasm'].map((f) => node.join(buildDir, f));
+  const newestSrc = Math.max(...node.readdirSync(srcDir).map((f) => node.statSync(node.join(srcDir, f)).mtimeMs));
+  if (!outs.every((o) => node.existsSync(o) && node.statSync(o).mtimeMs >= newestSrc)) {
+    node.execFileSync(proc.execPath, [node.join(root, 'tools/build-kernels.mjs')], { cwd: root, stdio: 'pipe' });
+  }
+  for (const fl of FLAVORS) KERNELS[fl] = await loadGemmKernel(async (f) => node.readFileSync(node.join(buildDir, f)), fl);
+});
+
+// ------------------------------------------------------------------------------ helpers
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Normal data, a random power-of-two scale per run of 32 (±spread), zeros, −0 and (unless told not to) outliers. */
+function randomData(n: number, rnd: () => number, spread = 2, outliers = true): Float32Array {
+  const out = new Float32Array(n);
+  let scale = 1;
+  for (let i = 0; i < n; i++) {
+    if (i % 32 === 0) scale = 2 ** Math.round((rnd() * 2 - 1) * spread);
+    const u = rnd() || 1e-12;
+    const g = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
+    const r = rnd();
+    out[i] = r < 0.04 ? 0 : r < 0.05 ? -0 : r < 0.07 && outliers ? g * 30 * scale : g * scale;
+  }
+  return out;
+}
+
+function operands(fa: string, fb: string, M: number, K: number, N: number, layout: GemmBLayout, xa: Float32Array, xb: Float32Array) {
+  const a = encode(fa, xa, [M, K], 1);
+  const b = layout === 'KN' ? encode(fb, xb, [K, N], 0) : encode(fb, xb, [N, K], 1);
+  return { a, b };
+}
+
+const u32 = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
+
+/** Kernel (each flavor, the given paths or auto) equals the twin bit for bit. Returns the auto plans' info. */
+function check(a: Encoded, b: Encoded, layout: GemmBLayout, label: string, paths: (GemmPath | undefined)[] = [undefined]) {
+  const want = u32(blockGemm(a, b, { b: layout }));
+  const infos = [];
+  for (const fl of FLAVORS) {
+    const k = KERNELS[fl];
+    for (const path of paths) {
+      if (path === 'i8' && fl === 'simd') continue;
+      let got: Float32Array;
+      try {
+        got = k.gemm(a, b, { b: layout, path });
+      } catch (e) {
+        if (e instanceof GemmKernelError && path !== undefined) continue; // forced path that cannot take these operands
+        throw e;
+      }
+      expect(u32(got), `${label} [${fl}, ${path ?? 'auto'}]`).toEqual(want);
+      if (path === undefined) infos.push(k.prepare(a, b, { b: layout }).info);
+    }
+  }
+  return infos;
+}
+
+const ALL_PATHS: (GemmPath | undefined)[] = [undefined, 'i8', 'i16', 'f64', 'exact'];
+
+const FORMATS = [
+  'mxfp8_e5m2',
+  'mxfp8_e4m3',
+  'mxfp6_e3m2',
+  'mxfp6_e2m3',
+  'mxfp4',
+  'mxint8',
+  'mxint4',
+  'mxint2',
+  'mxint:m=16,block=32',
+  'mxint:m=12,block=32,scale=floor',
+  'bfp:m=8,block=32',
+  'fixed:w=8,f=4',
+  'fixed:w=16,f=8',
+  'fixed:w=32,f=20',
+];
+
+// ------------------------------------------------------------------------------ random
+
+describe('kernel = twin on random operands', () => {
+  it('every format pair, every path, both B layouts, ragged M/N and a partial K block', () => {
+    const rnd = mulberry32(11);
+    let n = 0;
+    for (const fa of FORMATS) {
+      for (const fb of FORMATS) {
+        const layout: GemmBLayout = n++ % 2 ? 'KN' : 'NK';
+        const M = 1 + Math.floor(rnd() * 9);
+        const N = 1 + Math.floor(rnd() * 13);
+        const K = 20 + Math.floor(rnd() * 90);
+        const { a, b } = operands(fa, fb, M, K, N, layout, randomData(M * K, rnd), randomData(K * N, rnd));
+        check(a, b, layout, `${fa} × ${fb} ${M}×${K}×${N}`, ALL_PATHS);
+      }
+    }
+  });
+
+  it('larger problems: many tiles and panels, one segment and many', () => {
+    const rnd = mulberry32(12);
+    for (const [fa, fb, spread] of [
+      ['mxint8', 'mxint8', 1],
+      ['mxint8', 'mxint8', 12], // wide spreads: several segments
+      ['mxfp4', 'mxfp4', 1],
+      ['mxfp4', 'mxfp4', 9],
+      ['mxfp6_e2m3', 'mxfp4', 2],
+      ['mxfp8_e4m3', 'mxfp8_e4m3', 2],
+      ['mxfp8_e5m2', 'mxint8', 2],
+    ] as const) {
+      const M = 37;
+      const K = 333;
+      const N = 45;
+      const { a, b } = operands(fa, fb, M, K, N, 'NK', randomData(M * K, rnd, spread), randomData(K * N, rnd, spread));
+      check(a, b, 'NK', `${fa} × ${fb} spread ${spread}`, ALL_PATHS);
+    }
+  });
+
+  it('2-D tiles, block 16, and mixed blocked × fixed operands', () => {
+    const rnd = mulberry32(13);
+    for (const [fa, fb, layout] of [
+      ['mxfp4:block=16', 'mxint8:block=16', 'NK'],
+      ['mxint:m=6,block=2x32', 'mxint:m=8,block=4x32', 'NK'],
+      ['mxint:m=6,block=3x32', 'bfp:m=5,block=2x32', 'KN'],
+      ['mxfp8_e4m3:block=2x16', 'fixed:w=12,f=6', 'KN'],
+      ['fixed:w=10,f=3', 'mxfp6_e3m2:block=4x32', 'NK'],
+      ['mxfp4:block=8', 'mxfp4:block=8', 'NK'],
+      ['mxint:m=4,block=5', 'mxint:m=4,block=5', 'KN'],
+    ] as const) {
+      const { a, b } = operands(fa, fb, 9, 77, 10, layout, randomData(9 * 77, rnd, 4), randomData(77 * 10, rnd, 4));
+      check(a, b, layout, `${fa} × ${fb}`, ALL_PATHS);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------ edge cases
+
+describe('kernel = twin on edge cases', () => {
+  it('ties at the float32 rounding point, in one block and across blocks', () => {
+    // fixed w=16 f=0: integer codes. 4096·4096 + 1·1 = 2^24 + 1 (tie → 2^24); + 3 → 2^24 + 4.
+    const a = encode('fixed:w=16,f=0', Float32Array.from([4096, 1, 4096, 3]), [2, 2], 1);
+    const b = encode('fixed:w=16,f=0', Float32Array.from([4096, 1]), [1, 2], 1);
+    const c = KERNELS.simd.gemm(a, b, { b: 'NK' });
+    expect(Array.from(c)).toEqual([2 ** 24, 2 ** 24 + 4]);
+    check(a, b, 'NK', 'fixed ties', ALL_PATHS);
+    // across blocks: block 0 sums to 2^24·2^e, block 1 to ±1·2^e (MXINT8, exponents differ by 17)
+    const x = new Float32Array(64);
+    x[0] = 2 ** 24;
+    x[32] = 1;
+    const y = new Float32Array(64);
+    y[0] = 1;
+    y[32] = 1;
+    const w = new Float32Array(64);
+    w[0] = 1;
+    w[32] = 3;
+    const A = encode('mxint8', Float32Array.from([...x, ...y]), [2, 64], 1);
+    const B = encode('mxint8', Float32Array.from([...y, ...w]), [2, 64], 1);
+    check(A, B, 'NK', 'cross-block ties', ALL_PATHS);
+    // 2^24 + 1 → 2^24 (tie, even below); 2^24 + 3 → 2^24 + 4 (tie, even above)
+    for (const fl of FLAVORS) expect(Array.from(KERNELS[fl].gemm(A, B, { b: 'NK' }))).toEqual([2 ** 24, 2 ** 24 + 4, 2, 4]);
+  });
+
+  it('saturated elements, zero blocks, −0 and all-zero operands', () => {
+    const rnd = mulberry32(21);
+    const xa = randomData(6 * 96, rnd);
+    const xb = randomData(7 * 96, rnd);
+    for (let k = 0; k < 32; k++) {
+      xa[2 * 96 + 32 + k] = 0; // a zero block
+      xb[3 * 96 + k] = -0; // a −0 block
+    }
+    xa[5] = 957; // saturates in E4M3 (→ 896) and in MXINT8's block max
+    xa[6] = -1e30;
+    for (const [fa, fb] of [['mxfp8_e4m3', 'mxint8'], ['mxint8', 'mxfp4'], ['mxfp4', 'mxfp6_e2m3']]) {
+      const { a, b } = operands(fa, fb, 6, 96, 7, 'NK', xa, xb);
+      check(a, b, 'NK', `${fa} × ${fb} saturation/zeros`, ALL_PATHS);
+    }
+    const zeros = encode('mxint8', new Float32Array(3 * 40), [3, 40], 1);
+    const c = KERNELS.relaxed.gemm(zeros, zeros, { b: 'NK' });
+    expect(u32(c)).toEqual(new Array(9).fill(0)); // +0, never −0
+  });
+
+  it('NaN and Inf blocks make their row / column of C NaN', () => {
+    const rnd = mulberry32(22);
+    const xa = randomData(5 * 70, rnd);
+    const xb = randomData(70 * 6, rnd);
+    xa[1 * 70 + 40] = NaN;
+    xa[4 * 70 + 3] = -Infinity;
+    xb[10 * 6 + 2] = Infinity; // B [K, N]: column 2, block 0
+    for (const [fa, fb] of [['mxint8', 'mxint8'], ['mxfp4', 'mxfp4'], ['mxfp8_e5m2', 'mxint:m=16,block=32'], ['fixed:w=8,f=4', 'mxfp4']]) {
+      const { a, b } = operands(fa, fb, 5, 70, 6, 'KN', xa, xb);
+      check(a, b, 'KN', `${fa} × ${fb} NaN`, ALL_PATHS);
+    }
+  });
+
+  it('subnormal inputs and results, overflow to ±Inf', () => {
+    const rnd = mulberry32(23);
+    const tiny = randomData(4 * 64, rnd).map((v) => v * 2 ** -140); // float32 subnormals and tiny normals
+    const huge = randomData(64 * 5, rnd).map((v) => v * 2 ** 120);
+    const mid = randomData(64 * 5, rnd).map((v) => v * 2 ** -10);
+    for (const [fa, fb] of [['mxint8', 'mxint8'], ['mxfp8_e5m2', 'mxfp8_e4m3'], ['mxint:m=16,block=32', 'mxfp4'], ['bfp:m=8,block=32', 'mxint8']]) {
+      let { a, b } = operands(fa, fb, 4, 64, 5, 'KN', tiny, mid);
+      check(a, b, 'KN', `${fa} × ${fb} subnormal`, ALL_PATHS);
+      ({ a, b } = operands(fa, fb, 4, 64, 5, 'KN', tiny.map((v) => v * 2 ** 140 * 2 ** 100), huge));
+      check(a, b, 'KN', `${fa} × ${fb} overflow`, ALL_PATHS);
+    }
+  });
+
+  it('huge exponent spreads between blocks force the exact fallback, which stays exact', () => {
+    const rnd = mulberry32(24);
+    const M = 6;
+    const K = 160;
+    const N = 9;
+    const xa = randomData(M * K, rnd).map((v, i) => v * 2 ** ((i % K) < 32 ? 90 : (i % K) < 64 ? -90 : 0));
+    const xb = randomData(N * K, rnd).map((v, i) => v * 2 ** ((i % K) >= 128 ? 70 : (i % K) < 32 ? -60 : 0));
+    for (const [fa, fb] of [['mxint8', 'mxint8'], ['mxfp4', 'mxfp4'], ['mxfp8_e4m3', 'mxfp8_e5m2'], ['mxint:m=16,block=32', 'mxint8']]) {
+      const { a, b } = operands(fa, fb, M, K, N, 'NK', xa, xb);
+      const infos = check(a, b, 'NK', `${fa} × ${fb} spread`, ALL_PATHS);
+      expect(infos.some((i) => i.exactOutputs > 0), `${fa} × ${fb} uses the fallback`).toBe(true);
+    }
+    // at the margin of the f64 bound: 2^53 + 2^29 + 1 is just above a float32 tie, but f64 addition
+    // rounds it onto the tie (→ 2^53 after the final rounding, instead of 2^53 + 2^30)
+    const m = encode('mxint8:block=1', Float32Array.from([2 ** 53, 2 ** 29, 1]), [1, 3], 1);
+    const ones = encode('mxint8:block=1', Float32Array.from([1, 1, 1]), [1, 3], 1);
+    expect(blockGemm(m, ones, { b: 'NK' })[0]).toBe(2 ** 53 + 2 ** 30);
+    const infos = check(m, ones, 'NK', 'f64 bound margin', ALL_PATHS);
+    expect(infos.every((i) => i.exactOutputs === 1)).toBe(true);
+    // the textbook case: 2^60 + 1 − 2^60 across three blocks
+    const x = new Float32Array(96);
+    x[0] = 2 ** 60;
+    x[32] = 1;
+    x[64] = -(2 ** 60);
+    const a = encode('mxint8', x, [1, 96], 1);
+    const b = encode('mxint8', new Float32Array(96).fill(1), [96, 1], 0);
+    for (const fl of FLAVORS) expect(KERNELS[fl].gemm(a, b, { b: 'KN' })[0]).toBe(1);
+  });
+
+  it('E5M2 codes up to 2^31.8 and MXInt m = 16 codes, against each other and with E4M3', () => {
+    const rnd = mulberry32(25);
+    // E5M2: ±57344 (code ±1.75·2^31 at X = 0) next to 2^−16 (code 1); MXInt m = 16: −32768 and 32767
+    const e5 = (n: number) => new Float32Array(n).map((_, i) => (i % 3 === 0 ? 57344 : i % 3 === 1 ? -57344 : 2 ** -16) * (rnd() < 0.2 ? 0.5 : 1));
+    const m16 = (n: number) => new Float32Array(n).map((_, i) => (i % 2 ? -32768 : 32767) * 2 ** -15 * (rnd() < 0.2 ? -1 : 1));
+    for (const [fa, fb] of [['mxfp8_e5m2', 'mxfp8_e5m2'], ['mxfp8_e5m2', 'mxint:m=16,block=32'], ['mxint:m=16,block=32', 'mxint:m=16,block=32'], ['mxfp8_e4m3', 'mxint:m=16,block=32']]) {
+      const gen = (f: string, n: number) => (f.startsWith('mxint') ? m16(n) : e5(n));
+      const { a, b } = operands(fa, fb, 3, 64, 4, 'KN', gen(fa, 3 * 64), gen(fb, 64 * 4));
+      check(a, b, 'KN', `${fa} × ${fb} extremes`, ALL_PATHS);
+    }
+  });
+
+  it('worst-case lane sums: every code at its maximum, same sign and opposite signs', () => {
+    // i8: MXFP4 codes ±12 everywhere fill the i16 partial sums up to the depth bound;
+    // i16: MXInt m = 12 codes ±2047 with K near 2^31 / 2047² fill the i32 lanes.
+    for (const [fmt, v, K] of [['mxfp4', 6, 256], ['mxfp4:block=16', -6, 300], ['mxint:m=12,block=32', 0.999, 511], ['mxint:m=12,block=32', -0.999, 700]] as const) {
+      const a = encode(fmt, new Float32Array(3 * K).fill(v), [3, K], 1);
+      const xb = new Float32Array(5 * K).fill(Math.abs(v));
+      for (let k = 0; k < K; k++) xb[4 * K + k] = -Math.abs(v); // column 4: opposite sign
+      const b = encode(fmt, xb, [5, K], 1);
+      check(a, b, 'NK', `${fmt} all ${v}`, ALL_PATHS);
+    }
+  });
+
+  it('picks the intended path', () => {
+    const rnd = mulberry32(26);
+    const M = 16;
+    const K = 256;
+    const N = 24;
+    const path = (fa: string, fb: string, fl: 'simd' | 'relaxed') => {
+      const { a, b } = operands(fa, fb, M, K, N, 'NK', randomData(M * K, rnd, 0, false), randomData(N * K, rnd, 0, false));
+      return KERNELS[fl].prepare(a, b, { b: 'NK' }).info;
+    };
+    expect(path('mxint8', 'mxint8', 'relaxed')).toMatchObject({ path: 'i16', segments: 1, exactOutputs: 0 });
+    expect(path('mxfp4', 'mxfp4', 'simd')).toMatchObject({ path: 'i16', segments: 1 });
+    expect(path('mxfp4', 'mxfp4', 'relaxed')).toMatchObject({ path: 'i8', segments: 1 });
+    expect(path('mxfp8_e4m3', 'mxfp8_e4m3', 'simd')).toMatchObject({ path: 'f64', exactOutputs: 0 });
+  });
+});
+
+describe('kernel errors', () => {
+  it('throws the twin’s FormatErrors, and GemmKernelError for a forced path that cannot run', () => {
+    const x = new Float32Array(64).fill(1);
+    const mx = encode('mxfp4', x, [2, 32], 1);
+    expect(() => KERNELS.simd.gemm(encode('nvfp4', x, [2, 32], 1), mx, { b: 'NK' })).toThrow(FormatError);
+    expect(() => KERNELS.simd.gemm(mx, encode('mxint8:block=16', x, [2, 32], 1), { b: 'NK' })).toThrow(/block/);
+    expect(() => KERNELS.simd.gemm(mx, mx, { b: 'NK', path: 'i8' })).toThrow(GemmKernelError);
+    const e5 = encode('mxfp8_e5m2', x, [2, 32], 1);
+    expect(() => KERNELS.relaxed.gemm(e5, e5, { b: 'NK', path: 'i16' })).toThrow(GemmKernelError);
+  });
+  it('a plan is invalidated by the next prepare', () => {
+    const x = new Float32Array(64).fill(1);
+    const mx = encode('mxfp4', x, [2, 32], 1);
+    const k = KERNELS.relaxed;
+    const p1 = k.prepare(mx, mx, { b: 'NK' });
+    expect(Array.from(k.run(p1))).toEqual([32, 32, 32, 32]);
+    k.prepare(mx, mx, { b: 'NK' });
+    expect(() => k.run(p1)).toThrow(GemmKernelError);
+  });
+});

@@ -1,0 +1,637 @@
+/**
+ * The integer block GEMM on WASM: prepares the operands of src/core/datapath/gemm.ts's blockGemm
+ * (its twin and specification) for workers/kernels/assembly/gemm.ts, picks the fastest path that is
+ * exact for these operands, runs it, and returns the same float32 bits as the twin.
+ *
+ * Paths (see the kernel's header for the arithmetic):
+ *  - 'i8'   relaxed build only: one operand's codes in [−63, 63] (after the segment shift), stored
+ *           as b + β ∈ [0, 127]; the other's in [−127, 127]; relaxed i8×i7 dots summed in i16 for
+ *           `depth` steps. MXFP4, MXFP6-E2M3, MXINT4/2 and friends.
+ *  - 'i16'  codes in i16 with exact i32 lane sums per K segment: MXINT8, MXFP6, small MXInt/BFP,
+ *           fixed point up to ~16 bits.
+ *  - 'f64'  exact f64 values and f64 sums: FP8 (E4M3, E5M2), MXInt m = 16, wide fixed point.
+ *  - 'exact' Kulisch superaccumulator per output. Used for the outputs where the f64 sums of the
+ *           other paths could round (a bound on the operands' exponent spread, checked per output),
+ *           or forced for testing.
+ * Segments: K is cut into segments of S elements; within a segment every row's codes are shifted
+ * onto the row's smallest block exponent in that segment, which is exact as long as the shifted
+ * codes still fit the lanes. With small exponent spreads (typical data) one segment spans all of K
+ * and the per-block scaling disappears from the inner loop entirely.
+ *
+ * Ring 1: no DOM, no Node built-ins; the caller injects the kernel bytes.
+ */
+import { encode, type Encoded } from '../formats/codec';
+import { floorLog2 } from '../formats/float32';
+import { blockExp, blockGemm, gemmProblem, type GemmOperand, type GemmOptions } from '../datapath/gemm';
+
+/** Kernel bytes as the caller has them (what the DOM lib calls BufferSource). */
+type BufferSource = ArrayBuffer | ArrayBufferView;
+
+/** 'relaxed' may use relaxed-SIMD instructions (only where their result is deterministic); 'simd' is plain 128-bit SIMD. */
+export type GemmFlavor = 'relaxed' | 'simd';
+
+/** How a GEMM is computed; every path gives the same bits. */
+export type GemmPath = 'i8' | 'i16' | 'f64' | 'exact';
+
+export interface GemmKernelOptions extends GemmOptions {
+  /** Force a path (tests and benchmarks). Default: the fastest exact path for these operands. Throws GemmKernelError if the forced path cannot take them. */
+  path?: GemmPath;
+}
+
+/** What prepare() decided, for reports and tests. */
+export interface GemmPlanInfo {
+  readonly path: GemmPath;
+  /** The kernel ran on (B, A) and the output was transposed back (i8 with A as the 7-bit operand). */
+  readonly swapped: boolean;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  /** Number of K segments (integer paths; 1 for f64 and exact). */
+  readonly segments: number;
+  /** Elements of K per segment. */
+  readonly segmentLength: number;
+  /** Outputs recomputed by the exact superaccumulator because the fast path's f64 sums could round. */
+  readonly exactOutputs: number;
+}
+
+/** Operands packed into the kernel's memory, ready to run. Valid until the next prepare() or gemm() on the same kernel. */
+export interface GemmPlan {
+  readonly info: GemmPlanInfo;
+}
+
+export interface GemmKernel {
+  readonly flavor: GemmFlavor;
+  /** Same contract, results and errors as blockGemm (src/core/datapath/gemm.ts). */
+  gemm(a: Encoded, b: Encoded, opts: GemmKernelOptions): Float32Array;
+  /** Validate, choose a path and pack the operands (the part of gemm() that is not the kernel). */
+  prepare(a: Encoded, b: Encoded, opts: GemmKernelOptions): GemmPlan;
+  /** Run a prepared plan. */
+  run(plan: GemmPlan): Float32Array;
+}
+
+/** A kernel that cannot be loaded, or a forced path that cannot take the operands. */
+export class GemmKernelError extends Error {
+  override readonly name = 'GemmKernelError';
+}
+
+// ------------------------------------------------------------------------------ WASM module
+
+interface GemmExports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  reset(): void;
+  alloc(bytes: number): number;
+  flavor(): number;
+  geometry(which: number): number;
+  gemmI16(tiles: number, panels: number, nseg: number, segPairs: number, A: number, B: number, sA: number, sB: number, C: number, ldc: number): void;
+  gemmI8(tiles: number, panels: number, nseg: number, segQuads: number, depth: number, A: number, B: number, corr: number, sA: number, sB: number, C: number, ldc: number): number;
+  gemmF64(tiles: number, panels: number, K: number, A: number, B: number, C: number, ldc: number): void;
+  exactPairs(count: number, pairs: number, K: number, X: number, Y: number, out: number): void;
+}
+
+interface WasmApi {
+  instantiate(bytes: BufferSource, imports?: Record<string, Record<string, unknown>>): Promise<{ instance: { exports: Record<string, unknown> } }>;
+}
+
+// ------------------------------------------------------------------------------ exact powers of two
+
+const POW2_MIN = -1074;
+const POW2 = (() => {
+  // built by exact doubling/halving, not Math.pow
+  const t = new Float64Array(1023 - POW2_MIN + 1);
+  t[-POW2_MIN] = 1;
+  for (let e = 1; e <= 1023; e++) t[e - POW2_MIN] = t[e - 1 - POW2_MIN] * 2;
+  for (let e = -1; e >= POW2_MIN; e--) t[e - POW2_MIN] = t[e + 1 - POW2_MIN] / 2;
+  return t;
+})();
+function pow2(e: number): number {
+  return POW2[e - POW2_MIN];
+}
+
+/** Trailing zeros of a non-zero integer below 2^32 given as its low 32 bits. */
+function ctz32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+// ------------------------------------------------------------------------------ operand statistics
+
+/** Per (row, common K block): the largest |code|, the OR of all |code| (for trailing zeros) and the block exponent. */
+interface OpStats {
+  readonly op: GemmOperand;
+  readonly rows: number;
+  readonly K: number;
+  /** The common K block length and count (the GEMM's, which may refine an unblocked operand). */
+  readonly block: number;
+  readonly nb: number;
+  readonly maxc: Float64Array;
+  readonly orc: Int32Array;
+  readonly ex: Int32Array;
+}
+
+function opStats(op: GemmOperand, block: number, nb: number): OpStats {
+  const { rows, K, mantissas: m, rowStride: rs, kStride: ks, nanRows } = op;
+  const maxc = new Float64Array(rows * nb);
+  const orc = new Int32Array(rows * nb);
+  const ex = new Int32Array(rows * nb);
+  for (let r = 0; r < rows; r++) {
+    if (nanRows[r]) continue;
+    for (let kb = 0; kb < nb; kb++) ex[r * nb + kb] = blockExp(op, r, kb * block);
+  }
+  if (ks === 1) {
+    for (let r = 0; r < rows; r++) {
+      if (nanRows[r]) continue;
+      for (let kb = 0; kb < nb; kb++) {
+        let mx = 0;
+        let o = 0;
+        const end = Math.min(K, (kb + 1) * block);
+        for (let k = kb * block; k < end; k++) {
+          const c = m[r * rs + k];
+          const a = c < 0 ? -c : c;
+          if (a > mx) mx = a;
+          o |= a >>> 0;
+        }
+        maxc[r * nb + kb] = mx;
+        orc[r * nb + kb] = o;
+      }
+    }
+  } else {
+    // B stored [K, N]: walk memory in order, one K row at a time.
+    for (let k = 0; k < K; k++) {
+      const kb = Math.floor(k / block);
+      const base = k * ks;
+      for (let r = 0; r < rows; r++) {
+        if (nanRows[r]) continue;
+        const c = m[base + r * rs];
+        const a = c < 0 ? -c : c;
+        const i = r * nb + kb;
+        if (a > maxc[i]) maxc[i] = a;
+        orc[i] |= a >>> 0;
+      }
+    }
+  }
+  return { op, rows, K, block, nb, maxc, orc, ex };
+}
+
+/**
+ * Exponent width of each row: every non-zero element of row r is an integer multiple of 2^lo and
+ * below 2^hi; w = hi − lo (−1 for an all-zero row). Σ_k of products of rows with widths wa and wb
+ * then needs wa + wb + ⌈log2 K⌉ bits, and f64 sums are exact when that is ≤ 53.
+ */
+function rowWidths(st: OpStats): Int32Array {
+  const w = new Int32Array(st.rows);
+  for (let r = 0; r < st.rows; r++) {
+    let hi = -Infinity;
+    let lo = Infinity;
+    for (let kb = 0; kb < st.nb; kb++) {
+      const i = r * st.nb + kb;
+      const mx = st.maxc[i];
+      if (mx === 0) continue;
+      hi = Math.max(hi, floorLog2(mx) + 1 + st.ex[i]);
+      lo = Math.min(lo, ctz32(st.orc[i]) + st.ex[i]);
+    }
+    w[r] = hi === -Infinity ? -1 : hi - lo;
+  }
+  return w;
+}
+
+/** Per (row, segment): the base exponent (smallest block exponent with a non-zero code), and the largest shifted |code|. */
+interface Segmentation {
+  readonly len: number;
+  readonly nseg: number;
+  readonly base: Int32Array;
+  readonly maxShifted: number;
+}
+
+function segmentation(st: OpStats, len: number, limit: number): Segmentation | null {
+  const nseg = Math.ceil(st.K / len);
+  const base = new Int32Array(st.rows * nseg);
+  let maxShifted = 0;
+  for (let r = 0; r < st.rows; r++) {
+    for (let g = 0; g < nseg; g++) {
+      const kb0 = Math.floor((g * len) / st.block);
+      const kb1 = Math.floor((Math.min((g + 1) * len, st.K) - 1) / st.block);
+      let b = Infinity;
+      for (let kb = kb0; kb <= kb1; kb++) if (st.maxc[r * st.nb + kb] !== 0) b = Math.min(b, st.ex[r * st.nb + kb]);
+      if (b === Infinity) continue; // an all-zero segment: base 0, nothing to shift
+      base[r * nseg + g] = b;
+      for (let kb = kb0; kb <= kb1; kb++) {
+        const mx = st.maxc[r * st.nb + kb];
+        if (mx === 0) continue;
+        const v = mx * pow2(st.ex[r * st.nb + kb] - b);
+        if (v > limit) return null;
+        if (v > maxShifted) maxShifted = v;
+      }
+    }
+  }
+  return { len, nseg, base, maxShifted };
+}
+
+/** Segment lengths to try, longest first: all of K, multiples of the block, then halves of it down to 8. */
+function segmentLengths(K: number, block: number): number[] {
+  const out = [K];
+  const mult: number[] = [];
+  for (let s = block; s < K; s *= 2) mult.push(s);
+  out.push(...mult.reverse());
+  for (let s = Math.ceil(block / 2); s >= 8 && s < K; s = Math.ceil(s / 2)) {
+    out.push(s);
+    if (s === 8) break;
+  }
+  return out;
+}
+
+interface IntChoice {
+  x: Segmentation;
+  y: Segmentation;
+}
+
+/** The i8 path's bias: y is stored as y + β ∈ [0, 2β] ⊂ [0, 127]. */
+function i8Beta(c: IntChoice): number {
+  return c.y.maxShifted;
+}
+
+/** K-quads the i8 path may sum in i16 lanes: each step adds at most 2·max|x|·2β to a lane. */
+function i8Depth(c: IntChoice): number {
+  const perStep = 2 * c.x.maxShifted * 2 * i8Beta(c);
+  const segQuads = Math.ceil(c.x.len / 4);
+  return perStep === 0 ? segQuads : Math.max(1, Math.min(segQuads, Math.floor(32767 / perStep)));
+}
+
+/** The longest segment length at which both operands fit their limits and the i32 lane sums cannot overflow. */
+function chooseSegments(sx: OpStats, sy: OpStats, limX: number, limY: number, laneBound: (len: number, mx: number, my: number) => boolean): IntChoice | null {
+  for (const len of segmentLengths(sx.K, sx.block)) {
+    const x = segmentation(sx, len, limX);
+    if (!x) continue;
+    const y = segmentation(sy, len, limY);
+    if (!y) continue;
+    if (laneBound(Math.min(len, sx.K), x.maxShifted, y.maxShifted)) return { x, y };
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------------------ the kernel object
+
+interface Plan extends GemmPlan {
+  readonly epoch: number;
+  readonly exec: () => void;
+  readonly collect: (out: Float32Array) => void;
+  readonly pairs: { count: number; ptr: number; res: number; X: number; Y: number; list: Int32Array } | null;
+  readonly nanA: Uint8Array;
+  readonly nanB: Uint8Array;
+}
+
+class Kernel implements GemmKernel {
+  private epoch = 0;
+  /** Cleared when the engine fails the i8 path's self-test (then the i16 path is used). */
+  i8ok = true;
+  private readonly MR: number;
+  private readonly NR: number;
+  private readonly MRF: number;
+  private readonly NRF: number;
+
+  constructor(
+    private readonly e: GemmExports,
+    readonly flavor: GemmFlavor,
+  ) {
+    this.MR = e.geometry(0);
+    this.NR = e.geometry(1);
+    this.MRF = e.geometry(2);
+    this.NRF = e.geometry(3);
+  }
+
+  gemm(a: Encoded, b: Encoded, opts: GemmKernelOptions): Float32Array {
+    return this.run(this.prepare(a, b, opts));
+  }
+
+  private alloc(bytes: number): number {
+    const p = this.e.alloc(Math.max(16, bytes));
+    if (p === 0) throw new GemmKernelError(`the GEMM kernel could not grow its memory by ${bytes} bytes`);
+    return p;
+  }
+
+  prepare(a: Encoded, b: Encoded, opts: GemmKernelOptions): GemmPlan {
+    const p = gemmProblem(a, b, opts); // throws the twin's FormatErrors
+    const forced = opts.path;
+    if (forced !== undefined && forced !== 'i8' && forced !== 'i16' && forced !== 'f64' && forced !== 'exact') {
+      throw new GemmKernelError(`unknown GEMM path ${JSON.stringify(forced)}: one of i8, i16, f64, exact`);
+    }
+    this.e.reset();
+    const epoch = ++this.epoch;
+    const sa = opStats(p.a, p.block, p.nBlocks);
+    const sb = opStats(p.b, p.block, p.nBlocks);
+    const { M, N, K } = p;
+    const base = { M, N, K, epoch, nanA: p.a.nanRows, nanB: p.b.nanRows };
+
+    if (forced === 'exact') {
+      const pairs = this.pairList(sa, sb, null, null);
+      const info: GemmPlanInfo = { path: 'exact', swapped: false, M, N, K, segments: 1, segmentLength: K, exactOutputs: M * N };
+      const plan: Plan = { ...base, info, exec: () => {}, collect: () => {}, pairs };
+      return plan;
+    }
+
+    // Integer paths. The i32 lane sums wrap modulo 2^32, so only the segment's true sum must fit:
+    // len·max|x|·max|y| < 2^31. The i8 path's i7 operand is y + β with β = max|y| ≤ 63.
+    const lane = (len: number, mx: number, my: number) => len * mx * my < 2 ** 31;
+    let choice: { path: 'i8' | 'i16'; swapped: boolean; seg: IntChoice } | null = null;
+    if ((forced === undefined || forced === 'i8') && this.flavor === 'relaxed' && this.i8ok) {
+      const ab = chooseSegments(sa, sb, 127, 63, lane);
+      const ba = chooseSegments(sb, sa, 127, 63, lane);
+      const pick = (c: IntChoice | null) => (c ? c.x.nseg * 64 - i8Depth(c) : Infinity); // fewer segments, then deeper i16 sums
+      const best = ab && pick(ab) <= pick(ba) ? { seg: ab, swapped: false } : ba ? { seg: ba, swapped: true } : null;
+      // depth < 3 runs no faster than the i16 path on the machines measured (README)
+      if (best && (forced === 'i8' || i8Depth(best.seg) >= 3)) choice = { path: 'i8', ...best };
+    }
+    if (forced === undefined || forced === 'i16') {
+      const c16 = chooseSegments(sa, sb, 32767, 32767, lane);
+      if (c16 && (!choice || c16.x.nseg < choice.seg.x.nseg)) choice = { path: 'i16', swapped: false, seg: c16 };
+    }
+    if (forced === 'i8' && (this.flavor !== 'relaxed' || !this.i8ok)) throw new GemmKernelError('the i8 path needs the relaxed-SIMD build (and an engine that passed its self-test)');
+    if ((forced === 'i8' || forced === 'i16') && !choice) throw new GemmKernelError(`the ${forced} path cannot take these operands exactly (codes too wide for its lanes)`);
+
+    if (choice) {
+      const { path, swapped, seg } = choice;
+      const [sx, sy] = swapped ? [sb, sa] : [sa, sb];
+      const pairs = seg.x.nseg > 1 ? this.pairList(sa, sb, rowWidths(sa), rowWidths(sb)) : null;
+      const run = this.packInt(path, sx, sy, seg);
+      const info: GemmPlanInfo = { path, swapped, M, N, K, segments: seg.x.nseg, segmentLength: seg.x.len, exactOutputs: pairs?.count ?? 0 };
+      const plan: Plan = { ...base, info, exec: run.exec, collect: (out) => run.collect(out, swapped, M, N), pairs };
+      return plan;
+    }
+
+    const pairs = this.pairList(sa, sb, rowWidths(sa), rowWidths(sb));
+    const run = this.packF64(sa, sb);
+    const info: GemmPlanInfo = { path: 'f64', swapped: false, M, N, K, segments: 1, segmentLength: K, exactOutputs: pairs?.count ?? 0 };
+    const plan: Plan = { ...base, info, exec: run.exec, collect: (out) => run.collect(out, false, M, N), pairs };
+    return plan;
+  }
+
+  run(plan: GemmPlan): Float32Array {
+    const pl = plan as Plan;
+    if (pl.epoch !== this.epoch) throw new GemmKernelError('this GEMM plan was superseded by a later prepare() or gemm() on the same kernel');
+    const { M, N } = pl.info;
+    const out = new Float32Array(M * N);
+    pl.exec();
+    pl.collect(out);
+    const pr = pl.pairs;
+    if (pr && pr.count > 0) {
+      this.e.exactPairs(pr.count, pr.ptr, pl.info.K, pr.X, pr.Y, pr.res);
+      const res = new Float32Array(this.e.memory.buffer, pr.res, pr.count);
+      for (let n = 0; n < pr.count; n++) out[pr.list[2 * n] * N + pr.list[2 * n + 1]] = res[n];
+    }
+    for (let i = 0; i < M; i++) if (pl.nanA[i]) out.fill(NaN, i * N, (i + 1) * N);
+    for (let j = 0; j < N; j++) if (pl.nanB[j]) for (let i = 0; i < M; i++) out[i * N + j] = NaN;
+    return out;
+  }
+
+  /**
+   * The outputs the exact superaccumulator must compute: all of them (wa = null), or those whose
+   * row widths break the f64 bound. Packs both operands' exact values as f64 rows when any.
+   */
+  private pairList(sa: OpStats, sb: OpStats, wa: Int32Array | null, wb: Int32Array | null): { count: number; ptr: number; res: number; X: number; Y: number; list: Int32Array } | null {
+    const { rows: M, K } = sa;
+    const N = sb.rows;
+    const logK = Math.ceil(Math.log2(K));
+    let list: Int32Array;
+    if (!wa || !wb) {
+      list = new Int32Array(2 * M * N);
+      for (let i = 0, n = 0; i < M; i++) {
+        for (let j = 0; j < N; j++, n += 2) {
+          list[n] = i;
+          list[n + 1] = j;
+        }
+      }
+    } else {
+      let maxA = -1;
+      let maxB = -1;
+      for (let i = 0; i < M; i++) if (!sa.op.nanRows[i]) maxA = Math.max(maxA, wa[i]);
+      for (let j = 0; j < N; j++) if (!sb.op.nanRows[j]) maxB = Math.max(maxB, wb[j]);
+      if (maxA < 0 || maxB < 0 || maxA + maxB + logK <= 53) return null;
+      const tmp: number[] = [];
+      for (let i = 0; i < M; i++) {
+        if (sa.op.nanRows[i] || wa[i] < 0) continue;
+        for (let j = 0; j < N; j++) {
+          if (sb.op.nanRows[j] || wb[j] < 0) continue;
+          if (wa[i] + wb[j] + logK > 53) tmp.push(i, j);
+        }
+      }
+      if (tmp.length === 0) return null;
+      list = Int32Array.from(tmp);
+    }
+    const count = list.length / 2;
+    const ptr = this.alloc(list.length * 4);
+    const res = this.alloc(count * 4);
+    const X = this.alloc(M * K * 8);
+    const Y = this.alloc(N * K * 8);
+    const buf = this.e.memory.buffer;
+    new Int32Array(buf, ptr, list.length).set(list);
+    fillValues(sa, new Float64Array(buf, X, M * K));
+    fillValues(sb, new Float64Array(buf, Y, N * K));
+    return { count, ptr, res, X, Y, list };
+  }
+
+  /** Pack X (broadcast rows) and Y (panel columns) for gemmI16 / gemmI8. */
+  private packInt(path: 'i8' | 'i16', sx: OpStats, sy: OpStats, seg: IntChoice) {
+    const { MR, NR } = this;
+    const step = path === 'i8' ? 4 : 2;
+    const { len, nseg } = seg.x;
+    const segSteps = Math.ceil(len / step);
+    const kSteps = nseg * segSteps;
+    const tiles = Math.ceil(sx.rows / MR);
+    const panels = Math.ceil(sy.rows / NR);
+    const eb = path === 'i8' ? 1 : 2; // bytes per code
+    const ldc = panels * NR;
+    const A = this.alloc(tiles * kSteps * MR * step * eb);
+    const B = this.alloc(panels * kSteps * NR * step * eb);
+    const sA = this.alloc(tiles * nseg * MR * 8);
+    const sB = this.alloc(panels * nseg * NR * 8);
+    const corr = path === 'i8' ? this.alloc(tiles * nseg * MR * 4) : 0;
+    const C = this.alloc(tiles * MR * ldc * 4);
+    const buf = this.e.memory.buffer;
+    const av = path === 'i8' ? new Int8Array(buf, A, tiles * kSteps * MR * step) : new Int16Array(buf, A, tiles * kSteps * MR * step);
+    const bv = path === 'i8' ? new Int8Array(buf, B, panels * kSteps * NR * step) : new Int16Array(buf, B, panels * kSteps * NR * step);
+    const sav = new Float64Array(buf, sA, tiles * nseg * MR);
+    const sbv = new Float64Array(buf, sB, panels * nseg * NR);
+    const cv = path === 'i8' ? new Int32Array(buf, corr, tiles * nseg * MR) : null;
+    const beta = path === 'i8' ? i8Beta(seg) : 0;
+    const depth = path === 'i8' ? i8Depth(seg) : 0;
+    av.fill(0);
+    bv.fill(0);
+    sav.fill(0);
+    sbv.fill(0);
+    cv?.fill(0);
+    // X element (r, k) → ((tile·kSteps + s)·MR + r%MR)·step + sub
+    packShifted(sx, seg.x, step, (r, s, sub, v) => {
+      av[((Math.floor(r / MR) * kSteps + s) * MR + (r % MR)) * step + sub] = v;
+    }, (r, g, scale, sum) => {
+      const i = (Math.floor(r / MR) * nseg + g) * MR + (r % MR);
+      sav[i] = scale;
+      if (cv) cv[i] = -beta * sum;
+    });
+    // Y element (j, k) → (((panel·kSteps + s)·NV + v)·4 + c)·step + sub with jj = j % NR = 4v + c: ((panel·kSteps + s)·NR + jj)·step + sub
+    packShifted(sy, seg.y, step, (j, s, sub, v) => {
+      bv[((Math.floor(j / NR) * kSteps + s) * NR + (j % NR)) * step + sub] = v + beta;
+    }, (j, g, scale) => {
+      sbv[(Math.floor(j / NR) * nseg + g) * NR + (j % NR)] = scale;
+    });
+    const e = this.e;
+    return {
+      exec: () => {
+        if (path === 'i16') e.gemmI16(tiles, panels, nseg, segSteps, A, B, sA, sB, C, ldc);
+        else if (e.gemmI8(tiles, panels, nseg, segSteps, depth, A, B, corr, sA, sB, C, ldc) !== 1) throw new GemmKernelError('the i8 path ran on a build without relaxed SIMD');
+      },
+      collect: (out: Float32Array, swapped: boolean, M: number, N: number) => readC(new Float32Array(e.memory.buffer, C, tiles * MR * ldc), ldc, out, swapped, M, N),
+    };
+  }
+
+  /** Pack exact f64 values for gemmF64: A [tiles][K][MRF], B [panels][K][NRF]. */
+  private packF64(sa: OpStats, sb: OpStats) {
+    const { MRF, NRF } = this;
+    const K = sa.K;
+    const tiles = Math.ceil(sa.rows / MRF);
+    const panels = Math.ceil(sb.rows / NRF);
+    const ldc = panels * NRF;
+    const A = this.alloc(tiles * K * MRF * 8);
+    const B = this.alloc(panels * K * NRF * 8);
+    const C = this.alloc(tiles * MRF * ldc * 4);
+    const buf = this.e.memory.buffer;
+    const av = new Float64Array(buf, A, tiles * K * MRF);
+    const bv = new Float64Array(buf, B, panels * K * NRF);
+    av.fill(0);
+    bv.fill(0);
+    packValues(sa, (r, k, v) => {
+      av[(Math.floor(r / MRF) * K + k) * MRF + (r % MRF)] = v;
+    });
+    packValues(sb, (j, k, v) => {
+      bv[(Math.floor(j / NRF) * K + k) * NRF + (j % NRF)] = v;
+    });
+    const e = this.e;
+    return {
+      exec: () => e.gemmF64(tiles, panels, K, A, B, C, ldc),
+      collect: (out: Float32Array, swapped: boolean, M: number, N: number) => readC(new Float32Array(e.memory.buffer, C, tiles * MRF * ldc), ldc, out, swapped, M, N),
+    };
+  }
+}
+
+/** Copy the kernel's padded C (or its transpose) into out [M][N]. */
+function readC(c: Float32Array, ldc: number, out: Float32Array, swapped: boolean, M: number, N: number): void {
+  if (!swapped) {
+    for (let i = 0; i < M; i++) out.set(c.subarray(i * ldc, i * ldc + N), i * N);
+  } else {
+    for (let j = 0; j < N; j++) for (let i = 0; i < M; i++) out[i * N + j] = c[j * ldc + i];
+  }
+}
+
+/**
+ * Walk every element of an operand (NaN rows skipped: their codes count as 0) with its code shifted
+ * onto its segment's base exponent: put(row, kStep, sub, shiftedCode); then segment(row, g, 2^base,
+ * Σ shifted codes) once per (row, segment).
+ */
+function packShifted(
+  st: OpStats,
+  sg: Segmentation,
+  step: number,
+  put: (r: number, s: number, sub: number, v: number) => void,
+  segment: (r: number, g: number, scale: number, sum: number) => void,
+): void {
+  const { op, rows, K, block, nb } = st;
+  const { len, nseg, base } = sg;
+  const segSteps = Math.ceil(len / step);
+  const m = op.mantissas;
+  const rs = op.rowStride;
+  const ks = op.kStride;
+  for (let r = 0; r < rows; r++) {
+    if (op.nanRows[r]) continue;
+    for (let g = 0; g < nseg; g++) {
+      const b = base[r * nseg + g];
+      const k0 = g * len;
+      const k1 = Math.min(K, k0 + len);
+      let sum = 0;
+      let kbEnd = -1;
+      let f = 1;
+      for (let k = k0; k < k1; k++) {
+        if (k >= kbEnd) {
+          const kb = Math.floor(k / block);
+          kbEnd = (kb + 1) * block;
+          f = pow2(st.ex[r * nb + kb] - b);
+        }
+        // every element, zeros included: the i8 path stores b + β for each of them
+        const v = m[r * rs + k * ks] * f;
+        sum += v;
+        const o = k - k0;
+        put(r, g * segSteps + Math.floor(o / step), o % step, v);
+      }
+      segment(r, g, pow2(b), sum);
+    }
+  }
+}
+
+/** Walk every element's exact value code·2^e (NaN rows skipped). */
+function packValues(st: OpStats, put: (r: number, k: number, v: number) => void): void {
+  const { op, rows, K, block, nb } = st;
+  const m = op.mantissas;
+  const rs = op.rowStride;
+  const ks = op.kStride;
+  for (let r = 0; r < rows; r++) {
+    if (op.nanRows[r]) continue;
+    for (let kb = 0; kb < nb; kb++) {
+      const f = pow2(st.ex[r * nb + kb]);
+      const end = Math.min(K, (kb + 1) * block);
+      for (let k = kb * block; k < end; k++) {
+        const c = m[r * rs + k * ks];
+        if (c !== 0) put(r, k, c * f);
+      }
+    }
+  }
+}
+
+/** Exact values as f64 rows [rows][K] for the superaccumulator. */
+function fillValues(st: OpStats, out: Float64Array): void {
+  out.fill(0);
+  packValues(st, (r, k, v) => {
+    out[r * st.K + k] = v;
+  });
+}
+
+/**
+ * Load the GEMM kernel. `getBytes` fetches a build by file name ('gemm.simd.wasm' or
+ * 'gemm.relaxed.wasm'); the caller decides the flavor (feature detection lives in the loader).
+ */
+export async function loadGemmKernel(getBytes: (file: string) => Promise<BufferSource>, flavor: GemmFlavor): Promise<GemmKernel> {
+  if (flavor !== 'relaxed' && flavor !== 'simd') throw new GemmKernelError(`unknown kernel flavor ${JSON.stringify(flavor)}: 'relaxed' or 'simd'`);
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm) throw new GemmKernelError('WebAssembly is not available here');
+  const file = `gemm.${flavor}.wasm`;
+  let exports: Record<string, unknown>;
+  try {
+    const bytes = await getBytes(file);
+    exports = (await wasm.instantiate(bytes, { env: { abort: () => {} } })).instance.exports;
+  } catch (err) {
+    throw new GemmKernelError(`could not load ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const e = exports as unknown as GemmExports & { _initialize?: () => void };
+  e._initialize?.();
+  const got = e.flavor();
+  if (got !== (flavor === 'relaxed' ? 2 : 1)) throw new GemmKernelError(`${file} reports flavor ${got}, not the ${flavor} build`);
+  const k = new Kernel(e, flavor);
+  selfTest(k);
+  return k;
+}
+
+/**
+ * Run every path on a small problem and compare with the twin. An engine that miscomputes the
+ * relaxed i8 path loses that path (the i16 path gives the same bits); any other mismatch means the
+ * kernel cannot be trusted at all.
+ */
+function selfTest(k: Kernel): void {
+  const xa = Float32Array.from({ length: 5 * 72 }, (_, i) => (((i * 37) % 23) - 11) * 2 ** ((i % 7) - 3));
+  const xb = Float32Array.from({ length: 6 * 72 }, (_, i) => (((i * 29) % 19) - 9) * 2 ** ((i % 5) - 2));
+  const a = encode('mxfp4', xa, [5, 72], 1);
+  const b = encode('mxfp4', xb, [6, 72], 1);
+  const want = new Uint32Array(blockGemm(a, b, { b: 'NK' }).buffer);
+  const same = (path: GemmPath) => {
+    const got = new Uint32Array(k.gemm(a, b, { b: 'NK', path }).buffer);
+    return got.every((v, i) => v === want[i]);
+  };
+  if (k.flavor === 'relaxed' && !same('i8')) k.i8ok = false;
+  for (const path of ['i16', 'f64', 'exact'] as const) {
+    if (!same(path)) throw new GemmKernelError(`the GEMM kernel's ${path} path failed its self-test on this engine`);
+  }
+}

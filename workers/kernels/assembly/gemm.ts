@@ -1,0 +1,430 @@
+// The integer block GEMM kernel. Readable specification: src/core/datapath/gemm.ts (blockGemm);
+// the wrapper src/core/kernels/gemm.ts prepares the operands, picks a path, and is tested bit for
+// bit against the twin in src/core/kernels/gemm.test.ts.
+//
+// What is computed: C[i,j] = RNE_f32( Σ_k a[i,k]·b[j,k] ), exactly, where a and b are integer
+// codes times per-block powers of two. Four paths, each exact by construction or by a bound the
+// wrapper checks before it uses it:
+//
+//  gemmI16   codes in i16, K cut into segments whose codes the wrapper has pre-shifted onto one
+//            exponent per (row, segment). Within a segment the i32 lane sums are exact (the wrapper
+//            checks seg·max|a|·max|b| < 2^31); at the end of a segment each i32 lane is converted
+//            to f64 and multiplied by 2^(ea + eb) (exact) and added to an f64 accumulator. With one
+//            segment that is the whole computation; with several, the f64 additions are exact when
+//            the wrapper's width bound holds (all partial sums are multiples of one power of two and
+//            below 2^53 of it), otherwise it recomputes that output with exactPairs.
+//  gemmI8    the same with i16x8.relaxed_dot_i8x16_i7x16_s (relaxed build only): A in i8, B in
+//            [0, 127] (the wrapper stores b + β and folds −β·Σa into the accumulator's start).
+//            The i7 operand is non-negative, so every engine computes the same result.
+//  gemmF64   exact values as f64 (code·2^e is exact in a double), plain f64 products and sums;
+//            exact when the wrapper's width bound holds, otherwise exactPairs.
+//  exactPairs  a Kulisch accumulator (32-bit digits in i64 limbs over the whole exponent range),
+//            one final round-to-nearest-even to float32 with subnormals. Always exact.
+//
+// Outer-product layout (no horizontal reductions): a register tile is MR rows × NR columns. A is
+// packed per row tile as [k-step][MR] groups of 2 (i16) / 4 (i8) consecutive K values, broadcast
+// with one load32_splat; B is packed per column panel as [k-step][NR/4] vectors, each holding 4
+// columns × 2 (or 4) K values. One dot instruction then yields partial sums of 4 different outputs,
+// one per lane, so each lane is an output and the segment end needs no reduction.
+
+// ----------------------------------------------------------------------------- bump allocator
+
+let top: usize = 0;
+
+/** Forget every allocation: the next alloc starts again at the heap base. */
+export function reset(): void {
+  top = (__heap_base + 15) & ~(<usize>15);
+}
+
+/** Allocate `bytes` (16-byte aligned), growing memory as needed. Returns 0 when memory cannot grow. */
+export function alloc(bytes: usize): usize {
+  if (top == 0) reset();
+  const p = top;
+  const end = (p + bytes + 15) & ~(<usize>15);
+  if (end < p) return 0;
+  const have = (<usize>memory.size()) << 16;
+  if (end > have) {
+    const pages = <i32>((end - have + 0xffff) >>> 16);
+    if (memory.grow(pages) < 0) return 0;
+  }
+  top = end;
+  return p;
+}
+
+/** 1 = plain SIMD build, 2 = relaxed-SIMD build. */
+export function flavor(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 2 : 1;
+}
+
+// ----------------------------------------------------------------------------- tile geometry
+
+// Integer paths: MR rows × NR columns (NV vectors of 4 columns). 4×8 keeps 8 i32x4 accumulators,
+// 2 B vectors and 1 broadcast in 11 of the 16 x64 vector registers.
+const MR: i32 = 4;
+const NV: i32 = 2;
+const NR: i32 = NV * 4;
+// f64 path: MRF rows × NRF columns (NRF/2 f64x2 vectors).
+const MRF: i32 = 4;
+const NRF: i32 = 4;
+
+/** Tile geometry the wrapper packs for: [i16/i8 rows, i16/i8 cols, f64 rows, f64 cols]. */
+export function geometry(which: i32): i32 {
+  return which == 0 ? MR : which == 1 ? NR : which == 2 ? MRF : NRF;
+}
+
+// f64 accumulators of one integer tile (MR × NR doubles), kept in memory: the tile's i32
+// accumulators already fill the register file.
+const FACC: usize = memory.data(MR * NR * 8, 16);
+
+@inline function zeroFacc(): void {
+  const z = f64x2.splat(0);
+  for (let i: usize = 0; i < <usize>(MR * NR * 8); i += 16) v128.store(FACC + i, z);
+}
+
+/**
+ * facc[row r, 4 columns] += lanes of c (exact i32 sums) · sa · sb[0..3], where sa = 2^ea (this row,
+ * this segment) and sb = 2^eb (these 4 columns). Products of powers of two and an i32 are exact.
+ */
+@inline function scaleAdd(f: usize, c: v128, sa: v128, sb: usize): void {
+  const lo = f64x2.convert_low_i32x4_s(c);
+  const hi = f64x2.convert_low_i32x4_s(i32x4.shuffle(c, c, 2, 3, 2, 3));
+  const s0 = f64x2.mul(sa, v128.load(sb));
+  const s1 = f64x2.mul(sa, v128.load(sb, 16));
+  v128.store(f, f64x2.add(v128.load(f), f64x2.mul(lo, s0)));
+  v128.store(f, f64x2.add(v128.load(f, 16), f64x2.mul(hi, s1)), 16);
+}
+
+/** Round the tile's f64 accumulators to float32 (one RNE rounding: the f64 value is the exact sum). */
+@inline function storeTile(C: usize, ldc: i32): void {
+  for (let r = 0; r < MR; r++) {
+    const f = FACC + <usize>(r * NR * 8);
+    const c = C + <usize>(r * ldc * 4);
+    for (let v = 0; v < NR; v += 4) {
+      const x = f32x4.demote_f64x2_zero(v128.load(f + <usize>(v * 8)));
+      const y = f32x4.demote_f64x2_zero(v128.load(f + <usize>(v * 8 + 16)));
+      v128.store(c + <usize>(v * 4), i64x2.shuffle(x, y, 0, 2));
+    }
+  }
+}
+
+@inline function scaleTile(
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+  sA: usize, sB: usize,
+): void {
+  // sA: MR doubles (this tile's rows, this segment); sB: NR doubles (this panel's columns).
+  let sa = v128.load64_splat(sA);
+  scaleAdd(FACC, c00, sa, sB);
+  scaleAdd(FACC + 32, c01, sa, sB + 32);
+  sa = v128.load64_splat(sA, 8);
+  scaleAdd(FACC + 64, c10, sa, sB);
+  scaleAdd(FACC + 96, c11, sa, sB + 32);
+  sa = v128.load64_splat(sA, 16);
+  scaleAdd(FACC + 128, c20, sa, sB);
+  scaleAdd(FACC + 160, c21, sa, sB + 32);
+  sa = v128.load64_splat(sA, 24);
+  scaleAdd(FACC + 192, c30, sa, sB);
+  scaleAdd(FACC + 224, c31, sa, sB + 32);
+}
+
+// ----------------------------------------------------------------------------- i16 path
+
+/**
+ * C = A·Bᵀ on i16 codes.
+ * A: [tiles][kPairs][MR] × (2 × i16); B: [panels][kPairs][NV] × v128 (4 columns × 2 K);
+ * sA: f64 [tiles][nseg][MR] = 2^(row exponent of the segment);
+ * sB: f64 [panels][nseg][NR] = 2^(column exponent of the segment);
+ * C: f32 [tiles·MR][ldc]. A segment is segPairs K-pairs.
+ */
+export function gemmI16(tiles: i32, panels: i32, nseg: i32, segPairs: i32, A: usize, B: usize, sA: usize, sB: usize, C: usize, ldc: i32): void {
+  const kPairs = nseg * segPairs;
+  const aTile = <usize>(kPairs * MR * 4);
+  const bPanel = <usize>(kPairs * NV * 16);
+  for (let p = 0; p < panels; p++) {
+    for (let t = 0; t < tiles; t++) {
+      let pa = A + <usize>t * aTile;
+      let pb = B + <usize>p * bPanel;
+      zeroFacc();
+      for (let s = 0; s < nseg; s++) {
+        let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+        let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+        for (let q = 0; q < segPairs; q++) {
+          const b0 = v128.load(pb);
+          const b1 = v128.load(pb, 16);
+          let a = v128.load32_splat(pa);
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(a, b0));
+          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(a, b1));
+          a = v128.load32_splat(pa, 4);
+          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(a, b0));
+          c11 = i32x4.add(c11, i32x4.dot_i16x8_s(a, b1));
+          a = v128.load32_splat(pa, 8);
+          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(a, b0));
+          c21 = i32x4.add(c21, i32x4.dot_i16x8_s(a, b1));
+          a = v128.load32_splat(pa, 12);
+          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(a, b0));
+          c31 = i32x4.add(c31, i32x4.dot_i16x8_s(a, b1));
+          pa += 16;
+          pb += 32;
+        }
+        scaleTile(c00, c01, c10, c11, c20, c21, c30, c31,
+          sA + <usize>((t * nseg + s) * MR * 8), sB + <usize>((p * nseg + s) * NR * 8));
+      }
+      storeTile(C + <usize>((t * MR * ldc + p * NR) * 4), ldc);
+    }
+  }
+}
+
+// ----------------------------------------------------------------------------- relaxed i8 path
+
+// Why not i32x4.relaxed_dot_i8x16_i7x16_add_s: Node 20.20 (V8 11.3) on x64 without AVX-VNNI returns
+// 2·dot and ignores the accumulator operand (measured; see src/core/datapath/README.md). The i16
+// form below is computed correctly there, and it lets us add several steps in i16 before widening,
+// which halves the multiplier work: pmaddubsw per step, one pmaddwd (extadd) per `depth` steps.
+
+/**
+ * C = A·Bᵀ on i8 codes with i16x8.relaxed_dot_i8x16_i7x16_s (relaxed build only; returns 0 in the
+ * plain build, which the wrapper never asks).
+ * A: [tiles][kQuads][MR] × (4 × i8); B: [panels][kQuads][NV] × v128 (4 columns × 4 K), stored as
+ * b + β ∈ [0, 127] so the i7 operand is non-negative and every engine computes the same thing;
+ * corr: i32 [tiles][nseg][MR] = −β·Σ_{k in segment} a (undoes the bias through the accumulator's
+ * start value); sA, sB, C as in gemmI16. A segment is segQuads K-quads. `depth` K-quads are summed
+ * in i16 lanes before widening to i32 (the wrapper bounds depth·2·max|a|·max(b + β) ≤ 32767).
+ */
+export function gemmI8(tiles: i32, panels: i32, nseg: i32, segQuads: i32, depth: i32, A: usize, B: usize, corr: usize, sA: usize, sB: usize, C: usize, ldc: i32): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const kQuads = nseg * segQuads;
+    const aTile = <usize>(kQuads * MR * 4);
+    const bPanel = <usize>(kQuads * NV * 16);
+    for (let p = 0; p < panels; p++) {
+      for (let t = 0; t < tiles; t++) {
+        let pa = A + <usize>t * aTile;
+        let pb = B + <usize>p * bPanel;
+        zeroFacc();
+        for (let s = 0; s < nseg; s++) {
+          const cr = corr + <usize>((t * nseg + s) * MR * 4);
+          let c00 = v128.load32_splat(cr);
+          let c01 = c00;
+          let c10 = v128.load32_splat(cr, 4);
+          let c11 = c10;
+          let c20 = v128.load32_splat(cr, 8);
+          let c21 = c20;
+          let c30 = v128.load32_splat(cr, 12);
+          let c31 = c30;
+          for (let q = 0; q < segQuads; ) {
+            const n = min(depth, segQuads - q);
+            let h00 = i16x8.splat(0), h01 = i16x8.splat(0), h10 = i16x8.splat(0), h11 = i16x8.splat(0);
+            let h20 = i16x8.splat(0), h21 = i16x8.splat(0), h30 = i16x8.splat(0), h31 = i16x8.splat(0);
+            for (let u = 0; u < n; u++) {
+              const b0 = v128.load(pb);
+              const b1 = v128.load(pb, 16);
+              let a = v128.load32_splat(pa);
+              h00 = i16x8.add(h00, i16x8.relaxed_dot_i8x16_i7x16_s(a, b0));
+              h01 = i16x8.add(h01, i16x8.relaxed_dot_i8x16_i7x16_s(a, b1));
+              a = v128.load32_splat(pa, 4);
+              h10 = i16x8.add(h10, i16x8.relaxed_dot_i8x16_i7x16_s(a, b0));
+              h11 = i16x8.add(h11, i16x8.relaxed_dot_i8x16_i7x16_s(a, b1));
+              a = v128.load32_splat(pa, 8);
+              h20 = i16x8.add(h20, i16x8.relaxed_dot_i8x16_i7x16_s(a, b0));
+              h21 = i16x8.add(h21, i16x8.relaxed_dot_i8x16_i7x16_s(a, b1));
+              a = v128.load32_splat(pa, 12);
+              h30 = i16x8.add(h30, i16x8.relaxed_dot_i8x16_i7x16_s(a, b0));
+              h31 = i16x8.add(h31, i16x8.relaxed_dot_i8x16_i7x16_s(a, b1));
+              pa += 16;
+              pb += 32;
+            }
+            c00 = i32x4.add(c00, i32x4.extadd_pairwise_i16x8_s(h00));
+            c01 = i32x4.add(c01, i32x4.extadd_pairwise_i16x8_s(h01));
+            c10 = i32x4.add(c10, i32x4.extadd_pairwise_i16x8_s(h10));
+            c11 = i32x4.add(c11, i32x4.extadd_pairwise_i16x8_s(h11));
+            c20 = i32x4.add(c20, i32x4.extadd_pairwise_i16x8_s(h20));
+            c21 = i32x4.add(c21, i32x4.extadd_pairwise_i16x8_s(h21));
+            c30 = i32x4.add(c30, i32x4.extadd_pairwise_i16x8_s(h30));
+            c31 = i32x4.add(c31, i32x4.extadd_pairwise_i16x8_s(h31));
+            q += n;
+          }
+          scaleTile(c00, c01, c10, c11, c20, c21, c30, c31,
+            sA + <usize>((t * nseg + s) * MR * 8), sB + <usize>((p * nseg + s) * NR * 8));
+        }
+        storeTile(C + <usize>((t * MR * ldc + p * NR) * 4), ldc);
+      }
+    }
+    return 1;
+  }
+  return 0;
+}
+
+// ----------------------------------------------------------------------------- f64 path
+
+/**
+ * C = A·Bᵀ on exact f64 values. A: [tiles][K][MRF] f64; B: [panels][K][NRF] f64; C: f32.
+ * The relaxed build uses relaxed_madd: fused or not, the result is the same, because the wrapper
+ * only trusts outputs whose every product and partial sum is exactly representable.
+ */
+export function gemmF64(tiles: i32, panels: i32, K: i32, A: usize, B: usize, C: usize, ldc: i32): void {
+  const aTile = <usize>(K * MRF * 8);
+  const bPanel = <usize>(K * NRF * 8);
+  for (let p = 0; p < panels; p++) {
+    for (let t = 0; t < tiles; t++) {
+      let pa = A + <usize>t * aTile;
+      let pb = B + <usize>p * bPanel;
+      let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+      let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+      for (let k = 0; k < K; k++) {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const a0 = v128.load64_splat(pa);
+        const a1 = v128.load64_splat(pa, 8);
+        const a2 = v128.load64_splat(pa, 16);
+        const a3 = v128.load64_splat(pa, 24);
+        if (ASC_FEATURE_RELAXED_SIMD) {
+          c00 = f64x2.relaxed_madd(a0, b0, c00);
+          c01 = f64x2.relaxed_madd(a0, b1, c01);
+          c10 = f64x2.relaxed_madd(a1, b0, c10);
+          c11 = f64x2.relaxed_madd(a1, b1, c11);
+          c20 = f64x2.relaxed_madd(a2, b0, c20);
+          c21 = f64x2.relaxed_madd(a2, b1, c21);
+          c30 = f64x2.relaxed_madd(a3, b0, c30);
+          c31 = f64x2.relaxed_madd(a3, b1, c31);
+        } else {
+          c00 = f64x2.add(c00, f64x2.mul(a0, b0));
+          c01 = f64x2.add(c01, f64x2.mul(a0, b1));
+          c10 = f64x2.add(c10, f64x2.mul(a1, b0));
+          c11 = f64x2.add(c11, f64x2.mul(a1, b1));
+          c20 = f64x2.add(c20, f64x2.mul(a2, b0));
+          c21 = f64x2.add(c21, f64x2.mul(a2, b1));
+          c30 = f64x2.add(c30, f64x2.mul(a3, b0));
+          c31 = f64x2.add(c31, f64x2.mul(a3, b1));
+        }
+        pa += MRF * 8;
+        pb += NRF * 8;
+      }
+      const c = C + <usize>((t * MRF * ldc + p * NRF) * 4);
+      const row = <usize>(ldc * 4);
+      v128.store(c, i64x2.shuffle(f32x4.demote_f64x2_zero(c00), f32x4.demote_f64x2_zero(c01), 0, 2));
+      v128.store(c + row, i64x2.shuffle(f32x4.demote_f64x2_zero(c10), f32x4.demote_f64x2_zero(c11), 0, 2));
+      v128.store(c + 2 * row, i64x2.shuffle(f32x4.demote_f64x2_zero(c20), f32x4.demote_f64x2_zero(c21), 0, 2));
+      v128.store(c + 3 * row, i64x2.shuffle(f32x4.demote_f64x2_zero(c30), f32x4.demote_f64x2_zero(c31), 0, 2));
+    }
+  }
+}
+
+// ----------------------------------------------------------------------------- exact path
+
+// Kulisch accumulator: NL digits of 32 bits, digit d has weight 2^(32·d + LSB_EXP). Products of
+// two codes·2^e lie in [2^−538, 2^540) (MXInt exponents reach ±254 plus 15 mantissa bits), sums of
+// up to 2^31 of them below 2^572: bits −700 … 835 cover them with room for the sign.
+const NL: i32 = 48;
+const LSB_EXP: i32 = -700;
+const LIMBS: usize = memory.data(NL * 8, 16);
+const MASK32: i64 = 0xffffffff;
+
+@inline function limb(d: i32): i64 {
+  return load<i64>(LIMBS + (<usize>d << 3));
+}
+@inline function setLimb(d: i32, v: i64): void {
+  store<i64>(LIMBS + (<usize>d << 3), v);
+}
+
+/** Add ±m·2^pos (m < 2^64 unsigned, pos ≥ 0 a bit index) into the limbs: three 32-bit digits. */
+@inline function addAt(pos: i32, m: u64, neg: bool): void {
+  const q = pos >> 5;
+  const r = <u64>(pos & 31);
+  const t0 = (m & 0xffffffff) << r; // < 2^63
+  const t1 = ((m >>> 32) << r) + (t0 >>> 32); // < 2^63 + 2^31
+  const d0 = <i64>(t0 & 0xffffffff);
+  const d1 = <i64>(t1 & 0xffffffff);
+  const d2 = <i64>(t1 >>> 32);
+  if (neg) {
+    setLimb(q, limb(q) - d0);
+    setLimb(q + 1, limb(q + 1) - d1);
+    setLimb(q + 2, limb(q + 2) - d2);
+  } else {
+    setLimb(q, limb(q) + d0);
+    setLimb(q + 1, limb(q + 1) + d1);
+    setLimb(q + 2, limb(q + 2) + d2);
+  }
+}
+
+/** Bits [pos, pos + 32) of the (normalised, non-negative) digit string, for pos ≥ 0. */
+@inline function bits32(pos: i32): u64 {
+  const d = pos >> 5;
+  const lo = <u64>limb(d);
+  const hi = d + 1 < NL ? <u64>limb(d + 1) : 0;
+  return ((lo | (hi << 32)) >>> <u64>(pos & 31)) & 0xffffffff;
+}
+
+/** Exact Σ_k x[k]·y[k] over f64 values that are exact integers times powers of two, as float32. */
+function exactDot(x: usize, y: usize, K: i32): f32 {
+  memory.fill(LIMBS, 0, <usize>(NL * 8));
+  for (let k = 0; k < K; k++) {
+    const a = load<f64>(x + (<usize>k << 3));
+    const b = load<f64>(y + (<usize>k << 3));
+    if (a == 0 || b == 0) continue;
+    const ba = reinterpret<u64>(a);
+    const bb = reinterpret<u64>(b);
+    // Normal doubles (|value| ≥ 2^−269): significand with the implicit bit, odd after stripping
+    // trailing zeros; codes are below 2^32, so each odd part is too and their product fits u64.
+    let ma = (ba & 0xfffffffffffff) | 0x10000000000000;
+    let mb = (bb & 0xfffffffffffff) | 0x10000000000000;
+    const ta = <i32>ctz(ma);
+    const tb = <i32>ctz(mb);
+    ma >>>= <u64>ta;
+    mb >>>= <u64>tb;
+    const ea = <i32>((ba >>> 52) & 0x7ff) - 1075 + ta;
+    const eb = <i32>((bb >>> 52) & 0x7ff) - 1075 + tb;
+    addAt(ea + eb - LSB_EXP, ma * mb, ((ba ^ bb) >>> 63) != 0);
+  }
+  // Carry-propagate into 32-bit digits; the final carry is the sign (0 or −1).
+  let carry: i64 = 0;
+  for (let d = 0; d < NL; d++) {
+    const v = limb(d) + carry;
+    setLimb(d, v & MASK32);
+    carry = v >> 32;
+  }
+  const neg = carry < 0;
+  if (neg) {
+    // two's complement → magnitude: invert every digit and add one
+    let c: i64 = 1;
+    for (let d = 0; d < NL; d++) {
+      const v = (~limb(d) & MASK32) + c;
+      setLimb(d, v & MASK32);
+      c = v >> 32;
+    }
+  }
+  let h = NL - 1;
+  while (h >= 0 && limb(h) == 0) h--;
+  if (h < 0) return 0; // exact zero is +0
+  const top = h * 32 + 31 - <i32>clz(<u32>limb(h)); // bit index of the leading one
+  const e = top + LSB_EXP; // floor(log2 |sum|)
+  const qe = max(e - 23, -149); // exponent of the float32 quantum: 24 bits, subnormals at 2^−149
+  const qb = qe - LSB_EXP; // its bit index (> 0)
+  // kept bits (≤ 24) and the round bit; sticky = any bit below the round bit
+  let r: u64 = top >= qb ? bits32(qb) & ((<u64>1 << <u64>(top - qb + 1)) - 1) : 0;
+  const rb = (bits32(qb - 1) & 1) != 0;
+  let sticky = false;
+  const below = qb - 1; // bits [0, below) are sticky
+  const full = below >> 5;
+  for (let d = 0; d < full; d++) {
+    if (limb(d) != 0) {
+      sticky = true;
+      break;
+    }
+  }
+  if (!sticky && (below & 31) != 0) sticky = (<u64>limb(full) & ((<u64>1 << <u64>(below & 31)) - 1)) != 0;
+  if (rb && (sticky || (r & 1) != 0)) r++;
+  // r ≤ 2^24 and 2^qe are exact doubles; demote is exact, or ±Inf when r·2^qe ≥ 2^128.
+  const v = <f64>r * reinterpret<f64>(<u64>(qe + 1023) << 52);
+  const f = <f32>v;
+  return neg ? -f : f;
+}
+
+/**
+ * For each of `count` (i, j) pairs (i32 pairs at `pairs`): out[n] = exact Σ_k X[i,k]·Y[j,k]
+ * rounded to float32, with X f64 [.][K] and Y f64 [.][K] row-major.
+ */
+export function exactPairs(count: i32, pairs: usize, K: i32, X: usize, Y: usize, out: usize): void {
+  for (let n = 0; n < count; n++) {
+    const i = load<i32>(pairs + (<usize>n << 3));
+    const j = load<i32>(pairs + (<usize>n << 3), 4);
+    store<f32>(out + (<usize>n << 2), exactDot(X + <usize>i * <usize>K * 8, Y + <usize>j * <usize>K * 8, K));
+  }
+}
