@@ -142,7 +142,7 @@ export function App() {
         </nav>
         <main className="main">
           <LinkProblems />
-          <ErrorBoundary key={pane} name={PANE_TITLE[pane]}>
+          <ErrorBoundary key={pane} name={PANE_TITLE[pane]} resetKey={lastRun}>
             {pane === 'explorer' ? (
               <ExplorerPane />
             ) : pane === 'terminal' ? (

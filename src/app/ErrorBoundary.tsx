@@ -8,6 +8,8 @@ import { appendLog } from '../state/ephemeral';
 
 interface Props {
   name: string;
+  /** When this changes (new result, undo), a crashed pane tries again by itself. */
+  resetKey?: unknown;
   children: ReactNode;
 }
 interface State {
@@ -27,17 +29,19 @@ export class ErrorBoundary extends Component<Props, State> {
     appendLog('error', `${this.props.name} pane crashed: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  override componentDidUpdate(prev: Props): void {
+    if (this.state.error && prev.resetKey !== this.props.resetKey) this.setState({ error: null, stack: '' });
+  }
+
   override render(): ReactNode {
     const { error, stack } = this.state;
     if (!error) return this.props.children;
     return (
       <div className="crash" role="alert" data-testid="error-boundary">
         <h2>The {this.props.name} pane hit an error</h2>
-        <p>Your format, tensor settings and layout are kept (they live outside this pane). Try again, or undo the last change with Ctrl+Z.</p>
+        <p>Your format, tensor settings and layout are kept (they live outside this pane). Undo the last change (Ctrl+Z) and the pane retries by itself, or press Try again.</p>
         <pre>
-          {error.name}: {error.message}
-          {'\n'}
-          {error.stack ?? ''}
+          {error.stack?.includes(error.message) ? error.stack : `${error.name}: ${error.message}\n${error.stack ?? ''}`}
           {stack}
         </pre>
         <button className="btn" onClick={() => this.setState({ error: null, stack: '' })}>
