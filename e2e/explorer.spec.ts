@@ -183,3 +183,22 @@ test('shell: theme toggle persists per browser (not in the link), undo/redo, hel
   await page.getByTestId('rail-terminal').click();
   await expect(page.getByTestId('run-log')).toContainText('mxfp4:block=16');
 });
+
+test('without the WASM kernels everything still runs on core, with the same numbers', async ({ page, context }) => {
+  const url = '/#f=mxfp4&gen=outliers&n=4096&seed=7';
+  await page.goto(url);
+  await expect(page.getByTestId('kernel-flavor')).toHaveAttribute('data-flavor', /^(relaxed|simd)$/);
+  const onKernel = await sqnrFor(page, 'mxfp4');
+  await expect(page.getByTestId('engine')).toContainText('WASM');
+
+  const bare = await context.newPage();
+  await bare.emulateMedia({ colorScheme: 'dark' });
+  await bare.route('**/*.wasm', (route) => route.fulfill({ status: 404, body: 'not here' }));
+  await bare.goto(url);
+  const badge = bare.getByTestId('kernel-flavor');
+  await expect(badge).toHaveAttribute('data-flavor', 'ts');
+  await expect(badge).toHaveAttribute('title', /HTTP 404/);
+  await expect(bare.getByTestId('engine')).toHaveText('TypeScript (core)');
+  // The kernel and core's codec are twins: same seed and format give the same SQNR, bit for bit.
+  expect(await sqnrFor(bare, 'mxfp4')).toBe(onKernel);
+});
