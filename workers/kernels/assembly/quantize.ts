@@ -64,18 +64,6 @@ const scratch: usize = memory.data(64, 16);
   }
 }
 
-/** Rounding of t ≥ 0 given r = floor(t) and frac = t − r (both exact): the round-up mask. */
-@inline function roundUp(mode: i32, r: v128, frac: v128): v128 {
-  const half = f32x4.splat(0.5);
-  if (mode == 0) return f32x4.ge(frac, half); // nearest: ties away from zero (on the magnitude)
-  if (mode == 1) {
-    // even: ties to even
-    const odd = i32x4.shr_s(i32x4.shl(toInt(r), 31), 31);
-    return v128.or(f32x4.gt(frac, half), v128.and(f32x4.eq(frac, half), odd));
-  }
-  return i32x4.splat(0); // floor: truncation of the magnitude
-}
-
 /** max over the block of (float bits & 0x7fffffff); ≥ 0x7f800000 means the block holds a NaN or ±Inf. */
 @inline function blockAbsMaxBits(p: usize, len: i32): u32 {
   const absMask = i32x4.splat(0x7fffffff);
@@ -181,10 +169,21 @@ function flushFill(xp: usize, op: usize, ep: usize, len: i32): i32 {
   return nz;
 }
 
+// Per-call parameters of mx_quantize, read by the specialized loops below.
+let gM: i32 = 0;
+let gEmin: i32 = 0;
+let gEmax: i32 = 0;
+let gBits: i32 = 0;
+let gMaxNorm: f32 = 0;
+let gMaxCode: i32 = 0;
+let gRule: i32 = 0;
+let gSBits: i32 = 8;
+let gFlush: i32 = 0;
+
 /**
  * Quantize→dequantize `rows`×`n` float32 values (row-major) in blocks of `block` along each row
  * (the last block of a row may be shorter), as codec.ts mxBlock does.
- * - out: dequantized float32 values (may alias nothing else).
+ * - out: dequantized float32 values.
  * - elems (optional, 0 = skip): each element's stored bit pattern as u8.
  * - scales (optional, 0 = skip): each block's scale code as u8, blocks in row-major order.
  * - counts: u32[4] accumulated — saturated, underflow, nanBlocks, flushedBlocks.
@@ -205,38 +204,141 @@ export function mx_quantize(
   scaleBits: i32,
   flush: i32,
 ): void {
-  const isInt = elemId >= 5;
-  const bits = unchecked(E_BITS[elemId]);
-  const m = unchecked(E_M[elemId]);
-  const emin = unchecked(E_EMIN[elemId]);
-  const emax = unchecked(E_EMAX[elemId]);
-  const maxNorm = unchecked(E_MAXNORM[elemId]);
-  const maxCode = unchecked(E_MAXCODE[elemId]);
-  const sEmax = (1 << (scaleBits - 1)) - 1;
-  const nanCode = (1 << scaleBits) - 1;
-  const inputNanElem = isInt ? 0 : (1 << (bits - 1)) - 1;
+  gBits = unchecked(E_BITS[elemId]);
+  gM = unchecked(E_M[elemId]);
+  gEmin = unchecked(E_EMIN[elemId]);
+  gEmax = unchecked(E_EMAX[elemId]);
+  gMaxNorm = unchecked(E_MAXNORM[elemId]);
+  gMaxCode = unchecked(E_MAXCODE[elemId]);
+  gRule = scaleRule;
+  gSBits = scaleBits;
+  gFlush = flush;
+  // One specialized loop per (element kind, rounding, encode?): no runtime branches per vector.
+  // Marker types: K f32 = fp element, i32 = int element; R u8 nearest, u16 even, u32 floor;
+  // E bool = write element codes, i8 = values only.
+  const fp = elemId < 5;
   const enc = elems != 0;
+  const key = (fp ? 0 : 6) + round * 2 + (enc ? 1 : 0);
+  switch (key) {
+    case 0: mxRun<f32, u8, i8>(x, out, elems, scales, counts, rows, n, block); break;
+    case 1: mxRun<f32, u8, bool>(x, out, elems, scales, counts, rows, n, block); break;
+    case 2: mxRun<f32, u16, i8>(x, out, elems, scales, counts, rows, n, block); break;
+    case 3: mxRun<f32, u16, bool>(x, out, elems, scales, counts, rows, n, block); break;
+    case 4: mxRun<f32, u32, i8>(x, out, elems, scales, counts, rows, n, block); break;
+    case 5: mxRun<f32, u32, bool>(x, out, elems, scales, counts, rows, n, block); break;
+    case 6: mxRun<i32, u8, i8>(x, out, elems, scales, counts, rows, n, block); break;
+    case 7: mxRun<i32, u8, bool>(x, out, elems, scales, counts, rows, n, block); break;
+    case 8: mxRun<i32, u16, i8>(x, out, elems, scales, counts, rows, n, block); break;
+    case 9: mxRun<i32, u16, bool>(x, out, elems, scales, counts, rows, n, block); break;
+    case 10: mxRun<i32, u32, i8>(x, out, elems, scales, counts, rows, n, block); break;
+    default: mxRun<i32, u32, bool>(x, out, elems, scales, counts, rows, n, block);
+  }
+}
 
-  // Loop-invariant vectors.
-  const absMask = i32x4.splat(0x7fffffff);
-  const signMask = i32x4.splat(0x80000000);
+/** roundUp with the mode fixed at compile time by the marker type R (u8 nearest, u16 even, u32 floor). */
+@inline function roundUpR<R>(r: v128, frac: v128): v128 {
+  if (sizeof<R>() == 1) return f32x4.ge(frac, f32x4.splat(0.5));
+  if (sizeof<R>() == 2) {
+    const half = f32x4.splat(0.5);
+    const odd = i32x4.shr_s(i32x4.shl(toInt(r), 31), 31);
+    return v128.or(f32x4.gt(frac, half), v128.and(f32x4.eq(frac, half), odd));
+  }
+  return i32x4.splat(0);
+}
+
+// Loop-invariant vectors of the current mx_quantize call (set once per call by mxRun).
+let vEminB: v128 = i32x4.splat(0);
+let vTBias: v128 = i32x4.splat(0);
+let vQBias: v128 = i32x4.splat(0);
+let vMaxNorm: v128 = i32x4.splat(0);
+let vMaxCode: v128 = i32x4.splat(0);
+let vElemSign: v128 = i32x4.splat(0);
+let vElemMask: v128 = i32x4.splat(0);
+let vIntT: v128 = i32x4.splat(0);
+let vIntQ: v128 = i32x4.splat(0);
+
+/**
+ * Quantize the 4 lanes at src (scaled by inv = 2^−X, output scale 2^X), store the values at dst and
+ * (E = bool) the element codes at edst. Returns the count increments packed per lane: saturated in
+ * the low 16 bits, underflow in the high 16 bits (the caller drains them before they can overflow).
+ */
+@inline function mxVec<K, R, E>(src: usize, dst: usize, edst: usize, inv: v128, scale: v128, eminB: v128, tBias: v128, qBias: v128, maxNormV: v128): v128 {
+  const xv = v128.load(src);
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
-  const maxNormV = f32x4.splat(maxNorm);
-  const maxCodeV = i32x4.splat(maxCode);
-  const eminB = i32x4.splat(emin + 127); // biased exponent floor of the private exponent
-  const tBias = i32x4.splat(m + 254); // (m − p + 127) = (m + 254) − (p + 127)
-  const qBias = i32x4.splat(m); // (p − m + 127) = (p + 127) − m
-  const intT = f32x4.splat(pow2f(m)); // int elements: fixed grid 2^−m
-  const intQ = f32x4.splat(pow2f(-m));
-  const elemSign = i32x4.splat(isInt ? 0 : 1 << (bits - 1));
-  const elemMask = i32x4.splat((1 << bits) - 1);
+  const a = f32x4.mul(v128.and(xv, i32x4.splat(0x7fffffff)), inv);
+  let k: v128, q: v128, pb: v128 = eminB;
+  if (!isFloat<K>()) {
+    const t = f32x4.mul(a, vIntT);
+    const r = f32x4.floor(t);
+    k = f32x4.add(r, v128.and(roundUpR<R>(r, f32x4.sub(t, r)), one));
+    q = f32x4.mul(k, vIntQ);
+  } else {
+    // private exponent p = max(exponent of v, emin), from the bits (v ≥ 0)
+    pb = i32x4.max_s(i32x4.shr_u(a, 23), eminB);
+    const t = f32x4.mul(a, i32x4.shl(i32x4.sub(tBias, pb), 23));
+    const r = f32x4.floor(t);
+    k = f32x4.add(r, v128.and(roundUpR<R>(r, f32x4.sub(t, r)), one));
+    q = f32x4.mul(k, i32x4.shl(i32x4.sub(pb, qBias), 23));
+  }
+  const sat = f32x4.gt(q, maxNormV);
+  q = f32x4.pmin(q, maxNormV);
+  const neg = f32x4.lt(xv, zero); // −0 is not negative: it gives +0
+  v128.store(dst, v128.or(f32x4.mul(q, scale), v128.and(neg, i32x4.splat(0x80000000))));
+  if (isBoolean<E>()) {
+    // magnitude code (p − emin)·2^m + k covers subnormals, normals and a carry into the next binade
+    let c = toInt(k);
+    if (isFloat<K>()) c = i32x4.add(c, i32x4.shl(i32x4.sub(pb, eminB), gM));
+    c = i32x4.min_s(c, vMaxCode);
+    c = !isFloat<K>() ? v128.and(v128.bitselect(i32x4.neg(c), c, neg), vElemMask) : v128.or(c, v128.and(neg, vElemSign));
+    v128.store32_lane(edst, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c, c), c), 0);
+  }
+  const uf = v128.and(f32x4.ne(xv, zero), f32x4.eq(k, zero));
+  return v128.or(v128.and(sat, i32x4.splat(1)), v128.and(uf, i32x4.splat(0x10000)));
+}
 
-  let satAcc = i32x4.splat(0);
-  let ufAcc = i32x4.splat(0);
+/** The last `rem` (1..3) elements of a block: through scratch, so the main loop stays call-free. */
+function mxTail<K, R, E>(src: usize, dst: usize, edst: usize, rem: i32, inv: v128, scale: v128): v128 {
+  v128.store(scratch, i32x4.splat(0)); // zero lanes never change counts or codes
+  memory.copy(scratch, src, <usize>rem << 2);
+  const c = mxVec<K, R, E>(scratch, scratch + 16, scratch + 32, inv, scale, vEminB, vTBias, vQBias, vMaxNorm);
+  memory.copy(dst, scratch + 16, <usize>rem << 2);
+  if (isBoolean<E>()) memory.copy(edst, scratch + 32, <usize>rem);
+  return c;
+}
+
+function mxRun<K, R, E>(x: usize, out: usize, elems: usize, scales: usize, counts: usize, rows: i32, n: i32, block: i32): void {
+  const isInt = !isFloat<K>();
+  const enc = isBoolean<E>();
+  const m = gM;
+  const emax = gEmax;
+  const maxNorm = gMaxNorm;
+  const scaleRule = gRule;
+  const flush = gFlush;
+  const sEmax = (1 << (gSBits - 1)) - 1;
+  const nanCode = (1 << gSBits) - 1;
+  const inputNanElem = isInt ? 0 : (1 << (gBits - 1)) - 1;
+
+  vEminB = i32x4.splat(gEmin + 127); // biased exponent floor of the private exponent
+  vTBias = i32x4.splat(m + 254); // (m − p + 127) = (m + 254) − (p + 127)
+  vQBias = i32x4.splat(m); // (p − m + 127) = (p + 127) − m
+  vMaxNorm = f32x4.splat(maxNorm);
+  vMaxCode = i32x4.splat(gMaxCode);
+  vElemSign = i32x4.splat(isInt ? 0 : 1 << (gBits - 1));
+  vElemMask = i32x4.splat((1 << gBits) - 1);
+  vIntT = f32x4.splat(pow2f(m)); // int elements: fixed grid 2^−m
+  vIntQ = f32x4.splat(pow2f(-m));
+  const eminB = vEminB;
+  const tBias = vTBias;
+  const qBias = vQBias;
+  const maxNormV = vMaxNorm;
+
+  let acc = i32x4.splat(0); // packed per lane: saturated (low 16 bits), underflow (high 16 bits)
+  let accVecs = 0;
+  let sat: u32 = 0;
+  let uf: u32 = 0;
   let nanBlocks: u32 = 0;
   let flushed: u32 = 0;
-  let flushUf: u32 = 0;
   const nb = (n + block - 1) / block;
 
   for (let row = 0; row < rows; row++) {
@@ -256,7 +358,8 @@ export function mx_quantize(
         if (scales != 0) store<u8>(sp, <u8>nanCode);
         continue;
       }
-      let X = mxSharedExp(amaxBits, scaleRule, m, emax, maxNorm);
+      // OCP's floor rule inline (no call: V8 would spill every vector register around it)
+      let X = scaleRule == 0 ? floorLog2Bits(amaxBits == 0 ? 0x00800000 : amaxBits) - emax : mxSharedExp(amaxBits, scaleRule, m, emax, maxNorm);
       if (X > sEmax) {
         // beyond the scale's range (scaleBits < 8, or ceil/even/rceil within ULPs of FLT_MAX): NaN
         nanBlocks++;
@@ -268,81 +371,60 @@ export function mx_quantize(
       if (scales != 0) store<u8>(sp, <u8>(X + sEmax));
       if (flush != 0 && amaxBits != 0 && amaxBits < 0x00800000) {
         flushed++;
-        flushUf += <u32>flushFill(xp, op, ep, len);
+        uf += <u32>flushFill(xp, op, ep, len);
         continue;
       }
       const inv = f32x4.splat(pow2f(-X));
       const scale = f32x4.splat(pow2f(X));
-
-      for (let i = 0; i < len; i += 4) {
-        const full = len - i >= 4;
-        let src = xp + (<usize>i << 2);
-        if (!full) {
-          // partial vector: zero lanes never change amax, counts or codes
-          v128.store(scratch, zero);
-          memory.copy(scratch, src, <usize>(len - i) << 2);
-          src = scratch;
-        }
-        const xv = v128.load(src);
-        const a = f32x4.mul(v128.and(xv, absMask), inv);
-        let r: v128, frac: v128, k: v128, q: v128, pb: v128 = eminB;
-        if (isInt) {
-          const t = f32x4.mul(a, intT);
-          r = f32x4.floor(t);
-          frac = f32x4.sub(t, r);
-          k = f32x4.add(r, v128.and(roundUp(round, r, frac), one));
-          q = f32x4.mul(k, intQ);
-        } else {
-          // private exponent p = max(exponent of v, emin), from the bits (v ≥ 0)
-          pb = i32x4.max_s(i32x4.shr_u(a, 23), eminB);
-          const t = f32x4.mul(a, i32x4.shl(i32x4.sub(tBias, pb), 23));
-          r = f32x4.floor(t);
-          frac = f32x4.sub(t, r);
-          k = f32x4.add(r, v128.and(roundUp(round, r, frac), one));
-          q = f32x4.mul(k, i32x4.shl(i32x4.sub(pb, qBias), 23));
-        }
-        const sat = f32x4.gt(q, maxNormV);
-        q = f32x4.pmin(q, maxNormV);
-        const neg = f32x4.lt(xv, zero); // −0 is not negative: it gives +0
-        const outv = v128.or(f32x4.mul(q, scale), v128.and(neg, signMask));
-        satAcc = i32x4.sub(satAcc, sat);
-        ufAcc = i32x4.sub(ufAcc, v128.and(f32x4.ne(xv, zero), f32x4.eq(k, zero)));
-        let codes = i32x4.splat(0);
-        if (enc) {
-          // magnitude code (p − emin)·2^m + k covers subnormals, normals and a carry into the next binade
-          let c = toInt(k);
-          if (!isInt) c = i32x4.add(c, i32x4.shl(i32x4.sub(pb, eminB), m));
-          c = i32x4.min_s(c, maxCodeV);
-          codes = isInt
-            ? v128.and(v128.bitselect(i32x4.neg(c), c, neg), elemMask)
-            : v128.or(c, v128.and(neg, elemSign));
-          codes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(codes, codes), codes);
-        }
-        if (full) {
-          v128.store(op + (<usize>i << 2), outv);
-          if (enc) v128.store32_lane(ep + <usize>i, codes, 0);
-        } else {
-          v128.store(scratch + 16, outv);
-          memory.copy(op + (<usize>i << 2), scratch + 16, <usize>(len - i) << 2);
-          if (enc) {
-            v128.store32_lane(scratch + 32, codes, 0);
-            memory.copy(ep + <usize>i, scratch + 32, <usize>(len - i));
-          }
-        }
+      const full = len & ~3;
+      for (let i = 0; i < full; i += 4) {
+        acc = i32x4.add(acc, mxVec<K, R, E>(xp + (<usize>i << 2), op + (<usize>i << 2), ep + <usize>i, inv, scale, eminB, tBias, qBias, maxNormV));
+      }
+      if (full < len) {
+        acc = i32x4.add(acc, mxTail<K, R, E>(xp + (<usize>full << 2), op + (<usize>full << 2), ep + <usize>full, len - full, inv, scale));
+      }
+      accVecs += (len + 3) >> 2;
+      if (accVecs > 0x8000) {
+        // drain the packed counters long before a 16-bit half can overflow
+        sat += drainLow(acc);
+        uf += drainHigh(acc);
+        acc = i32x4.splat(0);
+        accVecs = 0;
       }
     }
   }
-  satAcc = i32x4.add(satAcc, v128.shuffle<i32>(satAcc, satAcc, 2, 3, 0, 1));
-  satAcc = i32x4.add(satAcc, v128.shuffle<i32>(satAcc, satAcc, 1, 0, 3, 2));
-  ufAcc = i32x4.add(ufAcc, v128.shuffle<i32>(ufAcc, ufAcc, 2, 3, 0, 1));
-  ufAcc = i32x4.add(ufAcc, v128.shuffle<i32>(ufAcc, ufAcc, 1, 0, 3, 2));
-  store<u32>(counts, load<u32>(counts) + <u32>i32x4.extract_lane(satAcc, 0));
-  store<u32>(counts, load<u32>(counts, 4) + <u32>i32x4.extract_lane(ufAcc, 0) + flushUf, 4);
+  sat += drainLow(acc);
+  uf += drainHigh(acc);
+  store<u32>(counts, load<u32>(counts) + sat);
+  store<u32>(counts, load<u32>(counts, 4) + uf, 4);
   store<u32>(counts, load<u32>(counts, 8) + nanBlocks, 8);
   store<u32>(counts, load<u32>(counts, 12) + flushed, 12);
 }
 
+/** Sum over lanes of the low 16 bits. */
+function drainLow(acc: v128): u32 {
+  let v = v128.and(acc, i32x4.splat(0xffff));
+  v = i32x4.add(v, v128.shuffle<i32>(v, v, 2, 3, 0, 1));
+  v = i32x4.add(v, v128.shuffle<i32>(v, v, 1, 0, 3, 2));
+  return <u32>i32x4.extract_lane(v, 0);
+}
+
+/** Sum over lanes of the high 16 bits. */
+function drainHigh(acc: v128): u32 {
+  let v = i32x4.shr_u(acc, 16);
+  v = i32x4.add(v, v128.shuffle<i32>(v, v, 2, 3, 0, 1));
+  v = i32x4.add(v, v128.shuffle<i32>(v, v, 1, 0, 3, 2));
+  return <u32>i32x4.extract_lane(v, 0);
+}
+
 // ----------------------------------------------------------------------------- MXInt and BFP
+
+// Per-call parameters of int_quantize.
+let gKind: i32 = 0;
+let vMaxPos: v128 = i32x4.splat(0);
+let vMaxNeg: v128 = i32x4.splat(0);
+let vMask: v128 = i32x4.splat(0);
+let vBfpSign: v128 = i32x4.splat(0);
 
 /**
  * MASE's MXInt (kind 0: two's-complement m-bit mantissas) and BFP (kind 1: sign + (m−1)-bit
@@ -367,22 +449,66 @@ export function int_quantize(
   round: i32,
   kind: i32,
 ): void {
+  gKind = kind;
+  vMaxPos = f32x4.splat(<f32>((1 << (m - 1)) - 1));
+  // two's complement (MXInt) reaches −2^(m−1); sign-magnitude (BFP) is symmetric
+  vMaxNeg = f32x4.splat(<f32>(kind == 0 ? 1 << (m - 1) : (1 << (m - 1)) - 1));
+  vMask = i32x4.splat((1 << m) - 1);
+  vBfpSign = i32x4.splat(1 << (m - 1));
+  const key = round * 2 + (elems != 0 ? 1 : 0);
+  switch (key) {
+    case 0: intRun<u8, i8>(x, out, elems, scales, counts, rows, n, block, m, e, bias, scaleRule); break;
+    case 1: intRun<u8, bool>(x, out, elems, scales, counts, rows, n, block, m, e, bias, scaleRule); break;
+    case 2: intRun<u16, i8>(x, out, elems, scales, counts, rows, n, block, m, e, bias, scaleRule); break;
+    case 3: intRun<u16, bool>(x, out, elems, scales, counts, rows, n, block, m, e, bias, scaleRule); break;
+    case 4: intRun<u32, i8>(x, out, elems, scales, counts, rows, n, block, m, e, bias, scaleRule); break;
+    default: intRun<u32, bool>(x, out, elems, scales, counts, rows, n, block, m, e, bias, scaleRule);
+  }
+}
+
+/**
+ * One vector of MXInt/BFP: t = |x|·f1·f2, k = round(t) saturated to the sign's limit, value
+ * k·g1·g2 (see intRun for why two factors). Returns packed count increments as mxVec does.
+ */
+@inline function intVec<R, E>(src: usize, dst: usize, edst: usize, f1: v128, f2: v128, g1: v128, g2: v128): v128 {
+  const xv = v128.load(src);
+  const zero = f32x4.splat(0);
+  const t = f32x4.mul(f32x4.mul(v128.and(xv, i32x4.splat(0x7fffffff)), f1), f2);
+  const r = f32x4.floor(t);
+  const frac = f32x4.sub(t, r); // NaN when t = +Inf: no round-up, k = Inf saturates below
+  let k = f32x4.add(r, v128.and(roundUpInt<R>(r, frac), f32x4.splat(1)));
+  const neg = f32x4.lt(xv, zero);
+  const lim = v128.bitselect(vMaxNeg, vMaxPos, neg);
+  const sat = f32x4.gt(k, lim);
+  k = f32x4.pmin(k, lim);
+  v128.store(dst, v128.or(f32x4.mul(f32x4.mul(k, g1), g2), v128.and(neg, i32x4.splat(0x80000000))));
+  if (isBoolean<E>()) {
+    const ki = toInt(k);
+    const c = gKind == 0 ? v128.bitselect(v128.and(i32x4.neg(ki), vMask), ki, neg) : v128.or(ki, v128.and(neg, vBfpSign));
+    v128.store64_lane(edst, i16x8.narrow_i32x4_u(c, c), 0);
+  }
+  const uf = v128.and(f32x4.ne(xv, zero), f32x4.eq(k, zero));
+  return v128.or(v128.and(sat, i32x4.splat(1)), v128.and(uf, i32x4.splat(0x10000)));
+}
+
+function intTail<R, E>(src: usize, dst: usize, edst: usize, rem: i32, f1: v128, f2: v128, g1: v128, g2: v128): v128 {
+  v128.store(scratch, i32x4.splat(0));
+  memory.copy(scratch, src, <usize>rem << 2);
+  const c = intVec<R, E>(scratch, scratch + 16, scratch + 32, f1, f2, g1, g2);
+  memory.copy(dst, scratch + 16, <usize>rem << 2);
+  if (isBoolean<E>()) memory.copy(edst, scratch + 32, <usize>rem << 1);
+  return c;
+}
+
+function intRun<R, E>(x: usize, out: usize, elems: usize, scales: usize, counts: usize, rows: i32, n: i32, block: i32, m: i32, e: i32, bias: i32, scaleRule: i32): void {
+  const enc = isBoolean<E>();
   const lo = -bias;
   const hi = (1 << e) - 2 - bias;
   const nanCode = (1 << e) - 1;
-  const enc = elems != 0;
-  const maxPos = f32x4.splat(<f32>((1 << (m - 1)) - 1));
-  // two's complement (MXInt) reaches −2^(m−1); sign-magnitude (BFP) is symmetric
-  const maxNeg = f32x4.splat(<f32>(kind == 0 ? 1 << (m - 1) : (1 << (m - 1)) - 1));
-  const mask = i32x4.splat((1 << m) - 1);
-  const bfpSign = i32x4.splat(1 << (m - 1));
-  const absMask = i32x4.splat(0x7fffffff);
-  const signMask = i32x4.splat(0x80000000);
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
-
-  let satAcc = i32x4.splat(0);
-  let ufAcc = i32x4.splat(0);
+  let acc = i32x4.splat(0);
+  let accVecs = 0;
+  let sat: u32 = 0;
+  let uf: u32 = 0;
   let nanBlocks: u32 = 0;
   const nb = (n + block - 1) / block;
 
@@ -425,65 +551,38 @@ export function int_quantize(
       const u2 = min(max(unitExp - u1, -149), 127);
       const g1 = f32x4.splat(pow2f(u1));
       const g2 = f32x4.splat(pow2f(u2));
-
-      for (let i = 0; i < len; i += 4) {
-        const full = len - i >= 4;
-        let src = xp + (<usize>i << 2);
-        if (!full) {
-          v128.store(scratch, zero);
-          memory.copy(scratch, src, <usize>(len - i) << 2);
-          src = scratch;
-        }
-        const xv = v128.load(src);
-        const t = f32x4.mul(f32x4.mul(v128.and(xv, absMask), f1), f2);
-        const r = f32x4.floor(t);
-        const frac = f32x4.sub(t, r); // NaN when t = +Inf: no round-up, k = Inf saturates below
-        let k = f32x4.add(r, v128.and(roundUpInt(round, r, frac), one));
-        const neg = f32x4.lt(xv, zero);
-        const lim = v128.bitselect(maxNeg, maxPos, neg);
-        const sat = f32x4.gt(k, lim);
-        k = f32x4.pmin(k, lim);
-        const outv = v128.or(f32x4.mul(f32x4.mul(k, g1), g2), v128.and(neg, signMask));
-        satAcc = i32x4.sub(satAcc, sat);
-        ufAcc = i32x4.sub(ufAcc, v128.and(f32x4.ne(xv, zero), f32x4.eq(k, zero)));
-        let codes = i32x4.splat(0);
-        if (enc) {
-          const ki = toInt(k);
-          codes = kind == 0 ? v128.bitselect(v128.and(i32x4.neg(ki), mask), ki, neg) : v128.or(ki, v128.and(neg, bfpSign));
-          codes = i16x8.narrow_i32x4_u(codes, codes);
-        }
-        if (full) {
-          v128.store(op + (<usize>i << 2), outv);
-          if (enc) v128.store64_lane(ep + (<usize>i << 1), codes, 0);
-        } else {
-          v128.store(scratch + 16, outv);
-          memory.copy(op + (<usize>i << 2), scratch + 16, <usize>(len - i) << 2);
-          if (enc) {
-            v128.store64_lane(scratch + 32, codes, 0);
-            memory.copy(ep + (<usize>i << 1), scratch + 32, <usize>(len - i) << 1);
-          }
-        }
+      const full = len & ~3;
+      for (let i = 0; i < full; i += 4) {
+        acc = i32x4.add(acc, intVec<R, E>(xp + (<usize>i << 2), op + (<usize>i << 2), ep + (<usize>i << 1), f1, f2, g1, g2));
+      }
+      if (full < len) {
+        acc = i32x4.add(acc, intTail<R, E>(xp + (<usize>full << 2), op + (<usize>full << 2), ep + (<usize>full << 1), len - full, f1, f2, g1, g2));
+      }
+      accVecs += (len + 3) >> 2;
+      if (accVecs > 0x8000) {
+        sat += drainLow(acc);
+        uf += drainHigh(acc);
+        acc = i32x4.splat(0);
+        accVecs = 0;
       }
     }
   }
-  satAcc = i32x4.add(satAcc, v128.shuffle<i32>(satAcc, satAcc, 2, 3, 0, 1));
-  satAcc = i32x4.add(satAcc, v128.shuffle<i32>(satAcc, satAcc, 1, 0, 3, 2));
-  ufAcc = i32x4.add(ufAcc, v128.shuffle<i32>(ufAcc, ufAcc, 2, 3, 0, 1));
-  ufAcc = i32x4.add(ufAcc, v128.shuffle<i32>(ufAcc, ufAcc, 1, 0, 3, 2));
-  store<u32>(counts, load<u32>(counts) + <u32>i32x4.extract_lane(satAcc, 0));
-  store<u32>(counts, load<u32>(counts, 4) + <u32>i32x4.extract_lane(ufAcc, 0), 4);
+  sat += drainLow(acc);
+  uf += drainHigh(acc);
+  store<u32>(counts, load<u32>(counts) + sat);
+  store<u32>(counts, load<u32>(counts, 4) + uf, 4);
   store<u32>(counts, load<u32>(counts, 8) + nanBlocks, 8);
 }
 
 /**
- * roundUp for int_quantize, where t may exceed 2^23 (saturating lanes) or be +Inf: the parity of a
+ * roundUpR for int_quantize, where t may exceed 2^23 (saturating lanes) or be +Inf: the parity of a
  * huge r does not matter (k saturates either way), but the lane must not become NaN. Parity is
  * taken with trunc_sat, which is defined for every lane in both builds.
  */
-@inline function roundUpInt(mode: i32, r: v128, frac: v128): v128 {
+@inline function roundUpInt<R>(r: v128, frac: v128): v128 {
   const half = f32x4.splat(0.5);
-  if (mode == 0) return f32x4.ge(frac, half);
-  if (mode == 1) {
+  if (sizeof<R>() == 1) return f32x4.ge(frac, half);
+  if (sizeof<R>() == 2) {
     const odd = i32x4.shr_s(i32x4.shl(i32x4.trunc_sat_f32x4_s(r), 31), 31);
     return v128.or(f32x4.gt(frac, half), v128.and(f32x4.eq(frac, half), odd));
   }
