@@ -37,7 +37,7 @@ function ensureBuilt(root: string): void {
   try {
     node.execFileSync(proc.execPath, [node.join(root, 'tools/build-kernels.mjs')], { cwd: root, stdio: 'pipe' });
   } catch (e) {
-    throw new Error(`building the kernels failed (run npm run build:kernels): ${(e as { stderr?: unknown }).stderr ?? e}`);
+    throw new Error(`building the kernels failed (run npm run build:kernels): ${(e as { stderr?: unknown }).stderr ?? e}`, { cause: e });
   }
 }
 
