@@ -33,6 +33,7 @@ function finiteRange(a: Float32Array, b: Float32Array): { lo: number; hi: number
   for (const arr of [a, b]) {
     for (let i = 0; i < arr.length; i++) {
       const v = arr[i];
+      if (!(Math.abs(v) <= 3.4028234663852886e38)) continue; // NaN and ±Inf are counted elsewhere, not binned
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }

@@ -102,7 +102,7 @@ export function Metrics({ run }: { run: ExplorerRun }) {
       <Metric label="MSE" value={fmtNum(s.mse, 4)} raw={s.mse} testId="metric-mse" sub={`RMS ${fmtNum(rms, 3)}`} />
       <Metric label="Max |error|" value={fmtNum(s.maxAbsErr, 4)} raw={s.maxAbsErr} testId="metric-maxerr" />
       <Metric label="Saturated" value={fmtInt(c.saturated)} raw={c.saturated} testId="metric-saturated" sub={fmtPct(c.saturated / n)} tone={c.saturated ? 'warn' : undefined} title="Elements clamped to the largest representable magnitude" />
-      <Metric label="Underflow" value={fmtInt(c.underflow)} raw={c.underflow} testId="metric-underflow" sub={`${fmtPct(c.underflow / n)} became 0`} tone={c.underflow / n > 0.01 ? 'warn' : undefined} title="Non-zero inputs that became zero" />
+      <Metric label="Underflow" value={fmtInt(c.underflow)} raw={c.underflow} testId="metric-underflow" sub={`${fmtPct(c.underflow / n)} → 0`} tone={c.underflow / n > 0.01 ? 'warn' : undefined} title="Non-zero inputs that became zero" />
       <Metric label="NaN blocks" value={fmtInt(c.nanBlocks)} raw={c.nanBlocks} testId="metric-nan" sub={c.flushedBlocks ? `${c.flushedBlocks} flushed` : `of ${fmtInt(result.layout.numBlocks)}`} tone={c.nanBlocks ? 'bad' : undefined} />
     </div>
   );
