@@ -64,6 +64,16 @@ const scratch: usize = memory.data(64, 16);
   }
 }
 
+/** Lane select by a comparison mask (lanes all ones or all zeros): a where set, b elsewhere. */
+@inline function select(a: v128, b: v128, mask: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // relaxed_laneselect equals bitselect when every mask lane is all ones or all zeros, as here
+    return i32x4.relaxed_laneselect(a, b, mask);
+  } else {
+    return v128.bitselect(a, b, mask);
+  }
+}
+
 /** max over the block of (float bits & 0x7fffffff); ≥ 0x7f800000 means the block holds a NaN or ±Inf. */
 @inline function blockAbsMaxBits(p: usize, len: i32): u32 {
   const absMask = i32x4.splat(0x7fffffff);
@@ -290,7 +300,7 @@ let vIntQ: v128 = i32x4.splat(0);
     let c = toInt(k);
     if (isFloat<K>()) c = i32x4.add(c, i32x4.shl(i32x4.sub(pb, eminB), gM));
     c = i32x4.min_s(c, vMaxCode);
-    c = !isFloat<K>() ? v128.and(v128.bitselect(i32x4.neg(c), c, neg), vElemMask) : v128.or(c, v128.and(neg, vElemSign));
+    c = !isFloat<K>() ? v128.and(select(i32x4.neg(c), c, neg), vElemMask) : v128.or(c, v128.and(neg, vElemSign));
     v128.store32_lane(edst, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(c, c), c), 0);
   }
   const uf = v128.and(f32x4.ne(xv, zero), f32x4.eq(k, zero));
@@ -478,13 +488,13 @@ export function int_quantize(
   const frac = f32x4.sub(t, r); // NaN when t = +Inf: no round-up, k = Inf saturates below
   let k = f32x4.add(r, v128.and(roundUpInt<R>(r, frac), f32x4.splat(1)));
   const neg = f32x4.lt(xv, zero);
-  const lim = v128.bitselect(vMaxNeg, vMaxPos, neg);
+  const lim = select(vMaxNeg, vMaxPos, neg);
   const sat = f32x4.gt(k, lim);
   k = f32x4.pmin(k, lim);
   v128.store(dst, v128.or(f32x4.mul(f32x4.mul(k, g1), g2), v128.and(neg, i32x4.splat(0x80000000))));
   if (isBoolean<E>()) {
     const ki = toInt(k);
-    const c = gKind == 0 ? v128.bitselect(v128.and(i32x4.neg(ki), vMask), ki, neg) : v128.or(ki, v128.and(neg, vBfpSign));
+    const c = gKind == 0 ? select(v128.and(i32x4.neg(ki), vMask), ki, neg) : v128.or(ki, v128.and(neg, vBfpSign));
     v128.store64_lane(edst, i16x8.narrow_i32x4_u(c, c), 0);
   }
   const uf = v128.and(f32x4.ne(xv, zero), f32x4.eq(k, zero));
