@@ -86,6 +86,14 @@ interface GemmExports {
   gemmI8(tiles: number, panels: number, nseg: number, segQuads: number, depth: number, A: number, B: number, corr: number, sA: number, sB: number, C: number, ldc: number): number;
   gemmF64(tiles: number, panels: number, K: number, A: number, B: number, C: number, ldc: number): void;
   exactPairs(count: number, pairs: number, K: number, X: number, Y: number, out: number): void;
+  transposeF64(src: number, K: number, N: number, dst: number): void;
+  blockStats(src: number, rows: number, K: number, block: number, nanRows: number, maxc: number, orc: number): void;
+  packCodes(
+    src: number, rows: number, K: number, block: number, nanRows: number, ex: number,
+    base: number, len: number, nseg: number, wide: number, G: number, bias: number,
+    dst: number, scale: number, corr: number, beta: number,
+  ): void;
+  packValues(src: number, rows: number, K: number, block: number, nanRows: number, ex: number, G: number, dst: number): void;
 }
 
 interface WasmApi {
@@ -114,7 +122,11 @@ function ctz32(x: number): number {
 
 // ------------------------------------------------------------------------------ operand statistics
 
-/** Per (row, common K block): the largest |code|, the OR of all |code| (for trailing zeros) and the block exponent. */
+/**
+ * One operand in the kernel's memory: its codes (a copy of Encoded.mantissas), NaN-row mask and
+ * per (row, common K block) exponents, plus what blockStats found: the largest |code| and the OR of
+ * all |code| (for trailing zeros).
+ */
 interface OpStats {
   readonly op: GemmOperand;
   readonly rows: number;
@@ -125,50 +137,39 @@ interface OpStats {
   readonly maxc: Float64Array;
   readonly orc: Int32Array;
   readonly ex: Int32Array;
+  /** Kernel memory: codes as rows contiguous along K (f64 [rows][K]), NaN rows (u8), exponents (i32 [rows][nb]). */
+  readonly src: number;
+  readonly nan: number;
+  readonly exPtr: number;
 }
 
-function opStats(op: GemmOperand, block: number, nb: number): OpStats {
-  const { rows, K, mantissas: m, rowStride: rs, kStride: ks, nanRows } = op;
-  const maxc = new Float64Array(rows * nb);
-  const orc = new Int32Array(rows * nb);
+function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, block: number, nb: number): OpStats {
+  const { rows, K, nanRows } = op;
   const ex = new Int32Array(rows * nb);
   for (let r = 0; r < rows; r++) {
     if (nanRows[r]) continue;
     for (let kb = 0; kb < nb; kb++) ex[r * nb + kb] = blockExp(op, r, kb * block);
   }
-  if (ks === 1) {
-    for (let r = 0; r < rows; r++) {
-      if (nanRows[r]) continue;
-      for (let kb = 0; kb < nb; kb++) {
-        let mx = 0;
-        let o = 0;
-        const end = Math.min(K, (kb + 1) * block);
-        for (let k = kb * block; k < end; k++) {
-          const c = m[r * rs + k];
-          const a = c < 0 ? -c : c;
-          if (a > mx) mx = a;
-          o |= a >>> 0;
-        }
-        maxc[r * nb + kb] = mx;
-        orc[r * nb + kb] = o;
-      }
-    }
-  } else {
-    // B stored [K, N]: walk memory in order, one K row at a time.
-    for (let k = 0; k < K; k++) {
-      const kb = Math.floor(k / block);
-      const base = k * ks;
-      for (let r = 0; r < rows; r++) {
-        if (nanRows[r]) continue;
-        const c = m[base + r * rs];
-        const a = c < 0 ? -c : c;
-        const i = r * nb + kb;
-        if (a > maxc[i]) maxc[i] = a;
-        orc[i] |= a >>> 0;
-      }
-    }
-  }
-  return { op, rows, K, block, nb, maxc, orc, ex };
+  // Rows contiguous along K: A [M, K] and B [N, K] already are; B [K, N] is transposed in the kernel.
+  const contiguous = op.kStride === 1 && op.rowStride === K;
+  const src = alloc(rows * K * 8);
+  const tmp = contiguous ? 0 : alloc(rows * K * 8);
+  const nan = alloc(rows);
+  const exPtr = alloc(rows * nb * 4);
+  const maxcPtr = alloc(rows * nb * 8);
+  const orcPtr = alloc(rows * nb * 4);
+  const buf = e.memory.buffer;
+  if (contiguous) new Float64Array(buf, src, rows * K).set(op.mantissas);
+  else if (op.rowStride === 1 && op.kStride === rows) {
+    new Float64Array(buf, tmp, rows * K).set(op.mantissas);
+    e.transposeF64(tmp, K, rows, src);
+  } else throw new GemmKernelError(`unexpected operand strides ${op.rowStride}/${op.kStride}`);
+  new Uint8Array(buf, nan, rows).set(nanRows);
+  new Int32Array(buf, exPtr, rows * nb).set(ex);
+  e.blockStats(src, rows, K, block, nan, maxcPtr, orcPtr);
+  const maxc = new Float64Array(e.memory.buffer, maxcPtr, rows * nb).slice();
+  const orc = new Int32Array(e.memory.buffer, orcPtr, rows * nb).slice();
+  return { op, rows, K, block, nb, maxc, orc, ex, src, nan, exPtr };
 }
 
 /**
@@ -315,8 +316,9 @@ class Kernel implements GemmKernel {
     }
     this.e.reset();
     const epoch = ++this.epoch;
-    const sa = opStats(p.a, p.block, p.nBlocks);
-    const sb = opStats(p.b, p.block, p.nBlocks);
+    const alloc = (bytes: number) => this.alloc(bytes);
+    const sa = opStats(this.e, alloc, p.a, p.block, p.nBlocks);
+    const sb = opStats(this.e, alloc, p.b, p.block, p.nBlocks);
     const { M, N, K } = p;
     const base = { M, N, K, epoch, nanA: p.a.nanRows, nanB: p.b.nanRows };
 
@@ -422,8 +424,11 @@ class Kernel implements GemmKernel {
     const Y = this.alloc(N * K * 8);
     const buf = this.e.memory.buffer;
     new Int32Array(buf, ptr, list.length).set(list);
-    fillValues(sa, new Float64Array(buf, X, M * K));
-    fillValues(sb, new Float64Array(buf, Y, N * K));
+    new Float64Array(buf, X, M * K).fill(0);
+    new Float64Array(buf, Y, N * K).fill(0);
+    for (const [st, dst] of [[sa, X], [sb, Y]] as const) {
+      this.e.packValues(st.src, st.rows, K, st.block, st.nan, st.exPtr, 1, dst);
+    }
     return { count, ptr, res, X, Y, list };
   }
 
@@ -438,40 +443,29 @@ class Kernel implements GemmKernel {
     const panels = Math.ceil(sy.rows / NR);
     const eb = path === 'i8' ? 1 : 2; // bytes per code
     const ldc = panels * NR;
+    const beta = path === 'i8' ? i8Beta(seg) : 0;
+    const depth = path === 'i8' ? i8Depth(seg) : 0;
     const A = this.alloc(tiles * kSteps * MR * step * eb);
     const B = this.alloc(panels * kSteps * NR * step * eb);
     const sA = this.alloc(tiles * nseg * MR * 8);
     const sB = this.alloc(panels * nseg * NR * 8);
     const corr = path === 'i8' ? this.alloc(tiles * nseg * MR * 4) : 0;
+    const baseX = this.alloc(sx.rows * nseg * 4);
+    const baseY = this.alloc(sy.rows * nseg * 4);
     const C = this.alloc(tiles * MR * ldc * 4);
     const buf = this.e.memory.buffer;
-    const av = path === 'i8' ? new Int8Array(buf, A, tiles * kSteps * MR * step) : new Int16Array(buf, A, tiles * kSteps * MR * step);
-    const bv = path === 'i8' ? new Int8Array(buf, B, panels * kSteps * NR * step) : new Int16Array(buf, B, panels * kSteps * NR * step);
-    const sav = new Float64Array(buf, sA, tiles * nseg * MR);
-    const sbv = new Float64Array(buf, sB, panels * nseg * NR);
-    const cv = path === 'i8' ? new Int32Array(buf, corr, tiles * nseg * MR) : null;
-    const beta = path === 'i8' ? i8Beta(seg) : 0;
-    const depth = path === 'i8' ? i8Depth(seg) : 0;
-    av.fill(0);
-    bv.fill(0);
-    sav.fill(0);
-    sbv.fill(0);
-    cv?.fill(0);
-    // X element (r, k) → ((tile·kSteps + s)·MR + r%MR)·step + sub
-    packShifted(sx, seg.x, step, (r, s, sub, v) => {
-      av[((Math.floor(r / MR) * kSteps + s) * MR + (r % MR)) * step + sub] = v;
-    }, (r, g, scale, sum) => {
-      const i = (Math.floor(r / MR) * nseg + g) * MR + (r % MR);
-      sav[i] = scale;
-      if (cv) cv[i] = -beta * sum;
-    });
-    // Y element (j, k) → (((panel·kSteps + s)·NV + v)·4 + c)·step + sub with jj = j % NR = 4v + c: ((panel·kSteps + s)·NR + jj)·step + sub
-    packShifted(sy, seg.y, step, (j, s, sub, v) => {
-      bv[((Math.floor(j / NR) * kSteps + s) * NR + (j % NR)) * step + sub] = v + beta;
-    }, (j, g, scale) => {
-      sbv[(Math.floor(j / NR) * nseg + g) * NR + (j % NR)] = scale;
-    });
+    new Uint8Array(buf, A, tiles * kSteps * MR * step * eb).fill(0);
+    new Uint8Array(buf, B, panels * kSteps * NR * step * eb).fill(0);
+    new Float64Array(buf, sA, tiles * nseg * MR).fill(0);
+    new Float64Array(buf, sB, panels * nseg * NR).fill(0);
+    if (corr) new Int32Array(buf, corr, tiles * nseg * MR).fill(0);
+    new Int32Array(buf, baseX, sx.rows * nseg).set(seg.x.base);
+    new Int32Array(buf, baseY, sy.rows * nseg).set(seg.y.base);
     const e = this.e;
+    const wide = path === 'i16' ? 1 : 0;
+    e.packCodes(sx.src, sx.rows, sx.K, sx.block, sx.nan, sx.exPtr, baseX, len, nseg, wide, MR, 0, A, sA, corr, beta);
+    // the i8 path stores y + β for every element, zeros included (padding stays 0: it faces x = 0)
+    e.packCodes(sy.src, sy.rows, sy.K, sy.block, sy.nan, sy.exPtr, baseY, len, nseg, wide, NR, beta, B, sB, 0, 0);
     return {
       exec: () => {
         if (path === 'i16') e.gemmI16(tiles, panels, nseg, segSteps, A, B, sA, sB, C, ldc);
@@ -492,17 +486,11 @@ class Kernel implements GemmKernel {
     const B = this.alloc(panels * K * NRF * 8);
     const C = this.alloc(tiles * MRF * ldc * 4);
     const buf = this.e.memory.buffer;
-    const av = new Float64Array(buf, A, tiles * K * MRF);
-    const bv = new Float64Array(buf, B, panels * K * NRF);
-    av.fill(0);
-    bv.fill(0);
-    packValues(sa, (r, k, v) => {
-      av[(Math.floor(r / MRF) * K + k) * MRF + (r % MRF)] = v;
-    });
-    packValues(sb, (j, k, v) => {
-      bv[(Math.floor(j / NRF) * K + k) * NRF + (j % NRF)] = v;
-    });
+    new Float64Array(buf, A, tiles * K * MRF).fill(0);
+    new Float64Array(buf, B, panels * K * NRF).fill(0);
     const e = this.e;
+    e.packValues(sa.src, sa.rows, K, sa.block, sa.nan, sa.exPtr, MRF, A);
+    e.packValues(sb.src, sb.rows, K, sb.block, sb.nan, sb.exPtr, NRF, B);
     return {
       exec: () => e.gemmF64(tiles, panels, K, A, B, C, ldc),
       collect: (out: Float32Array, swapped: boolean, M: number, N: number) => readC(new Float32Array(e.memory.buffer, C, tiles * MRF * ldc), ldc, out, swapped, M, N),
@@ -517,77 +505,6 @@ function readC(c: Float32Array, ldc: number, out: Float32Array, swapped: boolean
   } else {
     for (let j = 0; j < N; j++) for (let i = 0; i < M; i++) out[i * N + j] = c[j * ldc + i];
   }
-}
-
-/**
- * Walk every element of an operand (NaN rows skipped: their codes count as 0) with its code shifted
- * onto its segment's base exponent: put(row, kStep, sub, shiftedCode); then segment(row, g, 2^base,
- * Σ shifted codes) once per (row, segment).
- */
-function packShifted(
-  st: OpStats,
-  sg: Segmentation,
-  step: number,
-  put: (r: number, s: number, sub: number, v: number) => void,
-  segment: (r: number, g: number, scale: number, sum: number) => void,
-): void {
-  const { op, rows, K, block, nb } = st;
-  const { len, nseg, base } = sg;
-  const segSteps = Math.ceil(len / step);
-  const m = op.mantissas;
-  const rs = op.rowStride;
-  const ks = op.kStride;
-  for (let r = 0; r < rows; r++) {
-    if (op.nanRows[r]) continue;
-    for (let g = 0; g < nseg; g++) {
-      const b = base[r * nseg + g];
-      const k0 = g * len;
-      const k1 = Math.min(K, k0 + len);
-      let sum = 0;
-      let kbEnd = -1;
-      let f = 1;
-      for (let k = k0; k < k1; k++) {
-        if (k >= kbEnd) {
-          const kb = Math.floor(k / block);
-          kbEnd = (kb + 1) * block;
-          f = pow2(st.ex[r * nb + kb] - b);
-        }
-        // every element, zeros included: the i8 path stores b + β for each of them
-        const v = m[r * rs + k * ks] * f;
-        sum += v;
-        const o = k - k0;
-        put(r, g * segSteps + Math.floor(o / step), o % step, v);
-      }
-      segment(r, g, pow2(b), sum);
-    }
-  }
-}
-
-/** Walk every element's exact value code·2^e (NaN rows skipped). */
-function packValues(st: OpStats, put: (r: number, k: number, v: number) => void): void {
-  const { op, rows, K, block, nb } = st;
-  const m = op.mantissas;
-  const rs = op.rowStride;
-  const ks = op.kStride;
-  for (let r = 0; r < rows; r++) {
-    if (op.nanRows[r]) continue;
-    for (let kb = 0; kb < nb; kb++) {
-      const f = pow2(st.ex[r * nb + kb]);
-      const end = Math.min(K, (kb + 1) * block);
-      for (let k = kb * block; k < end; k++) {
-        const c = m[r * rs + k * ks];
-        if (c !== 0) put(r, k, c * f);
-      }
-    }
-  }
-}
-
-/** Exact values as f64 rows [rows][K] for the superaccumulator. */
-function fillValues(st: OpStats, out: Float64Array): void {
-  out.fill(0);
-  packValues(st, (r, k, v) => {
-    out[r * st.K + k] = v;
-  });
 }
 
 /**

@@ -56,6 +56,185 @@ export function flavor(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 2 : 1;
 }
 
+// ----------------------------------------------------------------------------- operand packing
+//
+// An operand arrives as its Encoded.mantissas (f64 integer codes) copied into memory as rows that
+// are contiguous along K (row r at src + 8·r·K; a [K, N] operand is transposed first), with
+// per-(row, K block) exponents ex (i32 [rows][nb]) and a NaN-row mask (u8 [rows]; those rows are
+// skipped, i.e. count as zeros). The wrapper picks the path from blockStats, then packs with
+// packCodes or packValues.
+
+/** 2^e as an f64, e in the normal range. */
+@inline function pow2(e: i32): f64 {
+  return reinterpret<f64>(<u64>(e + 1023) << 52);
+}
+
+/** dst [N][K] = transpose of src [K][N] (f64), in 8 × 8 tiles. */
+export function transposeF64(src: usize, K: i32, N: i32, dst: usize): void {
+  for (let k0 = 0; k0 < K; k0 += 8) {
+    const k1 = min(K, k0 + 8);
+    for (let j0 = 0; j0 < N; j0 += 8) {
+      const j1 = min(N, j0 + 8);
+      for (let k = k0; k < k1; k++) {
+        for (let j = j0; j < j1; j++) {
+          store<f64>(dst + ((<usize>j * <usize>K + <usize>k) << 3), load<f64>(src + ((<usize>k * <usize>N + <usize>j) << 3)));
+        }
+      }
+    }
+  }
+}
+
+// |x| as a bit mask, and 2^52: for an integer 0 ≤ c < 2^52, the low 32 bits of c + 2^52 are c mod 2^32.
+const ABS_MASK: u64 = 0x7fffffffffffffff;
+const MAGIC: f64 = 4503599627370496.0;
+
+/** Per (row, K block): the largest |code| (f64 [rows][nb]) and the OR of all |code| as u32 (i32 [rows][nb]). */
+export function blockStats(src: usize, rows: i32, K: i32, block: i32, nanRows: usize, maxc: usize, orc: usize): void {
+  const nb = (K + block - 1) / block;
+  const absMask = i64x2.splat(ABS_MASK);
+  const magic = f64x2.splat(MAGIC);
+  for (let r = 0; r < rows; r++) {
+    const skip = load<u8>(nanRows + <usize>r) != 0;
+    const row = src + ((<usize>r * <usize>K) << 3);
+    for (let kb = 0; kb < nb; kb++) {
+      let mx: f64 = 0;
+      let o: u64 = 0;
+      if (!skip) {
+        let k = kb * block;
+        const end = min(K, k + block);
+        let vmax = f64x2.splat(0);
+        let vor = i64x2.splat(0);
+        for (; k + 2 <= end; k += 2) {
+          const a = v128.and(v128.load(row + (<usize>k << 3)), absMask);
+          vmax = f64x2.pmax(vmax, a);
+          vor = v128.or(vor, f64x2.add(a, magic));
+        }
+        for (; k < end; k++) {
+          const a = abs(load<f64>(row + (<usize>k << 3)));
+          vmax = f64x2.pmax(vmax, f64x2.splat(a));
+          vor = v128.or(vor, f64x2.splat(a + MAGIC));
+        }
+        mx = max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1));
+        o = i64x2.extract_lane(vor, 0) | i64x2.extract_lane(vor, 1);
+      }
+      store<f64>(maxc + (<usize>(r * nb + kb) << 3), mx);
+      store<u32>(orc + (<usize>(r * nb + kb) << 2), <u32>o);
+    }
+  }
+}
+
+/**
+ * Pack integer codes shifted onto their segment's base exponent, for gemmI16 (wide = 1, i16,
+ * step 2) or gemmI8 (wide = 0, i8, step 4). Element (r, k) of segment g goes to
+ * ((⌊r/G⌋·kSteps + s)·G + r%G)·step + sub, s = g·segSteps + ⌊o/step⌋, sub = o % step, o = k − g·len
+ * (G = MR for the broadcast operand, NR for the panel operand), stored as code·2^(ex − base) + bias.
+ * Per (row, segment): scale[(⌊r/G⌋·nseg + g)·G + r%G] = 2^base and, when corr ≠ 0,
+ * corr[same] = −beta·Σ shifted codes. dst, scale and corr must be zeroed by the caller.
+ * The wrapper guarantees every shifted code (plus bias) fits the lane, so no conversion saturates.
+ */
+export function packCodes(
+  src: usize, rows: i32, K: i32, block: i32, nanRows: usize, ex: usize,
+  base: usize, len: i32, nseg: i32, wide: i32, G: i32, bias: i32,
+  dst: usize, scale: usize, corr: usize, beta: i32,
+): void {
+  const step = wide ? 2 : 4;
+  const nb = (K + block - 1) / block;
+  const segSteps = (len + step - 1) / step;
+  const kSteps = nseg * segSteps;
+  const sh = wide ? 1 : 2;
+  const mask = step - 1;
+  const jump = G * step; // element distance between consecutive K-steps of one row
+  const chunk = wide ? 8 : 16; // elements per vector iteration: 4 K-steps either way
+  const vbias = i32x4.splat(bias);
+  for (let r = 0; r < rows; r++) {
+    if (load<u8>(nanRows + <usize>r) != 0) continue;
+    const row = src + ((<usize>r * <usize>K) << 3);
+    const grp = r / G;
+    const rr = r % G;
+    for (let g = 0; g < nseg; g++) {
+      const b = load<i32>(base + (<usize>(r * nseg + g) << 2));
+      const k0 = g * len;
+      const k1 = min(K, k0 + len);
+      const idx0 = ((grp * kSteps + g * segSteps) * G + rr) * step;
+      let vsum = i32x4.splat(0);
+      let sum = 0;
+      for (let k = k0; k < k1; ) {
+        const kb = k / block;
+        const kEnd = min(k1, (kb + 1) * block);
+        const shift = load<i32>(ex + (<usize>(r * nb + kb) << 2)) - b;
+        // 4 K-steps at a time while aligned to a K-step boundary and inside the block
+        while (((k - k0) & mask) == 0 && k + chunk <= kEnd) {
+          const p = row + (<usize>k << 3);
+          const o = k - k0;
+          let out: usize = dst + <usize>(idx0 + (o >> sh) * jump) * (wide ? 2 : 1);
+          const stride = <usize>jump * (wide ? 2 : 1);
+          if (wide) {
+            const c0 = i32x4.shl(i64x2.shuffle(i32x4.trunc_sat_f64x2_s_zero(v128.load(p)), i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 16)), 0, 2), shift);
+            const c1 = i32x4.shl(i64x2.shuffle(i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 32)), i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 48)), 0, 2), shift);
+            vsum = i32x4.add(vsum, i32x4.add(c0, c1));
+            const h = i16x8.narrow_i32x4_s(i32x4.add(c0, vbias), i32x4.add(c1, vbias));
+            v128.store32_lane(out, h, 0);
+            v128.store32_lane(out + stride, h, 1);
+            v128.store32_lane(out + 2 * stride, h, 2);
+            v128.store32_lane(out + 3 * stride, h, 3);
+          } else {
+            const c0 = i32x4.shl(i64x2.shuffle(i32x4.trunc_sat_f64x2_s_zero(v128.load(p)), i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 16)), 0, 2), shift);
+            const c1 = i32x4.shl(i64x2.shuffle(i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 32)), i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 48)), 0, 2), shift);
+            const c2 = i32x4.shl(i64x2.shuffle(i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 64)), i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 80)), 0, 2), shift);
+            const c3 = i32x4.shl(i64x2.shuffle(i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 96)), i32x4.trunc_sat_f64x2_s_zero(v128.load(p, 112)), 0, 2), shift);
+            vsum = i32x4.add(vsum, i32x4.add(i32x4.add(c0, c1), i32x4.add(c2, c3)));
+            const q = i8x16.narrow_i16x8_s(
+              i16x8.narrow_i32x4_s(i32x4.add(c0, vbias), i32x4.add(c1, vbias)),
+              i16x8.narrow_i32x4_s(i32x4.add(c2, vbias), i32x4.add(c3, vbias)),
+            );
+            v128.store32_lane(out, q, 0);
+            v128.store32_lane(out + stride, q, 1);
+            v128.store32_lane(out + 2 * stride, q, 2);
+            v128.store32_lane(out + 3 * stride, q, 3);
+          }
+          k += chunk;
+        }
+        for (; k < kEnd; k++) {
+          const v = <i32>load<f64>(row + (<usize>k << 3)) << shift;
+          sum += v;
+          const o = k - k0;
+          const idx = idx0 + (o >> sh) * jump + (o & mask);
+          if (wide) store<i16>(dst + (<usize>idx << 1), <i16>(v + bias));
+          else store<i8>(dst + <usize>idx, <i8>(v + bias));
+        }
+      }
+      sum += i32x4.extract_lane(vsum, 0) + i32x4.extract_lane(vsum, 1) + i32x4.extract_lane(vsum, 2) + i32x4.extract_lane(vsum, 3);
+      const si = (grp * nseg + g) * G + rr;
+      store<f64>(scale + (<usize>si << 3), pow2(b));
+      if (corr) store<i32>(corr + (<usize>si << 2), -beta * sum);
+    }
+  }
+}
+
+/**
+ * Pack exact values code·2^ex as f64: element (r, k) to ((⌊r/G⌋·K + k)·G + r%G) (G = 1 gives
+ * row-major [rows][K]). dst must be zeroed by the caller (NaN rows are skipped).
+ */
+export function packValues(src: usize, rows: i32, K: i32, block: i32, nanRows: usize, ex: usize, G: i32, dst: usize): void {
+  const nb = (K + block - 1) / block;
+  const stride = <usize>G << 3;
+  for (let r = 0; r < rows; r++) {
+    if (load<u8>(nanRows + <usize>r) != 0) continue;
+    const row = src + ((<usize>r * <usize>K) << 3);
+    const grp = r / G;
+    const rr = r % G;
+    for (let kb = 0; kb < nb; kb++) {
+      const f = pow2(load<i32>(ex + (<usize>(r * nb + kb) << 2)));
+      const end = min(K, (kb + 1) * block);
+      let out = dst + (<usize>((grp * K + kb * block) * G + rr) << 3);
+      for (let k = kb * block; k < end; k++) {
+        store<f64>(out, load<f64>(row + (<usize>k << 3)) * f);
+        out += stride;
+      }
+    }
+  }
+}
+
 // ----------------------------------------------------------------------------- tile geometry
 
 // Integer paths: MR rows × NR columns (NV vectors of 4 columns). 4×8 keeps 8 i32x4 accumulators,
