@@ -13,6 +13,11 @@
 //
 // Memory: the caller (src/core/kernels/quantize.ts) carves buffers out of linear memory with the
 // bump allocator below, and reuses them across calls.
+//
+// Shape of the code (measured under V8, see workers/kernels/README.md): the vector loops are
+// specialized at compile time per element kind, rounding and encode through generics with marker
+// types (mxRun<K, R, E>); partial vectors go through a separate function so the loops contain no
+// call (a call makes V8 spill every vector register per iteration); counts are packed two per lane.
 
 // ----------------------------------------------------------------------------- bump allocator
 
