@@ -395,6 +395,49 @@ export function encode(format: FormatSpec | string, x: ArrayLike<number>, shape:
   };
 }
 
+/** What a block's stored scale code means. */
+export interface BlockScale {
+  /** The NaN code: every element of the block is NaN. */
+  nan: boolean;
+  /**
+   * log2 of the block scale: MX's shared exponent X (elements are element·2^X); MXInt/BFP's exponent E
+   * (elements are k·2^(E−(m−1))); NVFP4's log2(E4M3 scale / S_enc), fractional. NaN for a NaN block.
+   */
+  log2: number;
+  /** The block scale as a number (2^log2; NVFP4: the fp32 effective scale s_eff). NaN for a NaN block. */
+  scale: number;
+}
+
+/**
+ * The meaning of a stored per-block scale code — the one definition decode(), the explorer's
+ * per-block view and the RTL generator share. Returns null for formats without block scales.
+ * @param tensorScale NVFP4's per-tensor S_enc (Encoded.tensorScale)
+ */
+export function blockScale(format: FormatSpec | string, code: number, tensorScale = 1): BlockScale | null {
+  const s = toSpec(format);
+  let nan: boolean;
+  let log2: number;
+  switch (s.kind) {
+    case 'mx':
+      nan = code === 2 ** s.scaleBits - 1;
+      log2 = code - (2 ** (s.scaleBits - 1) - 1);
+      break;
+    case 'mxint':
+    case 'bfp':
+      nan = code === 2 ** s.e - 1;
+      log2 = code - s.bias;
+      break;
+    case 'nvfp4': {
+      nan = code === 0x7f;
+      const sEff = Math.fround(decodeElemBits(code, E4M3) / tensorScale);
+      return nan ? { nan, log2: NaN, scale: NaN } : { nan, log2: Math.log2(sEff), scale: sEff };
+    }
+    default:
+      return null;
+  }
+  return nan ? { nan, log2: NaN, scale: NaN } : { nan, log2, scale: 2 ** log2 };
+}
+
 /**
  * Decode from the stored bits only (elements + scales + NVFP4's tensor scale), proving the encoding
  * is complete. Equals quantize() bit for bit, except that two's-complement element formats
@@ -414,21 +457,17 @@ export function decode(enc: Pick<Encoded, 'spec' | 'layout' | 'elements' | 'scal
       return out;
     case 'mx': {
       const e = ELEMENTS[spec.elem];
-      const sEmax = 2 ** (spec.scaleBits - 1) - 1;
       forEachBlock(L, (b, idx, len) => {
-        const code = enc.scales[b];
-        const nan = code === 2 ** spec.scaleBits - 1;
-        const sc = 2 ** (code - sEmax);
-        for (let i = 0; i < len; i++) out[idx[i]] = nan ? NaN : decodeElemBits(enc.elements[idx[i]], e) * sc;
+        const { nan, scale } = blockScale(spec, enc.scales[b])!;
+        for (let i = 0; i < len; i++) out[idx[i]] = nan ? NaN : decodeElemBits(enc.elements[idx[i]], e) * scale;
       });
       return out;
     }
     case 'mxint':
     case 'bfp':
       forEachBlock(L, (b, idx, len) => {
-        const code = enc.scales[b];
-        const nan = code === 2 ** spec.e - 1;
-        const unit = 2 ** (code - spec.bias - (spec.m - 1));
+        const { nan, log2: E } = blockScale(spec, enc.scales[b])!;
+        const unit = 2 ** (E - (spec.m - 1));
         for (let i = 0; i < len; i++) {
           const v = enc.elements[idx[i]];
           let k: number;
@@ -448,9 +487,7 @@ export function decode(enc: Pick<Encoded, 'spec' | 'layout' | 'elements' | 'scal
     case 'nvfp4': {
       const sEnc = enc.tensorScale ?? 1;
       forEachBlock(L, (b, idx, len) => {
-        const code = enc.scales[b];
-        const nan = code === 0x7f;
-        const sEff = Math.fround(decodeElemBits(code, E4M3) / sEnc);
+        const { nan, scale: sEff } = blockScale(spec, enc.scales[b], sEnc)!;
         for (let i = 0; i < len; i++) out[idx[i]] = nan ? NaN : Math.fround(decodeElemBits(enc.elements[idx[i]], E2M1) * sEff);
       });
       return out;

@@ -12,6 +12,7 @@ export {
   SCALE_RULES,
   SCALE_RULE_ID,
   FORMAT_NAMES,
+  MAX_BLOCK,
   FP32,
   parseFormat,
   formatToString,
@@ -27,8 +28,8 @@ export {
 } from './spec';
 export type { BlockLayout } from './layout';
 export { makeLayout, forEachBlock, blockOfElements, checkShape, normAxis, stridesOf } from './layout';
-export type { Encoded, QuantCounts, QuantResult } from './codec';
-export { quantize, quantizeWithCounts, encode, decode, grid, bitsPerElement, elementBits, scaleBitsOf, mxSharedExp, intBlockExp, nvfp4TensorScale } from './codec';
+export type { Encoded, QuantCounts, QuantResult, BlockScale } from './codec';
+export { quantize, quantizeWithCounts, encode, decode, blockScale, grid, bitsPerElement, elementBits, scaleBitsOf, mxSharedExp, intBlockExp, nvfp4TensorScale } from './codec';
 export { floorLog2, ceilLog2, f32Bits, f32FromBits, FLT_MAX } from './float32';
 export type { ErrorStats } from './stats';
 export { errorStats } from './stats';

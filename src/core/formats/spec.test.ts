@@ -160,3 +160,19 @@ describe('grids', () => {
     }
   });
 });
+
+describe('blockScale: the meaning of a stored scale code', () => {
+  it('MX E8M0, MXInt/BFP biased exponent, NVFP4 E4M3 over S_enc, NaN codes', async () => {
+    const { blockScale } = await import('./index');
+    expect(blockScale('mxfp4', 127)).toEqual({ nan: false, log2: 0, scale: 1 });
+    expect(blockScale('mxfp4', 0)!.log2).toBe(-127);
+    expect(blockScale('mxfp4', 255)!.nan).toBe(true);
+    expect(blockScale('mxfp4:sbits=5', 31)!.nan).toBe(true);
+    expect(blockScale('mxfp4:sbits=5', 15)!.log2).toBe(0);
+    expect(blockScale('mxint:m=4,e=4,bias=7', 9)!.log2).toBe(2);
+    expect(blockScale('mxint:m=4,e=4,bias=7', 15)!.nan).toBe(true);
+    expect(blockScale('nvfp4', 0x38, 2)).toEqual({ nan: false, log2: -1, scale: 0.5 }); // E4M3 0x38 = 1.0
+    expect(blockScale('nvfp4', 0x7f)!.nan).toBe(true);
+    expect(blockScale('fixed:w=8,f=4', 0)).toBeNull();
+  });
+});

@@ -16,13 +16,11 @@ import {
   formatToString,
   parseFormat,
   scaleBitsOf,
+  MAX_BLOCK,
   type FormatSpec,
 } from '../../core/formats';
 import { setSpec } from '../../state/document';
 
-// core's MAX_BLOCK (spec.ts; not re-exported from the formats index). Only bounds the text box:
-// core's validate() still decides.
-const MAX_BLOCK = 1 << 20;
 import { Check, Chips, Field, IntInput, Segmented, Select } from '../../ui/controls';
 import { fmtNum } from '../../ui/format';
 import { BitLayout } from './BitLayout';

@@ -1,9 +1,8 @@
 /**
- * How a block's stored scale code reads, for the per-block chart. Mirrors core's decode()
- * (src/core/formats/codec.ts), which is the definition; kept here because core exports the codes,
- * not their meaning per format.
+ * How a block's stored scale code reads, for the per-block chart: presentation only. The meaning of
+ * a code is core's blockScale() (src/core/formats/codec.ts), the same definition decode() uses.
  */
-import { ELEMENTS, decodeElemBits, type FormatSpec } from '../../core/formats';
+import { ELEMENTS, blockScale, decodeElemBits, type FormatSpec } from '../../core/formats';
 
 const signed = (v: number) => String(v).replace('-', '−');
 
@@ -26,8 +25,8 @@ export function blockScaleView(spec: FormatSpec, tensorScale = 1): BlockScaleVie
       const name = spec.scaleBits === 8 ? 'E8M0' : `${spec.scaleBits}-bit scale`;
       return {
         title: 'shared exponent X (scale 2^X)',
-        exp: (c) => (c === nan ? NaN : c - bias),
-        isNaN: (c) => c === nan,
+        exp: (c) => blockScale(spec, c)!.log2,
+        isNaN: (c) => blockScale(spec, c)!.nan,
         describe: (c) => (c === nan ? `${name} code ${c} = NaN` : `${name} code ${c} → X = ${signed(c - bias)}`),
       };
     }
@@ -36,8 +35,8 @@ export function blockScaleView(spec: FormatSpec, tensorScale = 1): BlockScaleVie
       const nan = 2 ** spec.e - 1;
       return {
         title: 'shared exponent E',
-        exp: (c) => (c === nan ? NaN : c - spec.bias),
-        isNaN: (c) => c === nan,
+        exp: (c) => blockScale(spec, c)!.log2,
+        isNaN: (c) => blockScale(spec, c)!.nan,
         describe: (c) => (c === nan ? `exponent code ${c} = NaN` : `exponent code ${c} → E = ${signed(c - spec.bias)} (bias ${spec.bias})`),
       };
     }
@@ -45,8 +44,8 @@ export function blockScaleView(spec: FormatSpec, tensorScale = 1): BlockScaleVie
       const e4m3 = ELEMENTS.fp8_e4m3;
       return {
         title: 'log2 block scale (E4M3 / S_enc)',
-        exp: (c) => (c === 0x7f ? NaN : Math.log2(decodeElemBits(c, e4m3) / tensorScale)),
-        isNaN: (c) => c === 0x7f,
+        exp: (c) => blockScale(spec, c, tensorScale)!.log2,
+        isNaN: (c) => blockScale(spec, c, tensorScale)!.nan,
         describe: (c) => (c === 0x7f ? 'E4M3 scale NaN' : `E4M3 code 0x${c.toString(16).padStart(2, '0')} = ${decodeElemBits(c, e4m3)} (÷ S_enc ${tensorScale.toPrecision(5)})`),
       };
     }
