@@ -418,17 +418,27 @@ class Kernel implements GemmKernel {
       list = Int32Array.from(tmp);
     }
     const count = list.length / 2;
+    // only the rows that some pair reads get their values (a skip mask in place of the NaN mask)
+    const skipA = new Uint8Array(M).fill(1);
+    const skipB = new Uint8Array(N).fill(1);
+    for (let n = 0; n < list.length; n += 2) {
+      skipA[list[n]] = sa.op.nanRows[list[n]];
+      skipB[list[n + 1]] = sb.op.nanRows[list[n + 1]];
+    }
     const ptr = this.alloc(list.length * 4);
     const res = this.alloc(count * 4);
     const X = this.alloc(M * K * 8);
     const Y = this.alloc(N * K * 8);
+    const mA = this.alloc(M);
+    const mB = this.alloc(N);
     const buf = this.e.memory.buffer;
     new Int32Array(buf, ptr, list.length).set(list);
     new Float64Array(buf, X, M * K).fill(0);
     new Float64Array(buf, Y, N * K).fill(0);
-    for (const [st, dst] of [[sa, X], [sb, Y]] as const) {
-      this.e.packValues(st.src, st.rows, K, st.block, st.nan, st.exPtr, 1, dst);
-    }
+    new Uint8Array(buf, mA, M).set(skipA);
+    new Uint8Array(buf, mB, N).set(skipB);
+    this.e.packValues(sa.src, M, K, sa.block, mA, sa.exPtr, 1, X);
+    this.e.packValues(sb.src, N, K, sb.block, mB, sb.exPtr, 1, Y);
     return { count, ptr, res, X, Y, list };
   }
 
