@@ -141,6 +141,10 @@ interface OpStats {
   readonly src: number;
   readonly nan: number;
   readonly exPtr: number;
+  /** The largest |code| of the operand. */
+  readonly maxCode: number;
+  /** Segmentations computed so far, by segment length. */
+  readonly segs: Map<number, Segmentation>;
 }
 
 function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, block: number, nb: number): OpStats {
@@ -169,7 +173,9 @@ function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOpera
   e.blockStats(src, rows, K, block, nan, maxcPtr, orcPtr);
   const maxc = new Float64Array(e.memory.buffer, maxcPtr, rows * nb).slice();
   const orc = new Int32Array(e.memory.buffer, orcPtr, rows * nb).slice();
-  return { op, rows, K, block, nb, maxc, orc, ex, src, nan, exPtr };
+  let maxCode = 0;
+  for (const v of maxc) if (v > maxCode) maxCode = v;
+  return { op, rows, K, block, nb, maxc, orc, ex, src, nan, exPtr, maxCode, segs: new Map() };
 }
 
 /**
@@ -202,7 +208,17 @@ interface Segmentation {
   readonly maxShifted: number;
 }
 
-function segmentation(st: OpStats, len: number, limit: number): Segmentation | null {
+/** The segmentation of an operand at a segment length, computed once per (operand, length). */
+function segmentation(st: OpStats, len: number): Segmentation {
+  let sg = st.segs.get(len);
+  if (!sg) {
+    sg = computeSegmentation(st, len);
+    st.segs.set(len, sg);
+  }
+  return sg;
+}
+
+function computeSegmentation(st: OpStats, len: number): Segmentation {
   const nseg = Math.ceil(st.K / len);
   const base = new Int32Array(st.rows * nseg);
   let maxShifted = 0;
@@ -218,7 +234,6 @@ function segmentation(st: OpStats, len: number, limit: number): Segmentation | n
         const mx = st.maxc[r * st.nb + kb];
         if (mx === 0) continue;
         const v = mx * pow2(st.ex[r * st.nb + kb] - b);
-        if (v > limit) return null;
         if (v > maxShifted) maxShifted = v;
       }
     }
@@ -258,11 +273,13 @@ function i8Depth(c: IntChoice): number {
 
 /** The longest segment length at which both operands fit their limits and the i32 lane sums cannot overflow. */
 function chooseSegments(sx: OpStats, sy: OpStats, limX: number, limY: number, laneBound: (len: number, mx: number, my: number) => boolean): IntChoice | null {
+  // shifting only ever grows codes: an operand whose largest code is over its limit never fits
+  if (sx.maxCode > limX || sy.maxCode > limY) return null;
   for (const len of segmentLengths(sx.K, sx.block)) {
-    const x = segmentation(sx, len, limX);
-    if (!x) continue;
-    const y = segmentation(sy, len, limY);
-    if (!y) continue;
+    const x = segmentation(sx, len);
+    if (x.maxShifted > limX) continue;
+    const y = segmentation(sy, len);
+    if (y.maxShifted > limY) continue;
     if (laneBound(Math.min(len, sx.K), x.maxShifted, y.maxShifted)) return { x, y };
   }
   return null;
