@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'workers/**/*.test.ts', 'tools/**/*.test.ts'],
     exclude: ['e2e/**', 'node_modules/**'],
     environment: 'node',
+    globalSetup: ['tools/testing/buildKernels.ts'],
     testTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,

@@ -4,19 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { decode, encode, FormatError, f32Bits, f32FromBits, type Encoded } from '../formats/index';
 import { bigToFloat32, blockGemm, type GemmBLayout } from './index';
+import { makeRng } from '../tensors';
 
 // ------------------------------------------------------------------------------ helpers
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const mulberry32 = makeRng;
 
 /** Normal data with a random power-of-two scale per run of 32, some zeros and outliers. */
 function randomData(n: number, rnd: () => number, spread = 3): Float32Array {

@@ -6,50 +6,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, FormatError, type Encoded } from '../formats/index';
 import { blockGemm, type GemmBLayout } from '../datapath/index';
 import { GemmKernelError, loadGemmKernel, type GemmKernel, type GemmPath } from './gemm';
-
-// Node access goes through dynamic imports with computed specifiers and small local types, because
-// tsconfig.core.json (ring 1: no Node types) also type-checks the tests in src/core.
-interface NodeApi {
-  readFileSync(p: string): Uint8Array;
-  existsSync(p: string): boolean;
-  readdirSync(p: string): string[];
-  statSync(p: string): { mtimeMs: number };
-  execFileSync(cmd: string, args: string[], opts: { cwd?: string; stdio?: string }): unknown;
-  join(...parts: string[]): string;
-  fileURLToPath(u: string): string;
-}
-const nodeImport = (m: string) => import(/* @vite-ignore */ `node:${m}`);
-const proc = (globalThis as unknown as { process: { execPath: string } }).process;
+import { kernelBytes } from '../../../tools/testing/kernels';
+import { makeRng } from '../tensors';
 
 const FLAVORS = ['simd', 'relaxed'] as const;
 const KERNELS: Record<string, GemmKernel> = {};
 
 beforeAll(async () => {
-  const [fs, path, url, cp] = await Promise.all(['fs', 'path', 'url', 'child_process'].map(nodeImport));
-  const node = { ...fs, ...path, ...url, ...cp } as NodeApi;
-  const root = node.join(node.fileURLToPath((import.meta as unknown as { url: string }).url), '../../../..');
-  const buildDir = node.join(root, 'workers/kernels/build');
-  const srcDir = node.join(root, 'workers/kernels/assembly');
-  const outs = ['gemm.simd.wasm', 'gemm.relaxed.wasm'].map((f) => node.join(buildDir, f));
-  const newestSrc = Math.max(...node.readdirSync(srcDir).map((f) => node.statSync(node.join(srcDir, f)).mtimeMs));
-  if (!outs.every((o) => node.existsSync(o) && node.statSync(o).mtimeMs >= newestSrc)) {
-    node.execFileSync(proc.execPath, [node.join(root, 'tools/build-kernels.mjs')], { cwd: root, stdio: 'pipe' });
-  }
-  for (const fl of FLAVORS) KERNELS[fl] = await loadGemmKernel(async (f) => node.readFileSync(node.join(buildDir, f)), fl);
+  for (const fl of FLAVORS) KERNELS[fl] = await loadGemmKernel(kernelBytes, fl);
 });
 
 // ------------------------------------------------------------------------------ helpers
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const mulberry32 = makeRng;
 
 /** Normal data, a random power-of-two scale per run of 32 (±spread), zeros, −0 and (unless told not to) outliers. */
 function randomData(n: number, rnd: () => number, spread = 2, outliers = true): Float32Array {

@@ -8,4 +8,5 @@ export { KernelError, detectFlavor, hasWasmSimd, instantiateKernel } from './loa
 export type { QuantKernels, QuantKernelOptions } from './quantize';
 export { loadQuantKernels } from './quantize';
 
-// --- GEMM kernel exports (owned by the GEMM kernel helper; add the './gemm' re-export line here) ---
+export type { GemmFlavor, GemmKernel, GemmKernelOptions, GemmPath, GemmPlan, GemmPlanInfo } from './gemm';
+export { GemmKernelError, loadGemmKernel } from './gemm';

@@ -6,52 +6,17 @@ import { ELEMENTS, ELEM_NAMES, ROUNDINGS, SCALE_RULES, elemGridMagnitudes, encod
 import { FormatError } from '../formats/errors';
 import { KernelError, RELAXED_PROBE, SIMD_PROBE, detectFlavor } from './loader';
 import { loadQuantKernels, type QuantKernels } from './index';
+import { execFileSync } from 'node:child_process';
+import { kernelBytes } from '../../../tools/testing/kernels';
+import { makeRng } from '../tensors';
 
-// Node access (reading the builds, spawning node) goes through dynamic imports with computed
-// specifiers and the small types below, because tsconfig.core.json (ring 1: no Node types) also
-// type-checks the tests in src/core.
-interface NodeApi {
-  readFileSync(p: string): Uint8Array;
-  existsSync(p: string): boolean;
-  readdirSync(p: string): string[];
-  statSync(p: string): { mtimeMs: number };
-  execFileSync(cmd: string, args: string[], opts: { cwd?: string; stdio?: string; encoding?: string }): string;
-  join(...parts: string[]): string;
-  fileURLToPath(u: string): string;
-}
-const nodeImport = (m: string) => import(/* @vite-ignore */ `node:${m}`);
-const proc = (globalThis as unknown as { process: { execPath: string; versions: { node: string } } }).process;
-let node: NodeApi;
-let buildDir = '';
-
-/**
- * Build the kernels when the quantize build is missing or older than its sources (quantize.ts and
- * the shared _*.ts includes; other kernels' sources are not its business).
- */
-function ensureBuilt(root: string): void {
-  const srcDir = node.join(root, 'workers/kernels/assembly');
-  const srcs = node.readdirSync(srcDir).filter((f) => f === 'quantize.ts' || (f.startsWith('_') && f.endsWith('.ts')));
-  const outs = ['quantize.simd.wasm', 'quantize.relaxed.wasm'].map((f) => node.join(buildDir, f));
-  const newestSrc = Math.max(...srcs.map((f) => node.statSync(node.join(srcDir, f)).mtimeMs));
-  if (outs.every((o) => node.existsSync(o) && node.statSync(o).mtimeMs >= newestSrc)) return;
-  try {
-    node.execFileSync(proc.execPath, [node.join(root, 'tools/build-kernels.mjs')], { cwd: root, stdio: 'pipe' });
-  } catch (e) {
-    throw new Error(`building the kernels failed (run npm run build:kernels): ${(e as { stderr?: unknown }).stderr ?? e}`, { cause: e });
-  }
-}
-
-const getBytes = async (file: string) => node.readFileSync(node.join(buildDir, file));
+const getBytes = kernelBytes;
 const FLAVORS = ['simd', 'relaxed'] as const;
 const K: Record<string, QuantKernels> = {};
 /** Tiny chunks, so every streaming path (row groups, split rows, gather flushes) runs many times. */
 const KC: Record<string, QuantKernels> = {};
 
 beforeAll(async () => {
-  node = { ...(await nodeImport('fs')), ...(await nodeImport('child_process')), ...(await nodeImport('path')), ...(await nodeImport('url')) } as NodeApi;
-  const root = node.fileURLToPath(new (await nodeImport('url')).URL('../../../', (import.meta as unknown as { url: string }).url).href);
-  buildDir = node.join(root, 'workers/kernels/build');
-  ensureBuilt(root);
   for (const fl of FLAVORS) {
     K[fl] = await loadQuantKernels(getBytes, fl);
     KC[fl] = await loadQuantKernels(getBytes, fl, { chunkElems: 37 });
@@ -60,16 +25,7 @@ beforeAll(async () => {
 
 // ------------------------------------------------------------------ data
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = makeRng;
 const f32u = new Uint32Array(1);
 const f32f = new Float32Array(f32u.buffer);
 function fromBits(b: number): number {
@@ -244,11 +200,11 @@ function both(fmt: FormatSpec | string, x: Float32Array, shape?: number[], axis?
 describe('flavor detection', () => {
   it('validates the relaxed probe only with --experimental-wasm-relaxed-simd', () => {
     const code = `process.stdout.write(String(WebAssembly.validate(new Uint8Array(${JSON.stringify(Array.from(RELAXED_PROBE))}))) + ' ' + String(WebAssembly.validate(new Uint8Array(${JSON.stringify(Array.from(SIMD_PROBE))}))))`;
-    const withFlag = node.execFileSync(proc.execPath, ['--experimental-wasm-relaxed-simd', '-e', code], { encoding: 'utf8' });
-    const without = node.execFileSync(proc.execPath, ['-e', code], { encoding: 'utf8' });
+    const withFlag = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', code], { encoding: 'utf8' });
+    const without = execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' });
     expect(withFlag).toBe('true true');
     // Node 20 ships relaxed SIMD behind the flag; newer engines may validate it by default.
-    if (proc.versions.node.startsWith('20.')) expect(without).toBe('false true');
+    if (process.versions.node.startsWith('20.')) expect(without).toBe('false true');
     // vitest runs the workers with the flag (vitest.config.ts)
     expect(detectFlavor()).toBe('relaxed');
   });
