@@ -25,7 +25,7 @@ RMSNorm, RoPE, softmax, SiLU, the gate·up product, residual adds) stays float32
 
 Blocks of the per-head operands (qk.a, qk.b, pv.b) lie inside one head, never straddling heads.
 NVFP4's per-tensor scale covers a point's whole tensor for one window (all heads for qk/pv). A
-config is a list of [glob, spec] rules; `*` matches any run of characters, later rules win, a point no
+config is a list of [glob, spec] rules; `*` matches any run of characters, `?` one, later rules win, a point no
 rule matches is fp32. Specs are mx_torch.parse_format strings (mxfp4, mxint8, mxfp8_e4m3,
 mxint:m=4,block=32, fixed:w=8,f=5, nvfp4, ...) or `fp32`.
 
@@ -70,8 +70,9 @@ NLL_SUMS_FOR = ("fp32", "mxint8")
 # ----------------------------------------------------------------------------------------- configs
 
 def glob_re(glob):
-    """`*` matches any run of characters (dots included); everything else is literal."""
-    return re.compile("".join(".*" if ch == "*" else re.escape(ch) for ch in glob) + r"\Z")
+    """`*` matches any run of characters (dots included), `?` one character; everything else is
+    literal (as src/core/graph/config.ts)."""
+    return re.compile("".join({"*": ".*", "?": "."}.get(ch) or re.escape(ch) for ch in glob) + r"\Z")
 
 
 class QConfig:
