@@ -1,9 +1,9 @@
 /**
- * The explorer's knob model: how the controls map onto core's FormatSpec. Validation and defaults
+ * The format knob model (Explorer and Layers panes): how the controls map onto core's FormatSpec. Validation and defaults
  * are core's (mxSpec/mxIntSpec/… builders, validate); this file only decides what carries over
  * when the user switches family, and which knobs each family shows.
  */
-import { bfpSpec, fixedSpec, mxIntSpec, mxSpec, nvfp4Spec, FP32, validate, type ElemName, type FormatSpec, type Rounding } from '../../core/formats';
+import { bfpSpec, fixedSpec, mxIntSpec, mxSpec, nvfp4Spec, FP32, validate, type ElemName, type FormatSpec, type Rounding } from '../core/formats';
 
 export type Family = FormatSpec['kind'];
 

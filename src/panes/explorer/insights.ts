@@ -5,7 +5,7 @@
  */
 import { ELEMENTS, type FormatSpec, type QuantCounts } from '../../core/formats';
 import { fmtNum, fmtPct } from '../../ui/format';
-import { ELEM_LABELS } from './formatModel';
+import { ELEM_LABELS } from '../../ui/formatModel';
 
 export interface Insight {
   level: 'info' | 'warn';
