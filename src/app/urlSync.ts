@@ -1,20 +1,29 @@
 /**
- * URL ↔ document sync for the explorer. On load the hash (if any) becomes the document; problems
- * in it are shown once and replaced field by field with defaults. Afterwards, document edits rewrite
- * the hash with replaceState (no history entry per knob click), and a hash edited by hand or a
- * pasted link (hashchange) loads again.
+ * URL ↔ document sync for the explorer and the model (Graph / Layers). On load the hash (if any)
+ * becomes the document; problems in it are shown once and replaced field by field with defaults.
+ * Afterwards, document edits rewrite the hash with replaceState (no history entry per knob click),
+ * and a hash edited by hand or a pasted link (hashchange) loads again.
  */
 import { decodeExplorerHash, encodeExplorerHash } from '../state/explorerHash';
-import { documentStore, loadExplorer } from '../state/document';
+import { decodeModelHash, encodeModelHash } from '../state/modelHash';
+import { documentStore, loadExplorer, loadModelDoc, type DocumentState } from '../state/document';
 import { ephemeralStore } from '../state/ephemeral';
+
+function encode(s: DocumentState): string {
+  const m = encodeModelHash(s.model);
+  return encodeExplorerHash(s.explorer) + (m ? '&' + m : '');
+}
 
 function readHash(): void {
   const r = decodeExplorerHash(location.hash, documentStore.getState().explorer);
   if (!r.present) return;
+  const m = decodeModelHash(location.hash);
   loadExplorer(r.doc);
-  ephemeralStore.setState({ linkProblems: r.problems });
+  // A link without model fields means the default model document.
+  loadModelDoc(m.doc);
+  ephemeralStore.setState({ linkProblems: [...r.problems, ...m.problems] });
   // Rewrite a malformed or non-canonical link into the state actually shown.
-  const canon = encodeExplorerHash(r.doc);
+  const canon = encode(documentStore.getState());
   if (canon !== location.hash) history.replaceState(history.state, '', canon);
 }
 
@@ -22,10 +31,10 @@ export function startUrlSync(): () => void {
   readHash();
   let timer: ReturnType<typeof setTimeout> | null = null;
   const unsub = documentStore.subscribe((s, prev) => {
-    if (s.explorer === prev.explorer) return;
+    if (s.explorer === prev.explorer && s.model === prev.model) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
-      const h = encodeExplorerHash(documentStore.getState().explorer);
+      const h = encode(documentStore.getState());
       if (h !== location.hash) history.replaceState(history.state, '', h);
     }, 150);
   });

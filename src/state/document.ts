@@ -5,6 +5,7 @@
  * Results never live here: they are recomputed from the document.
  */
 import { createStore } from 'zustand/vanilla';
+import { EMPTY_CONFIG, type QuantConfig } from '../core/graph';
 import { DEFAULT_DF, type TensorDist } from '../core/tensors';
 
 export type TensorSource = 'generate' | 'paste';
@@ -34,10 +35,35 @@ export const DEFAULT_EXPLORER: ExplorerDoc = {
   tensor: { source: 'generate', dist: 'outliers', n: 4096, cols: 256, seed: 1, df: DEFAULT_DF, paste: '' },
 };
 
-export interface DocumentState {
+/** Which model the Graph and Layers panes work on. Local files cannot travel in a link: only their name does. */
+export type ModelRef = { kind: 'default' } | { kind: 'url'; url: string } | { kind: 'files'; name: string };
+
+/** How quantized points are emulated: fake quantization (float32 GEMMs) or the bit-exact integer datapath. */
+export type EvalMode = 'fake' | 'integer';
+
+/** Evaluation token budgets offered by the Layers pane (the default text's first N tokens). */
+export const TOKEN_BUDGETS = [1024, 2048, 4096, 8192, 16384, 32768] as const;
+
+export interface ModelDoc {
+  ref: ModelRef;
+  /** Per-point formats as glob rules (src/core/graph/config.ts); unmatched points are fp32. */
+  quant: QuantConfig;
+  mode: EvalMode;
+  /** Tokens of the evaluation text scored per evaluation. */
+  tokens: number;
+}
+
+export const DEFAULT_MODEL: ModelDoc = { ref: { kind: 'default' }, quant: EMPTY_CONFIG, mode: 'fake', tokens: 4096 };
+
+/** What one undo step restores. */
+export interface DocSnapshot {
   explorer: ExplorerDoc;
-  past: ExplorerDoc[];
-  future: ExplorerDoc[];
+  model: ModelDoc;
+}
+
+export interface DocumentState extends DocSnapshot {
+  past: DocSnapshot[];
+  future: DocSnapshot[];
   /** Coalescing key and time of the last recorded edit. */
   lastEdit: { key: string; at: number } | null;
 }
@@ -47,6 +73,7 @@ const COALESCE_MS = 800;
 
 export const documentStore = createStore<DocumentState>()(() => ({
   explorer: DEFAULT_EXPLORER,
+  model: DEFAULT_MODEL,
   past: [],
   future: [],
   lastEdit: null,
@@ -56,17 +83,45 @@ export const documentStore = createStore<DocumentState>()(() => ({
  * Apply an edit. `key` names what changed (e.g. 'spec', 'tensor.seed'): consecutive edits with the
  * same key within COALESCE_MS form one undo step.
  */
-export function editExplorer(key: string, change: (d: ExplorerDoc) => ExplorerDoc, now = Date.now()): void {
+function edit(key: string, change: (d: DocSnapshot) => DocSnapshot, now: number): void {
   const s = documentStore.getState();
-  const next = change(s.explorer);
-  if (sameDoc(next, s.explorer)) return;
+  const cur: DocSnapshot = { explorer: s.explorer, model: s.model };
+  const next = change(cur);
+  if (sameDoc(next.explorer, s.explorer) && sameModel(next.model, s.model)) return;
   const coalesce = s.lastEdit !== null && s.lastEdit.key === key && now - s.lastEdit.at < COALESCE_MS && s.past.length > 0;
   documentStore.setState({
-    explorer: next,
-    past: coalesce ? s.past : [...s.past, s.explorer].slice(-HISTORY_LIMIT),
+    explorer: next.explorer,
+    model: next.model,
+    past: coalesce ? s.past : [...s.past, cur].slice(-HISTORY_LIMIT),
     future: [],
     lastEdit: { key, at: now },
   });
+}
+
+export function editExplorer(key: string, change: (d: ExplorerDoc) => ExplorerDoc, now = Date.now()): void {
+  edit(key, (d) => ({ ...d, explorer: change(d.explorer) }), now);
+}
+
+/** An undoable edit of the model document (formats, mode, token budget). */
+export function editModel(key: string, change: (d: ModelDoc) => ModelDoc, now = Date.now()): void {
+  edit(`model.${key}`, (d) => ({ ...d, model: change(d.model) }), now);
+}
+
+/**
+ * Point the document at another model: not an undo step (undo never reloads a model; it restores
+ * formats, and the model in use stays).
+ */
+export function setModelRef(ref: ModelRef): void {
+  const s = documentStore.getState();
+  if (sameRef(s.model.ref, ref)) return;
+  documentStore.setState({ model: { ...s.model, ref } });
+}
+
+/** Replace the model document without an undo step (loading a link, following a hash change). */
+export function loadModelDoc(doc: ModelDoc): void {
+  const s = documentStore.getState();
+  if (sameModel(doc, s.model)) return;
+  documentStore.setState({ model: doc, lastEdit: null });
 }
 
 export function setSpec(spec: string): void {
@@ -84,11 +139,17 @@ export function loadExplorer(doc: ExplorerDoc): void {
   documentStore.setState({ explorer: doc, lastEdit: null });
 }
 
+// A snapshot restores formats and explorer settings; the model in use is kept (see setModelRef).
+function restore(s: DocumentState, snap: DocSnapshot): DocSnapshot {
+  return { explorer: snap.explorer, model: { ...snap.model, ref: s.model.ref } };
+}
+
 export function undo(): boolean {
   const s = documentStore.getState();
   const prev = s.past[s.past.length - 1];
   if (!prev) return false;
-  documentStore.setState({ explorer: prev, past: s.past.slice(0, -1), future: [s.explorer, ...s.future], lastEdit: null });
+  const cur: DocSnapshot = { explorer: s.explorer, model: s.model };
+  documentStore.setState({ ...restore(s, prev), past: s.past.slice(0, -1), future: [cur, ...s.future], lastEdit: null });
   return true;
 }
 
@@ -96,8 +157,24 @@ export function redo(): boolean {
   const s = documentStore.getState();
   const next = s.future[0];
   if (!next) return false;
-  documentStore.setState({ explorer: next, past: [...s.past, s.explorer], future: s.future.slice(1), lastEdit: null });
+  const cur: DocSnapshot = { explorer: s.explorer, model: s.model };
+  documentStore.setState({ ...restore(s, next), past: [...s.past, cur], future: s.future.slice(1), lastEdit: null });
   return true;
+}
+
+export function sameRef(a: ModelRef, b: ModelRef): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'url') return a.url === (b as typeof a).url;
+  if (a.kind === 'files') return a.name === (b as typeof a).name;
+  return true;
+}
+
+export function sameRules(a: QuantConfig, b: QuantConfig): boolean {
+  return a === b || (a.rules.length === b.rules.length && a.rules.every(([p, f], i) => p === b.rules[i][0] && f === b.rules[i][1]));
+}
+
+export function sameModel(a: ModelDoc, b: ModelDoc): boolean {
+  return a === b || (sameRef(a.ref, b.ref) && sameRules(a.quant, b.quant) && a.mode === b.mode && a.tokens === b.tokens);
 }
 
 function sameDoc(a: ExplorerDoc, b: ExplorerDoc): boolean {

@@ -1,0 +1,175 @@
+/**
+ * The model section of the URL hash: which model, the per-point formats, the emulation mode and
+ * the token budget. Appended to the explorer's fields, and only when it differs from the default,
+ * so a link that never touched a model stays as short as before:
+ *
+ *   #f=mxfp4&gen=outliers&n=4096&seed=1&m=default&q=1.W1siKiIsIm14aW50OCJdXQ&mode=integer&tok=8192
+ *
+ * - `m`     `default` | `url:<folder or HF repo URL>` | `files:<name>` (local files cannot travel in
+ *           a link; the receiver is asked to open them)
+ * - `q`     the QuantConfig's rules: `<version>.<base64url(JSON rules)>`, or `<version>z.<…>` when
+ *           deflating makes it shorter (configs with a rule per point). Version 1 = QuantConfig v1.
+ * - `mode`  `integer` (absent = fake quantization)
+ * - `tok`   evaluation tokens (absent = 4096)
+ *
+ * Decoding is forgiving field by field, like the explorer's: a bad field falls back to its default
+ * with a message naming it, and every other field of the link is kept. Only decisions go in, never
+ * results.
+ */
+import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { ConfigError, EMPTY_CONFIG, parseConfig, type QuantConfig } from '../core/graph';
+import { DEFAULT_MODEL, TOKEN_BUDGETS, type EvalMode, type ModelDoc, type ModelRef } from './document';
+
+/** Hash fields this codec owns (the explorer's decoder leaves them alone). */
+export const MODEL_HASH_KEYS: readonly string[] = ['m', 'q', 'mode', 'tok'];
+
+/** The version of the `q` payload: the QuantConfig schema version it carries. */
+export const QUANT_HASH_VERSION = 1;
+
+/** Links longer than this get a warning in the UI (8bitworkshop warns at 5,120 characters). */
+export const LONG_LINK = 5120;
+
+function b64url(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function unb64url(s: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new Error('not base64url');
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** `1.<b64url(JSON rules)>`, or `1z.<b64url(deflate(JSON rules))>` when that is shorter. */
+export function encodeQuant(c: QuantConfig): string {
+  const json = strToU8(JSON.stringify(c.rules));
+  const plain = `${QUANT_HASH_VERSION}.${b64url(json)}`;
+  if (json.length < 120) return plain;
+  const packed = `${QUANT_HASH_VERSION}z.${b64url(deflateSync(json, { level: 9 }))}`;
+  return packed.length < plain.length ? packed : plain;
+}
+
+/** Inverse of encodeQuant; throws an Error whose message says what is wrong. */
+export function decodeQuant(s: string): QuantConfig {
+  const m = /^(\d+)(z?)\.(.*)$/.exec(s);
+  if (!m) throw new Error('expected <version>.<base64url rules>');
+  if (Number(m[1]) !== QUANT_HASH_VERSION) throw new Error(`version ${m[1]} is not known (this studio reads version ${QUANT_HASH_VERSION})`);
+  let text: string;
+  try {
+    const bytes = unb64url(m[3]);
+    text = strFromU8(m[2] ? inflateSync(bytes) : bytes);
+  } catch {
+    throw new Error('the rules are not valid base64url' + (m[2] ? ' deflate data' : ''));
+  }
+  let rules: unknown;
+  try {
+    rules = JSON.parse(text);
+  } catch {
+    throw new Error('the rules are not valid JSON');
+  }
+  try {
+    return parseConfig({ version: 1, rules });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new Error(e.message, { cause: e });
+    throw e;
+  }
+}
+
+function enc(v: string): string {
+  return encodeURIComponent(v).replace(/%3A/gi, ':').replace(/%2F/gi, '/');
+}
+
+export function encodeRef(ref: ModelRef): string {
+  return ref.kind === 'default' ? 'default' : ref.kind === 'url' ? `url:${ref.url}` : `files:${ref.name}`;
+}
+
+/** True for an http(s) URL the loader may fetch. */
+export function isModelUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** The model fields for the hash (without a leading & or #), or '' when the model document is the default. */
+export function encodeModelHash(doc: ModelDoc): string {
+  const d = DEFAULT_MODEL;
+  const parts: string[] = [];
+  const quant = doc.quant.rules.length > 0;
+  if (doc.ref.kind !== 'default' || quant || doc.mode !== d.mode || doc.tokens !== d.tokens) parts.push(`m=${enc(encodeRef(doc.ref))}`);
+  if (quant) parts.push(`q=${encodeQuant(doc.quant)}`);
+  if (doc.mode !== d.mode) parts.push(`mode=${doc.mode}`);
+  if (doc.tokens !== d.tokens) parts.push(`tok=${doc.tokens}`);
+  return parts.join('&');
+}
+
+export interface DecodedModelHash {
+  doc: ModelDoc;
+  problems: string[];
+  /** False when the hash has no model field: keep whatever the page has. */
+  present: boolean;
+}
+
+/** Decode the model fields from already split and %-decoded hash parameters. */
+export function decodeModelParams(params: ReadonlyMap<string, string>, base: ModelDoc = DEFAULT_MODEL): DecodedModelHash {
+  const present = MODEL_HASH_KEYS.some((k) => params.has(k));
+  if (!present) return { doc: base, problems: [], present: false };
+  const problems: string[] = [];
+  const d = DEFAULT_MODEL;
+
+  let ref: ModelRef = d.ref;
+  const m = params.get('m');
+  if (m !== undefined) {
+    if (m === 'default') ref = { kind: 'default' };
+    else if (m.startsWith('url:') && isModelUrl(m.slice(4))) ref = { kind: 'url', url: m.slice(4) };
+    else if (m.startsWith('files:') && m.length > 6) ref = { kind: 'files', name: m.slice(6) };
+    else problems.push(`The model m=${JSON.stringify(m)} is not "default", "url:<http(s) URL>" or "files:<name>"; using the default model.`);
+  }
+
+  let quant: QuantConfig = EMPTY_CONFIG;
+  const q = params.get('q');
+  if (q !== undefined) {
+    try {
+      quant = decodeQuant(q);
+    } catch (e) {
+      problems.push(`The formats q= could not be read (${e instanceof Error ? e.message : String(e)}); every point is fp32.`);
+    }
+  }
+
+  let mode: EvalMode = d.mode;
+  const md = params.get('mode');
+  if (md !== undefined) {
+    if (md === 'fake' || md === 'integer') mode = md;
+    else problems.push(`mode=${JSON.stringify(md)} is not fake or integer; using ${d.mode}.`);
+  }
+
+  let tokens = d.tokens;
+  const tok = params.get('tok');
+  if (tok !== undefined) {
+    if ((TOKEN_BUDGETS as readonly number[]).includes(Number(tok)) && /^\d+$/.test(tok)) tokens = Number(tok);
+    else problems.push(`tok=${JSON.stringify(tok)} is not one of ${TOKEN_BUDGETS.join(', ')}; using ${d.tokens}.`);
+  }
+  return { doc: { ref, quant, mode, tokens }, problems, present: true };
+}
+
+/** Decode the model fields of a whole hash (broken %-escapes are skipped here; the explorer's decoder reports them). */
+export function decodeModelHash(hash: string, base: ModelDoc = DEFAULT_MODEL): DecodedModelHash {
+  const params = new Map<string, string>();
+  for (const part of hash.replace(/^#/, '').split('&')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim();
+    if (!MODEL_HASH_KEYS.includes(key)) continue;
+    try {
+      params.set(key, decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' ')));
+    } catch {
+      // reported by decodeExplorerHash
+    }
+  }
+  return decodeModelParams(params, base);
+}
