@@ -1,0 +1,393 @@
+/**
+ * The forward pass over the graph IR (src/core/graph): an interpreter that runs `graph.ops` in
+ * order on float32 activations, quantizing at the quant points per the mode:
+ *
+ *  - fp32     no quantization.
+ *  - fake     every quant point is quantized→dequantized with its resolved format, then the op runs
+ *             in float (linear: x_q·W_qᵀ, + bias_q in float32; attention: Q_q·K_qᵀ, P_q·V_q).
+ *  - integer  linears and attention matmuls whose operands are both power-of-two block formats or
+ *             fixed point are encoded and multiplied by the exact integer block GEMM (the twin in
+ *             src/core/datapath, or the WASM kernel: the same bits); other ops take the fake path
+ *             and are reported in `fallbackOps`.
+ *
+ * Quant points and their blocking axes (the reduction axis; tools/xcheck/model_ref.py is the
+ * independent PyTorch twin of these definitions):
+ *   linear  x [T, in] along in; w [out, in] along in (axis 1); bias [out] along its only axis.
+ *   qk      a = Q of one head [T, hd] along hd; b = K of one kv head [T, hd] along hd (Kᵀ along axis 0).
+ *   pv      a = P of one head [T, T] along the keys (masked entries are exact zeros); b = V of one
+ *           kv head [T, hd] along T (axis 0: blocks start at position 0 of the window).
+ * K and V are quantized once per kv head (GQA), before being shared by the query heads of the group.
+ *
+ * Numerics: float64 arithmetic rounded once per op output to float32 (linalg.ts); scores are
+ * rounded to float32 and then × float32(headDim^-0.5) (LLaMA, GPT-2). OPT follows HF: q_proj's
+ * output (bias included) is × float32(headDim^-0.5), so qk.a sees the scaled q.
+ *
+ * Ring 1: no DOM, no Node built-ins.
+ */
+import { blockGemm } from '../datapath';
+import { FP32, formatToString, type Encoded, type FormatSpec } from '../formats';
+import type { Graph, Op, QuantPoint } from '../graph';
+import type { LoadedModel, WeightTensor } from '../model/types';
+import { activation, add, applyRope, causalPV, causalScores, causalSoftmax, columns, gemmNK, layerNorm, mul, rmsNorm, ropeTables, setColumns, transpose } from './linalg';
+import { addAcc, encodedValues, integerBlocker, measure, Quantizer, WeightCache, type PointAcc } from './quant';
+import { EmulatorError, type EmulatorKernels, type EvalMode, type F32Gemm } from './types';
+
+/** What one forward run quantizes with. */
+export interface RunSpec {
+  readonly mode: EvalMode;
+  /** Resolved format of every quant point (ignored in fp32 mode; a missing point is fp32). */
+  readonly formats: ReadonlyMap<string, FormatSpec>;
+}
+
+export interface RunOptions {
+  /** Start at decoder block `layer` (0..numLayers; numLayers = the final norm) from its cached input. */
+  from?: { layer: number; input: Float32Array };
+  /** Called with the output of every linear and attention matmul (after bias / scaling), in order. */
+  trace?: (op: string, out: Float32Array) => void;
+}
+
+export interface RunResult {
+  /** [T, vocab] float32. */
+  logits: Float32Array;
+  /** The residual stream entering block l (index numLayers: entering the final norm), for l ≥ the start layer. */
+  blockInputs: (Float32Array | undefined)[];
+  /** Statistics of every quantized activation point run (weights are in `weights`). */
+  acts: Map<string, PointAcc>;
+  /** Weight/bias points run, with their cached statistics. */
+  weights: Map<string, PointAcc>;
+  /** Integer mode: ops that took the fake path. */
+  fallback: Set<string>;
+}
+
+const isQuant = (s: FormatSpec | undefined): s is FormatSpec => s !== undefined && s.kind !== 'fp32';
+
+/** The forward pass of one model (see the file comment). Holds the RoPE tables and the weight cache. */
+export class Forward {
+  readonly graph: Graph;
+  /** Index in graph.ops of the first op of block l (l = numLayers: the first op after the blocks). */
+  private readonly blockStart: number[];
+  /** Tensor id of the residual stream entering block l (l = numLayers: entering the final norm). */
+  readonly blockInputTensor: string[];
+  private readonly q: Quantizer;
+  private readonly f32gemm: F32Gemm | undefined;
+  private rope: { T: number; cos: Float32Array; sin: Float32Array } | null = null;
+
+  constructor(
+    readonly model: LoadedModel,
+    graph: Graph,
+    private readonly kernels: EmulatorKernels,
+    readonly weightCache: WeightCache,
+    quantizer: Quantizer,
+  ) {
+    this.graph = graph;
+    this.q = quantizer;
+    this.f32gemm = kernels.f32gemm;
+    const L = graph.config.numLayers;
+    this.blockStart = [];
+    this.blockInputTensor = [];
+    const produced = new Map<string, number>(); // tensor → index of the op producing it
+    graph.ops.forEach((o, i) => produced.set(o.output, i));
+    for (let l = 0; l <= L; l++) {
+      const start = l < L ? graph.ops.findIndex((o) => o.layer === l) : graph.ops.findIndex((o, i) => o.layer === null && i > 0 && graph.ops[i - 1].layer === L - 1);
+      if (start < 0) throw new EmulatorError(`graph has no block ${l}`);
+      // the tensors the rest of the graph reads that were produced before `start`: must be exactly one (the residual stream)
+      const ext = new Set<string>();
+      for (let i = start; i < graph.ops.length; i++) {
+        for (const t of graph.ops[i].inputs) if ((produced.get(t) ?? -1) < start && t !== 'tokens') ext.add(t);
+      }
+      if (ext.size !== 1) throw new EmulatorError(`block ${l} reads ${ext.size} tensors from before it (${[...ext].join(', ')}); expected one residual stream`);
+      this.blockStart.push(start);
+      this.blockInputTensor.push([...ext][0]);
+    }
+  }
+
+  /** A weight by canonical name; a tied LM head reads `embed` if the loader did not alias `head.w`. */
+  private tensor(name: string): WeightTensor {
+    const w = this.model.weights;
+    if (name === 'head.w' && !w.has('head.w') && this.graph.config.tiedEmbeddings) return w.get('embed');
+    return w.get(name);
+  }
+
+  private weight(name: string): Float32Array {
+    return this.tensor(name).f32();
+  }
+
+  private ropeFor(T: number): { cos: Float32Array; sin: Float32Array } {
+    const c = this.graph.config;
+    if (!this.rope || this.rope.T < T) {
+      const n = Math.max(T, Math.min(c.maxPositions, 4096));
+      this.rope = { T: n, ...ropeTables(n, c.headDim, c.ropeTheta ?? 10000) };
+    }
+    // the tables are [positions, hd]: a prefix of length T is the table for T
+    return this.rope;
+  }
+
+  private gemm(a: Float32Array, b: Float32Array, M: number, K: number, N: number, layout: 'NK' | 'KN'): Float32Array {
+    if (this.f32gemm) return this.f32gemm(a, b, M, K, N, layout);
+    return layout === 'NK' ? gemmNK(a, b, M, K, N) : gemmNK(a, transpose(b, K, N), M, K, N);
+  }
+
+  private intGemm(a: Encoded, b: Encoded, layout: 'NK' | 'KN'): Float32Array {
+    return this.kernels.gemm ? this.kernels.gemm.gemm(a, b, { b: layout }) : blockGemm(a, b, { b: layout });
+  }
+
+  /** Run the forward pass on one sequence of token ids (positions 0..T−1). */
+  run(ids: readonly number[], spec: RunSpec, opts: RunOptions = {}): RunResult {
+    const g = this.graph;
+    const c = g.config;
+    const T = ids.length;
+    if (T < 1) throw new EmulatorError('no tokens to run');
+    if (T > c.maxPositions) throw new EmulatorError(`${T} tokens exceed the model's context of ${c.maxPositions} positions (use a window ≤ ${c.maxPositions})`);
+    for (let i = 0; i < T; i++) {
+      const t = ids[i];
+      if (!Number.isInteger(t) || t < 0 || t >= c.vocabSize) throw new EmulatorError(`token id ${t} at position ${i} is outside the vocabulary 0..${c.vocabSize - 1}`);
+    }
+    const L = c.numLayers;
+    const startLayer = opts.from ? opts.from.layer : 0;
+    if (startLayer < 0 || startLayer > L) throw new EmulatorError(`start layer ${startLayer} outside 0..${L}`);
+    const fmt = (p: string): FormatSpec => (spec.mode === 'fp32' ? FP32 : (spec.formats.get(p) ?? FP32));
+    const env = new Map<string, Float32Array>();
+    const res: RunResult = { logits: new Float32Array(0), blockInputs: new Array(L + 1).fill(undefined), acts: new Map(), weights: new Map(), fallback: new Set() };
+    const ctx: Ctx = { T, spec, fmt, env, res, shared: new Map(), trace: opts.trace };
+    let first = 0;
+    if (opts.from) {
+      if (opts.from.input.length !== T * c.hiddenSize) throw new EmulatorError('cached block input has the wrong size');
+      first = this.blockStart[startLayer];
+      env.set(this.blockInputTensor[startLayer], opts.from.input);
+    }
+    for (let i = first; i < g.ops.length; i++) {
+      const op = g.ops[i];
+      for (let l = startLayer; l <= L; l++) if (this.blockStart[l] === i) res.blockInputs[l] = env.get(this.blockInputTensor[l]);
+      env.set(op.output, this.exec(op, ids, ctx));
+    }
+    res.logits = env.get(g.ops[g.ops.length - 1].output)!;
+    return res;
+  }
+
+  private exec(op: Op, ids: readonly number[], x: Ctx): Float32Array {
+    const c = this.graph.config;
+    const T = x.T;
+    const D = c.hiddenSize;
+    const inp = (k = 0) => x.env.get(op.inputs[k])!;
+    switch (op.type) {
+      case 'embedding': {
+        const E = this.weight(op.weight!);
+        const out = new Float32Array(T * D);
+        for (let t = 0; t < T; t++) out.set(E.subarray(ids[t] * D, ids[t] * D + D), t * D);
+        return out;
+      }
+      case 'position': {
+        const P = this.weight(op.weight!);
+        return add(inp(), P.subarray(0, T * D));
+      }
+      case 'norm':
+        return c.norm === 'rms'
+          ? rmsNorm(inp(), this.weight(op.weight!), T, D, c.normEps)
+          : layerNorm(inp(), this.weight(op.weight!), this.weight(op.bias!), T, D, c.normEps);
+      case 'linear':
+        return this.linear(op, inp(), x);
+      case 'rope': {
+        const h = (this.graph.tensors.get(op.output)!.shape[1] as number) / c.headDim;
+        const { cos, sin } = this.ropeFor(T);
+        return applyRope(inp(), T, h, c.headDim, cos, sin);
+      }
+      case 'matmul':
+        return op.kind === 'qk' ? this.qk(op, inp(0), inp(1), x) : this.pv(op, inp(0), inp(1), x);
+      case 'softmax': {
+        const H = c.numHeads;
+        const s = inp();
+        const p = new Float32Array(s.length);
+        for (let h = 0; h < H; h++) p.set(causalSoftmax(s.subarray(h * T * T, (h + 1) * T * T), T), h * T * T);
+        return p;
+      }
+      case 'activation':
+        return activation(c.activation, inp());
+      case 'mul':
+        return mul(inp(0), inp(1));
+      case 'add':
+        return add(inp(0), inp(1));
+    }
+  }
+
+  private point(op: Op, role: QuantPoint['role']): QuantPoint | undefined {
+    for (const id of op.points) {
+      const p = this.graph.pointById.get(id)!;
+      if (p.role === role) return p;
+    }
+    return undefined;
+  }
+
+  /** Fake-quantize an activation (stats recorded under `point`). Shared across points reading the same tensor with the same format. */
+  private actValues(point: string, tensorKey: string, spec: FormatSpec, v: Float32Array, shape: number[], axis: number, x: Ctx, elements?: number): Float32Array {
+    if (!isQuant(spec)) return v;
+    const key = `${tensorKey}|${formatToString(spec)}|${axis}|v`;
+    let e = x.shared.get(key) as { values: Float32Array; acc: PointAcc } | undefined;
+    if (!e) {
+      const r = this.q.quantize(spec, v, shape, axis);
+      e = { values: r.values, acc: measure(v, r.values, r.counts, elements) };
+      if (tensorKey) x.shared.set(key, e);
+    }
+    accInto(x.res.acts, point, e.acc);
+    return e.values;
+  }
+
+  private actEncoded(point: string, tensorKey: string, spec: FormatSpec, v: Float32Array, shape: number[], axis: number, x: Ctx, elements?: number): Encoded {
+    const key = `${tensorKey}|${formatToString(spec)}|${axis}|e`;
+    let e = x.shared.get(key) as { enc: Encoded; acc: PointAcc } | undefined;
+    if (!e) {
+      const enc = this.q.encode(spec, v, shape, axis);
+      e = { enc, acc: measure(v, encodedValues(enc), enc.counts, elements) };
+      if (tensorKey) x.shared.set(key, e);
+    }
+    accInto(x.res.acts, point, e.acc);
+    return e.enc;
+  }
+
+  private weightValues(p: QuantPoint, spec: FormatSpec, w: Float32Array, shape: number[], x: Ctx): Float32Array {
+    if (!isQuant(spec)) return w;
+    const e = this.weightCache.get(p.id, spec, w, shape, p.axis, 'values');
+    x.res.weights.set(p.id, e.acc);
+    return e.values!;
+  }
+
+  private weightEncoded(p: QuantPoint, spec: FormatSpec, w: Float32Array, shape: number[], x: Ctx): Encoded {
+    const e = this.weightCache.get(p.id, spec, w, shape, p.axis, 'enc');
+    x.res.weights.set(p.id, e.acc);
+    return e.enc!;
+  }
+
+  private linear(op: Op, xin: Float32Array, x: Ctx): Float32Array {
+    const wt = this.tensor(op.weight!);
+    const [N, K] = wt.shape;
+    const W = wt.f32();
+    const T = x.T;
+    if (xin.length !== T * K) throw new EmulatorError(`${op.id}: input has ${xin.length / T} features, weight ${op.weight} expects ${K}`);
+    const px = this.point(op, 'x')!;
+    const pw = this.point(op, 'w')!;
+    const fx = x.fmt(px.id);
+    const fw = x.fmt(pw.id);
+    let y: Float32Array;
+    if (x.spec.mode === 'integer' && integerBlocker(fx, fw, K) === null) {
+      const a = this.actEncoded(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
+      const b = this.weightEncoded(pw, fw, W, [N, K], x);
+      y = this.intGemm(a, b, 'NK');
+    } else {
+      if (x.spec.mode === 'integer') x.res.fallback.add(op.id);
+      const a = this.actValues(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
+      const b = this.weightValues(pw, fw, W, [N, K], x);
+      y = this.gemm(a, b, T, K, N, 'NK');
+    }
+    if (op.bias) {
+      const pb = this.point(op, 'bias');
+      let bias = this.weight(op.bias);
+      if (pb) bias = this.weightValues(pb, x.fmt(pb.id), bias, [N], x);
+      for (let t = 0; t < T; t++) {
+        const o = t * N;
+        for (let j = 0; j < N; j++) y[o + j] = y[o + j] + bias[j];
+      }
+    }
+    if (op.kind === 'q' && this.graph.arch === 'opt') {
+      // HF OPT: q_proj(x) · head_dim^-0.5, bias included, before the heads are split
+      const s = Math.fround(this.graph.config.headDim ** -0.5);
+      for (let i = 0; i < y.length; i++) y[i] = y[i] * s;
+    }
+    x.trace?.(op.id, y);
+    return y;
+  }
+
+  /** Scores [H, T, T] = Q_h·K_gᵀ (× 1/sqrt(hd) except OPT), per head; K quantized once per kv head. */
+  private qk(op: Op, q: Float32Array, k: Float32Array, x: Ctx): Float32Array {
+    const c = this.graph.config;
+    const { T } = x;
+    const H = c.numHeads;
+    const Hk = c.numKvHeads;
+    const hd = c.headDim;
+    const rep = H / Hk;
+    const pa = this.point(op, 'a')!;
+    const pb = this.point(op, 'b')!;
+    const fa = x.fmt(pa.id);
+    const fb = x.fmt(pb.id);
+    const scale = this.graph.arch === 'opt' ? 1 : Math.fround(hd ** -0.5);
+    const integer = x.spec.mode === 'integer' && integerBlocker(fa, fb, hd) === null;
+    if (x.spec.mode === 'integer' && !integer) x.res.fallback.add(op.id);
+    const out = new Float32Array(H * T * T);
+    const kq: (Float32Array | Encoded)[] = [];
+    for (let gi = 0; gi < Hk; gi++) {
+      const kg = columns(k, T, Hk * hd, gi * hd, hd);
+      kq.push(integer ? this.actEncoded(pb.id, '', fb, kg, [T, hd], 1, x) : this.actValues(pb.id, '', fb, kg, [T, hd], 1, x));
+    }
+    for (let h = 0; h < H; h++) {
+      const qh = columns(q, T, H * hd, h * hd, hd);
+      const kg = kq[Math.floor(h / rep)];
+      let s: Float32Array;
+      if (integer) {
+        const a = this.actEncoded(pa.id, '', fa, qh, [T, hd], 1, x);
+        s = this.intGemm(a, kg as Encoded, 'NK');
+        if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
+      } else {
+        const a = this.actValues(pa.id, '', fa, qh, [T, hd], 1, x);
+        if (this.f32gemm) {
+          s = this.f32gemm(a, kg as Float32Array, T, hd, T, 'NK');
+          if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
+        } else s = causalScores(a, kg as Float32Array, T, hd, scale);
+      }
+      out.set(s, h * T * T);
+    }
+    x.trace?.(op.id, out);
+    return out;
+  }
+
+  /** out [T, H·hd] = P_h·V_g per head; V quantized once per kv head along T. */
+  private pv(op: Op, p: Float32Array, v: Float32Array, x: Ctx): Float32Array {
+    const c = this.graph.config;
+    const { T } = x;
+    const H = c.numHeads;
+    const Hk = c.numKvHeads;
+    const hd = c.headDim;
+    const rep = H / Hk;
+    const pa = this.point(op, 'a')!;
+    const pb = this.point(op, 'b')!;
+    const fa = x.fmt(pa.id);
+    const fb = x.fmt(pb.id);
+    const integer = x.spec.mode === 'integer' && integerBlocker(fa, fb, T) === null;
+    if (x.spec.mode === 'integer' && !integer) x.res.fallback.add(op.id);
+    const causal = (T * (T + 1)) / 2; // P's unmasked entries
+    const vq: (Float32Array | Encoded)[] = [];
+    for (let gi = 0; gi < Hk; gi++) {
+      const vg = columns(v, T, Hk * hd, gi * hd, hd);
+      vq.push(integer ? this.actEncoded(pb.id, '', fb, vg, [T, hd], 0, x) : this.actValues(pb.id, '', fb, vg, [T, hd], 0, x));
+    }
+    const out = new Float32Array(T * H * hd);
+    for (let h = 0; h < H; h++) {
+      const ph = p.subarray(h * T * T, (h + 1) * T * T);
+      const vg = vq[Math.floor(h / rep)];
+      let o: Float32Array;
+      if (integer) {
+        o = this.intGemm(this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal), vg as Encoded, 'KN');
+      } else {
+        const a = this.actValues(pa.id, '', fa, ph, [T, T], 1, x, causal);
+        o = this.f32gemm ? this.f32gemm(a, vg as Float32Array, T, T, hd, 'KN') : causalPV(a, vg as Float32Array, T, hd);
+      }
+      setColumns(out, T, H * hd, h * hd, hd, o);
+    }
+    x.trace?.(op.id, out);
+    return out;
+  }
+}
+
+interface Ctx {
+  T: number;
+  spec: RunSpec;
+  fmt: (p: string) => FormatSpec;
+  env: Map<string, Float32Array>;
+  res: RunResult;
+  /** Quantized activations shared by points that read the same tensor with the same format (q/k/v.x, gate/up.x). */
+  shared: Map<string, unknown>;
+  trace?: (op: string, out: Float32Array) => void;
+}
+
+function accInto(m: Map<string, PointAcc>, point: string, a: PointAcc): void {
+  let e = m.get(point);
+  if (!e) m.set(point, (e = { sig: 0, err: 0, saturated: 0, underflow: 0, nanBlocks: 0, elements: 0 }));
+  addAcc(e, a);
+}

@@ -1,0 +1,13 @@
+/**
+ * src/core/emulate — the forward pass of a loaded model with MX quantization at the graph's quant
+ * points (fp32, fake-quant and the bit-exact integer datapath), and its evaluation: perplexity,
+ * accuracy, KL to fp32, per-point SQNR, incremental re-evaluation and per-point sensitivity.
+ * See README.md.
+ */
+export type { EvalMode, EmulatorKernels, EmulatorOptions, EvalOptions, EvalResult, PointStats, F32Gemm, F32GemmLayout, AbortSignalLike } from './types';
+export { EVAL_MODES, EmulatorError } from './types';
+export { Emulator } from './emulator';
+export type { RunSpec, RunOptions, RunResult } from './forward';
+export { Forward } from './forward';
+export { gemmNK, tsGemm } from './linalg';
+export { integerBlocker } from './quant';

@@ -1,0 +1,291 @@
+/**
+ * The float32 arithmetic of the forward pass in plain TypeScript: GEMMs, causal attention, norms,
+ * RoPE, activations, softmax. Every function reads float32 inputs, computes in float64 (JS numbers)
+ * and rounds each output once to float32 (by storing into a Float32Array).
+ *
+ * Summation order (fixed, so results are reproducible bit for bit): every dot product runs over k
+ * in ascending order with one float64 accumulator starting at +0. Products of two float32 values
+ * are exact in float64, so only the additions round.
+ *
+ * Ring 1: no DOM, no Node built-ins.
+ */
+import type { F32Gemm, F32GemmLayout } from './types';
+
+/**
+ * C[M, N] = A[M, K] · B[N, K]ᵀ (B is an nn.Linear weight [out, in]). 4×4 register tiles; each
+ * output is one float64 accumulator over ascending k, whatever the tile.
+ */
+export function gemmNK(a: Float32Array, b: Float32Array, M: number, K: number, N: number): Float32Array {
+  return gemmTiles(a, b, M, K, N, NONE);
+}
+
+const NONE = 0;
+/** Only outputs with j ≤ i are needed (attention scores): column tiles beyond a row tile's diagonal are skipped. */
+const CAUSAL_COLS = 1;
+/** A[i, k] = 0 for k > i (causal P): the sum stops at the row tile's diagonal. */
+const CAUSAL_K = 2;
+
+/**
+ * The 4×4-tiled dot-product GEMM behind gemmNK and the causal attention products. With CAUSAL_COLS,
+ * outputs above the diagonal may be computed or left 0 (callers ignore them). With CAUSAL_K, row i
+ * sums k < min(K, i0 + 4) for its tile's first row i0: the extra terms (k > i) multiply A's exact
+ * zeros, which leaves a finite float64 sum unchanged, so each output equals the full sum.
+ */
+function gemmTiles(a: Float32Array, b: Float32Array, M: number, K: number, N: number, causal: number): Float32Array {
+  const c = new Float32Array(M * N);
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const a0 = i * K;
+    const a1 = a0 + K;
+    const a2 = a1 + K;
+    const a3 = a2 + K;
+    const jEnd = causal === CAUSAL_COLS ? Math.min(N, i + 4) : N;
+    const kEnd = causal === CAUSAL_K ? Math.min(K, i + 4) : K;
+    let j = 0;
+    for (; j + 4 <= jEnd; j += 4) {
+      const b0 = j * K;
+      const b1 = b0 + K;
+      const b2 = b1 + K;
+      const b3 = b2 + K;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let k = 0; k < kEnd; k++) {
+        const x0 = b[b0 + k];
+        const x1 = b[b1 + k];
+        const x2 = b[b2 + k];
+        const x3 = b[b3 + k];
+        let y = a[a0 + k];
+        s00 += y * x0; s01 += y * x1; s02 += y * x2; s03 += y * x3;
+        y = a[a1 + k];
+        s10 += y * x0; s11 += y * x1; s12 += y * x2; s13 += y * x3;
+        y = a[a2 + k];
+        s20 += y * x0; s21 += y * x1; s22 += y * x2; s23 += y * x3;
+        y = a[a3 + k];
+        s30 += y * x0; s31 += y * x1; s32 += y * x2; s33 += y * x3;
+      }
+      let o = i * N + j;
+      c[o] = s00; c[o + 1] = s01; c[o + 2] = s02; c[o + 3] = s03;
+      o += N;
+      c[o] = s10; c[o + 1] = s11; c[o + 2] = s12; c[o + 3] = s13;
+      o += N;
+      c[o] = s20; c[o + 1] = s21; c[o + 2] = s22; c[o + 3] = s23;
+      o += N;
+      c[o] = s30; c[o + 1] = s31; c[o + 2] = s32; c[o + 3] = s33;
+    }
+    for (; j < jEnd; j++) {
+      for (let r = 0; r < 4; r++) c[(i + r) * N + j] = dot(a, (i + r) * K, b, j * K, kEnd);
+    }
+  }
+  for (; i < M; i++) {
+    const jEnd = causal === CAUSAL_COLS ? Math.min(N, i + 1) : N;
+    const kEnd = causal === CAUSAL_K ? Math.min(K, i + 1) : K;
+    for (let j = 0; j < jEnd; j++) c[i * N + j] = dot(a, i * K, b, j * K, kEnd);
+  }
+  return c;
+}
+
+function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, K: number): number {
+  let s = 0;
+  for (let k = 0; k < K; k++) s += a[ao + k] * b[bo + k];
+  return s;
+}
+
+/** Transpose a row-major [R, C] matrix into [C, R]. */
+export function transpose(x: Float32Array, R: number, C: number): Float32Array {
+  const out = new Float32Array(R * C);
+  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) out[c * R + r] = x[r * C + c];
+  return out;
+}
+
+/** The default float GEMM (F32Gemm): B as [N, K] or [K, N]; same summation order either way. */
+export const tsGemm: F32Gemm = (a: Float32Array, b: Float32Array, M: number, K: number, N: number, bLayout: F32GemmLayout) =>
+  bLayout === 'NK' ? gemmNK(a, b, M, K, N) : gemmNK(a, transpose(b, K, N), M, K, N);
+
+/**
+ * Causal attention scores of one head: S[i, j] = Q[i]·K[j] (float64 over ascending d, rounded to
+ * float32), then × scale in float32, for j ≤ i. Entries above the diagonal are 0 or computed the
+ * same way; the causal softmax never reads them.
+ */
+export function causalScores(q: Float32Array, k: Float32Array, T: number, hd: number, scale: number): Float32Array {
+  const s = gemmTiles(q, k, T, hd, T, CAUSAL_COLS);
+  if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
+  return s;
+}
+
+/**
+ * out[i] = Σ_j P[i, j] · V[j] for one head (P [T, T] with exact zeros above the diagonal; V [T, hd]):
+ * float64 over ascending j, rounded once. Terms beyond a 4-row tile's diagonal are skipped (they are
+ * P's zeros), which leaves every output equal to the full sum for finite V.
+ */
+export function causalPV(p: Float32Array, v: Float32Array, T: number, hd: number): Float32Array {
+  return gemmTiles(p, transpose(v, T, hd), T, T, hd, CAUSAL_K);
+}
+
+/**
+ * Causal softmax of the rows of S [T, T]: P[i, j] = exp(S[i, j] − max_i) / Σ_{j' ≤ i} exp(S[i, j'] − max_i)
+ * for j ≤ i (float64, rounded once), and exactly 0 above the diagonal (the masked entries).
+ */
+export function causalSoftmax(s: Float32Array, T: number): Float32Array {
+  const p = new Float32Array(T * T);
+  const e = new Float64Array(T);
+  for (let i = 0; i < T; i++) {
+    const o = i * T;
+    let m = -Infinity;
+    for (let j = 0; j <= i; j++) if (s[o + j] > m) m = s[o + j];
+    let sum = 0;
+    for (let j = 0; j <= i; j++) {
+      e[j] = Math.exp(s[o + j] - m);
+      sum += e[j];
+    }
+    for (let j = 0; j <= i; j++) p[o + j] = e[j] / sum;
+  }
+  return p;
+}
+
+/** RMSNorm (LLaMA): y = w · x / sqrt(mean(x²) + eps), per row of D. */
+export function rmsNorm(x: Float32Array, w: Float32Array, T: number, D: number, eps: number): Float32Array {
+  const y = new Float32Array(T * D);
+  for (let t = 0; t < T; t++) {
+    const o = t * D;
+    let ss = 0;
+    for (let d = 0; d < D; d++) ss += x[o + d] * x[o + d];
+    // HF: x · rsqrt(mean(x²) + eps) in float32, then weight · that
+    const r = Math.fround(1 / Math.sqrt(Math.fround(Math.fround(ss / D) + eps)));
+    for (let d = 0; d < D; d++) y[o + d] = w[d] * Math.fround(x[o + d] * r);
+  }
+  return y;
+}
+
+/** LayerNorm (GPT-2, OPT): y = (x − mean) / sqrt(var + eps) · w + b, biased variance. */
+export function layerNorm(x: Float32Array, w: Float32Array, b: Float32Array, T: number, D: number, eps: number): Float32Array {
+  const y = new Float32Array(T * D);
+  for (let t = 0; t < T; t++) {
+    const o = t * D;
+    let s = 0;
+    for (let d = 0; d < D; d++) s += x[o + d];
+    const mean = s / D;
+    let v = 0;
+    for (let d = 0; d < D; d++) {
+      const c = x[o + d] - mean;
+      v += c * c;
+    }
+    const r = 1 / Math.sqrt(v / D + eps);
+    for (let d = 0; d < D; d++) y[o + d] = (x[o + d] - mean) * r * w[d] + b[d];
+  }
+  return y;
+}
+
+/** cos/sin tables [T, hd] of LLaMA's rotary embedding, with HF's float32 steps (inv_freq, t·inv_freq). */
+export function ropeTables(T: number, hd: number, theta: number): { cos: Float32Array; sin: Float32Array } {
+  const half = hd / 2;
+  const inv = new Float32Array(half);
+  for (let i = 0; i < half; i++) inv[i] = 1 / Math.fround(Math.pow(theta, Math.fround((2 * i) / hd)));
+  const cos = new Float32Array(T * hd);
+  const sin = new Float32Array(T * hd);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < half; i++) {
+      const f = Math.fround(t * inv[i]);
+      const c = Math.cos(f);
+      const s = Math.sin(f);
+      cos[t * hd + i] = c;
+      cos[t * hd + i + half] = c;
+      sin[t * hd + i] = s;
+      sin[t * hd + i + half] = s;
+    }
+  }
+  return { cos, sin };
+}
+
+/** x·cos + rotate_half(x)·sin for every head of x [T, heads·hd] (rotate_half(x) = [−x2, x1]). */
+export function applyRope(x: Float32Array, T: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array): Float32Array {
+  const y = new Float32Array(x.length);
+  const half = hd / 2;
+  const W = heads * hd;
+  for (let t = 0; t < T; t++) {
+    const co = t * hd;
+    for (let h = 0; h < heads; h++) {
+      const o = t * W + h * hd;
+      for (let d = 0; d < hd; d++) {
+        const rot = d < half ? -x[o + d + half] : x[o + d - half];
+        y[o + d] = Math.fround(x[o + d] * cos[co + d]) + Math.fround(rot * sin[co + d]);
+      }
+    }
+  }
+  return y;
+}
+
+/** erf(x) to about 1e-15: Taylor series near 0, a continued fraction for erfc beyond. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax > 6) return Math.sign(x);
+  if (ax < 2.5) {
+    // erf(x) = 2/√π Σ (−1)^n x^(2n+1) / (n! (2n+1))
+    let term = ax;
+    let sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 80; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    const r = (2 / Math.sqrt(Math.PI)) * sum;
+    return x < 0 ? -r : r;
+  }
+  // erfc(x) = exp(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + 2/(x + …))))), evaluated bottom-up
+  let f = ax;
+  for (let n = 60; n >= 1; n--) f = ax + n / 2 / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return x < 0 ? erfc - 1 : 1 - erfc;
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** The MLP activations, element-wise into a new array. */
+export function activation(kind: 'silu' | 'gelu_new' | 'gelu' | 'relu', x: Float32Array): Float32Array {
+  const y = new Float32Array(x.length);
+  switch (kind) {
+    case 'silu':
+      for (let i = 0; i < x.length; i++) y[i] = x[i] / (1 + Math.exp(-x[i]));
+      break;
+    case 'gelu_new':
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        y[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
+      }
+      break;
+    case 'gelu':
+      for (let i = 0; i < x.length; i++) y[i] = 0.5 * x[i] * (1 + erf(x[i] / Math.SQRT2));
+      break;
+    case 'relu':
+      for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+      break;
+  }
+  return y;
+}
+
+/** Element-wise float32 sum a + b. */
+export function add(a: Float32Array, b: Float32Array): Float32Array {
+  const y = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) y[i] = a[i] + b[i];
+  return y;
+}
+
+/** Element-wise float32 product a · b. */
+export function mul(a: Float32Array, b: Float32Array): Float32Array {
+  const y = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) y[i] = a[i] * b[i];
+  return y;
+}
+
+/** Columns [c0, c0 + w) of a row-major [R, C] matrix, as a contiguous [R, w] array. */
+export function columns(x: Float32Array, R: number, C: number, c0: number, w: number): Float32Array {
+  const out = new Float32Array(R * w);
+  for (let r = 0; r < R; r++) out.set(x.subarray(r * C + c0, r * C + c0 + w), r * w);
+  return out;
+}
+
+/** Write a contiguous [R, w] block into columns [c0, c0 + w) of a row-major [R, C] matrix. */
+export function setColumns(dst: Float32Array, R: number, C: number, c0: number, w: number, src: Float32Array): void {
+  for (let r = 0; r < R; r++) dst.set(src.subarray(r * w, r * w + w), r * C + c0);
+}

@@ -1,0 +1,176 @@
+/**
+ * Quantization at the quant points: quantize→dequantize (fake mode) or encode (integer mode) on
+ * the injected WASM kernel when it covers the format, else on src/core/formats (bit-identical),
+ * plus the per-point statistics the evaluation reports and the per-config weight cache.
+ *
+ * Ring 1: no DOM, no Node built-ins.
+ */
+import { encode, forEachBlock, formatToString, quantizeWithCounts, type Encoded, type FormatSpec, type QuantCounts } from '../formats';
+import type { QuantKernels } from '../kernels';
+
+/** Running sums of one point: Σx², Σ(x−q)² over finite pairs (float64), and the codec's counts. */
+export interface PointAcc {
+  sig: number;
+  err: number;
+  saturated: number;
+  underflow: number;
+  nanBlocks: number;
+  elements: number;
+}
+
+export function emptyAcc(): PointAcc {
+  return { sig: 0, err: 0, saturated: 0, underflow: 0, nanBlocks: 0, elements: 0 };
+}
+
+export function addAcc(into: PointAcc, a: PointAcc): void {
+  into.sig += a.sig;
+  into.err += a.err;
+  into.saturated += a.saturated;
+  into.underflow += a.underflow;
+  into.nanBlocks += a.nanBlocks;
+  into.elements += a.elements;
+}
+
+/** Statistics of one quantization: x against its dequantized q. `elements` overrides the count (P's masked zeros). */
+export function measure(x: Float32Array, q: Float32Array, counts: QuantCounts, elements = x.length): PointAcc {
+  let sig = 0;
+  let err = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = x[i];
+    const b = q[i];
+    // finite pairs only (errorStats' rule): a NaN block or an Inf input does not poison the sums
+    if (a - a !== 0 || b - b !== 0) continue;
+    const d = a - b;
+    sig += a * a;
+    err += d * d;
+  }
+  return { sig, err, saturated: counts.saturated, underflow: counts.underflow, nanBlocks: counts.nanBlocks, elements };
+}
+
+/** The values an Encoded tensor decodes to: mantissa · 2^unitExp of its block (power-of-two formats and fixed). */
+export function encodedValues(e: Encoded): Float32Array {
+  const out = new Float32Array(e.layout.numel);
+  const m = e.mantissas;
+  if (e.spec.kind === 'fixed') {
+    const u = 2 ** e.unitExp[0];
+    for (let i = 0; i < out.length; i++) out[i] = m[i] * u;
+    return out;
+  }
+  forEachBlock(e.layout, (b, idx, len) => {
+    const u = 2 ** e.unitExp[b];
+    for (let i = 0; i < len; i++) out[idx[i]] = m[idx[i]] * u;
+  });
+  return out;
+}
+
+/** True for the formats whose operands the integer block GEMM takes (power-of-two blocks, or fixed point). */
+export function isIntegerFormat(s: FormatSpec): boolean {
+  return s.kind === 'mx' || s.kind === 'mxint' || s.kind === 'bfp' || s.kind === 'fixed';
+}
+
+/** Elements per block along K (K for fixed point, which has one exponent for the whole tensor). */
+function blockAlongK(s: FormatSpec, K: number): number {
+  return s.kind === 'mx' || s.kind === 'mxint' || s.kind === 'bfp' ? Math.min(s.block, K) : K;
+}
+
+/**
+ * Why an op with operand formats a, b and reduction length K cannot run on the integer datapath,
+ * or null when it can (the conditions of src/core/datapath's blockGemm).
+ */
+export function integerBlocker(a: FormatSpec, b: FormatSpec, K: number): string | null {
+  for (const s of [a, b]) {
+    if (!isIntegerFormat(s)) return s.kind === 'nvfp4' ? 'nvfp4 (E4M3 block scales)' : `${s.kind} operand`;
+  }
+  if (a.kind !== 'fixed' && b.kind !== 'fixed' && blockAlongK(a, K) !== blockAlongK(b, K)) {
+    return `blocks along K differ (${blockAlongK(a, K)} vs ${blockAlongK(b, K)})`;
+  }
+  return null;
+}
+
+/** Quantize / encode on the kernel when it covers the format, else on core. Same bits either way. */
+export class Quantizer {
+  constructor(private readonly kernels?: QuantKernels) {}
+
+  /** Quantize→dequantize with counts. */
+  quantize(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number): { values: Float32Array; counts: QuantCounts } {
+    if (this.kernels && this.kernels.supports(spec)) return this.kernels.quantize(spec, x, shape, axis);
+    return quantizeWithCounts(spec, x, shape, axis);
+  }
+
+  encode(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number): Encoded {
+    if (this.kernels && this.kernels.supports(spec)) return this.kernels.encode(spec, x, shape, axis);
+    return encode(spec, x, shape, axis);
+  }
+}
+
+/** One weight (or bias) under one format: its dequantized values and/or its encoding, with its statistics. */
+export interface WeightEntry {
+  readonly key: string;
+  values?: Float32Array;
+  enc?: Encoded;
+  acc: PointAcc;
+  bytes: number;
+}
+
+/**
+ * Quantized weights, cached by (point id, canonical spec string): each weight is quantized (or
+ * encoded) once per config, and the cache survives config changes so a search that revisits a
+ * format pays nothing. Bounded by a byte budget; the oldest entries go first.
+ */
+export class WeightCache {
+  private readonly map = new Map<string, WeightEntry>();
+  private bytes = 0;
+
+  constructor(
+    private readonly q: Quantizer,
+    private readonly budget: number,
+  ) {}
+
+  static key(point: string, spec: FormatSpec): string {
+    return `${point}|${formatToString(spec)}`;
+  }
+
+  /** The entry with `want` ('values' for fake mode, 'enc' for integer mode) filled in. */
+  get(point: string, spec: FormatSpec, w: Float32Array, shape: readonly number[], axis: number, want: 'values' | 'enc'): WeightEntry {
+    const key = WeightCache.key(point, spec);
+    let e = this.map.get(key);
+    if (e) {
+      // refresh its age
+      this.map.delete(key);
+      this.map.set(key, e);
+    } else {
+      e = { key, acc: emptyAcc(), bytes: 0 };
+    }
+    if (want === 'values' && !e.values) {
+      const r = this.q.quantize(spec, w, shape, axis);
+      e.values = r.values;
+      if (e.bytes === 0) e.acc = measure(w, r.values, r.counts);
+      e.bytes += r.values.byteLength;
+      this.bytes += r.values.byteLength;
+    } else if (want === 'enc' && !e.enc) {
+      const enc = this.q.encode(spec, w, shape, axis);
+      e.enc = enc;
+      if (e.bytes === 0) e.acc = measure(w, encodedValues(enc), enc.counts);
+      const b = enc.mantissas.byteLength + enc.elements.byteLength + enc.unitExp.byteLength + enc.scales.byteLength;
+      e.bytes += b;
+      this.bytes += b;
+    }
+    this.map.set(key, e);
+    this.evict(key);
+    return e;
+  }
+
+  private evict(keep: string): void {
+    for (const [k, e] of this.map) {
+      if (this.bytes <= this.budget) break;
+      if (k === keep) continue;
+      this.map.delete(k);
+      this.bytes -= e.bytes;
+    }
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
+  }
+}

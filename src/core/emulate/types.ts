@@ -1,0 +1,120 @@
+/**
+ * The emulator's public types: modes, injected kernels, evaluation options and results.
+ * Ring 1: no DOM, no Node built-ins (AbortSignal is described structurally for that reason).
+ */
+import type { QuantKernels, GemmKernel } from '../kernels';
+
+/**
+ * How the quant points are computed:
+ *  - `fp32`: no quantization at all (the config is ignored).
+ *  - `fake`: quantize→dequantize every quant point with its format, then a float GEMM of the
+ *    dequantized operands (float64 accumulation, one rounding to float32).
+ *  - `integer`: linears and attention matmuls whose two operands are power-of-two block formats
+ *    (mx, mxint, bfp) or fixed point run the exact integer block GEMM (what the generated hardware
+ *    computes); the other ops fall back to `fake` and are listed in `fallbackOps`.
+ */
+export type EvalMode = 'fp32' | 'fake' | 'integer';
+
+export const EVAL_MODES: readonly EvalMode[] = ['fp32', 'fake', 'integer'];
+
+/** B's layout in an injected float GEMM: [N, K] (a Linear weight, rows along K) or [K, N]. */
+export type F32GemmLayout = 'NK' | 'KN';
+
+/**
+ * A float GEMM C[M, N] = A[M, K] · B (B as `bLayout`), row-major, returning float32. The TS default
+ * accumulates in float64 in ascending k and rounds once; an injected kernel may use another
+ * summation order (the results then differ in the last bits, deterministically).
+ */
+export type F32Gemm = (a: Float32Array, b: Float32Array, M: number, K: number, N: number, bLayout: F32GemmLayout) => Float32Array;
+
+/**
+ * Kernels the caller injects (bytes are loaded outside ring 1). Every field is optional; without
+ * kernels everything runs on the TypeScript core (slow but the specification).
+ *  - `quant`: block quantize/encode (bit-identical to src/core/formats).
+ *  - `gemm`: the integer block GEMM (bit-identical to src/core/datapath's blockGemm).
+ *  - `f32gemm`: a float GEMM for fp32/fake mode.
+ */
+export interface EmulatorKernels {
+  quant?: QuantKernels;
+  gemm?: GemmKernel;
+  f32gemm?: F32Gemm;
+}
+
+export interface EmulatorOptions {
+  /**
+   * Memory budget in bytes for the evaluation caches (the fp32 reference logits used for KL, the
+   * activations entering each decoder block, quantized weights). Beyond it windows are simply
+   * recomputed. Default 256 MiB.
+   */
+  cacheBytes?: number;
+}
+
+/** The structural part of AbortSignal the emulator reads (ring 1 has no DOM lib). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+}
+
+export interface EvalOptions {
+  mode: EvalMode;
+  /** Window length in tokens (default: the model's maxPositions). */
+  window?: number;
+  /** Use at most this many tokens from the start (default: all). */
+  maxTokens?: number;
+  /** Called with windows done / total, at most ~10 times a second and once at the end. */
+  onProgress?(done: number, total: number): void;
+  /** Checked between windows; an aborted signal rejects with an Error named 'AbortError'. */
+  signal?: AbortSignalLike;
+  /**
+   * Compare with the fp32 model (KL and top-1 agreement). Default true for fake/integer; false skips
+   * the fp32 reference pass (kl and top1Agreement are then null).
+   */
+  reference?: boolean;
+}
+
+/** Per quant point statistics, aggregated over every window (a weight counts once). */
+export interface PointStats {
+  /** 10·log10(Σx² / Σ(x−q)²) over finite pairs; Infinity when exact. */
+  sqnrDb: number;
+  /** Elements clamped to the largest representable value. */
+  saturated: number;
+  /** Non-zero finite inputs that became zero. */
+  underflow: number;
+  /** Blocks that became NaN (held a NaN or ±Inf). */
+  nanBlocks: number;
+  /** Elements quantized (attention P: its causal, unmasked entries). */
+  elements: number;
+}
+
+export interface EvalResult {
+  mode: EvalMode;
+  /** exp(meanNll). */
+  perplexity: number;
+  /** Next-token top-1 accuracy (argmax of the float32 logits, first index on ties). */
+  accuracy: number;
+  /** Mean negative log-likelihood (natural log) over the predicted tokens. */
+  meanNll: number;
+  /** Number of predicted tokens (window length − 1 per window). */
+  tokens: number;
+  /** Windows evaluated. */
+  windows: number;
+  /** Window length used. */
+  window: number;
+  /** Mean KL(p_fp32 ‖ p_quant) in nats per predicted token; null for fp32 or without reference. */
+  kl: number | null;
+  /** Fraction of predictions whose argmax equals the fp32 model's; null for fp32 or without reference. */
+  top1Agreement: number | null;
+  /** Statistics of every quantized point (points whose format is fp32 are absent). */
+  points: Record<string, PointStats>;
+  /** Integer mode: ops that ran the fake path (an operand in fp32 or nvfp4, or blocks that differ along K). */
+  fallbackOps: string[];
+  /** Config patterns that matched no quant point of this model. */
+  unmatchedRules: string[];
+  /** Wall time of the evaluation in milliseconds. */
+  ms: number;
+}
+
+/** A problem with the emulator's inputs (tokens, window, mode): message says what and the allowed range. */
+export class EmulatorError extends Error {
+  override readonly name = 'EmulatorError';
+}
