@@ -10,3 +10,6 @@ export { loadQuantKernels } from './quantize';
 
 export type { GemmFlavor, GemmKernel, GemmKernelOptions, GemmPath, GemmPlan, GemmPlanInfo } from './gemm';
 export { GemmKernelError, loadGemmKernel } from './gemm';
+
+export type { F32GemmKernel } from './f32gemm';
+export { loadF32GemmKernel } from './f32gemm';
