@@ -393,6 +393,7 @@ export class Emulator {
       accuracy: correct / n,
       meanNll,
       tokens: n,
+      windowNllSums: runs.map((r) => r.metrics.nll),
       windows: wins.length,
       window: wins[0].ids.length,
       kl: wantRef ? kl / n : null,

@@ -96,6 +96,8 @@ export interface EvalResult {
   meanNll: number;
   /** Number of predicted tokens (window length − 1 per window). */
   tokens: number;
+  /** Σ NLL of each window, in window order (what tools/xcheck's reference reports as window_nll_sums). */
+  windowNllSums: number[];
   /** Windows evaluated. */
   windows: number;
   /** Window length used. */
