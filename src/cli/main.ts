@@ -19,6 +19,7 @@ import {
   encode,
 } from '../core/formats';
 import { blockGemm } from '../core/datapath';
+import { EVAL_HELP, EVAL_OPTS, cmdEval } from './eval';
 
 export const VERSION = '0.1.0';
 
@@ -31,6 +32,7 @@ Usage:
   mx-studio matmul   --format F --a A --a-shape M,K --b B --b-shape K,N --out OUT [options]
   mx-studio linear   --format F --x X --x-shape M,K --weight W --weight-shape N,K [--bias BIAS] --out OUT [options]
   mx-studio formats  [--format F]          list the formats, or describe one
+  mx-studio eval     --model DIR [--config CONFIG.json] [--uniform SPEC] ...   evaluate a model (below)
   mx-studio --help | --version
 
 Files are raw little-endian float32 in C order, without a header.
@@ -73,6 +75,7 @@ quantize options:
 matmul options:  --a A --a-shape M,K --b B --b-shape K,N --out OUT
 linear options:  --x X --x-shape M,K --weight W --weight-shape N,K [--bias BIAS (N floats)] --out OUT
 
+${EVAL_HELP}
 Exit status: 0 on success, 2 on a usage or input error (one line on stderr).
 `;
 
@@ -99,6 +102,7 @@ const COMMAND_OPTS = {
     out: { type: 'string' },
   },
   formats: { format: { type: 'string' } },
+  eval: EVAL_OPTS,
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -331,6 +335,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     if (cmd === 'quantize') cmdQuantize(v, out);
     else if (cmd === 'matmul') cmdMatmul(v);
     else if (cmd === 'linear') cmdLinear(v);
+    else if (cmd === 'eval') return await cmdEval(v, { out, err });
     else cmdFormats(v, out);
     return 0;
   } catch (e) {
