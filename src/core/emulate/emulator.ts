@@ -382,6 +382,8 @@ export class Emulator {
         underflow: acc.underflow,
         nanBlocks: acc.nanBlocks,
         elements: acc.elements,
+        signalEnergy: acc.sig,
+        noiseEnergy: acc.err,
       };
     }
     const fallback = new Set<string>();

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadModel, modelSourceFromFiles, type LoadedModel } from '../model';
 import { Emulator } from './emulator';
-import { erf, gemmNK, causalPV, causalScores, transpose } from './linalg';
+import { erf, tsF32Gemm } from './linalg';
+import { f32gemmTwin, type F32GemmLayout } from '../datapath';
+import { detectFlavor, loadF32GemmKernel, loadGemmKernel, loadQuantKernels } from '../kernels';
+import { kernelBytes } from '../../../tools/testing/kernels';
+import { makeRng } from '../tensors';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -100,34 +104,42 @@ describe('every family quantized', () => {
   }
 });
 
-describe('numeric helpers', () => {
-  it('gemmNK: one float64 sum per output in ascending k, rounded once', () => {
-    const M = 7;
-    const K = 13;
-    const N = 6;
-    const a = Float32Array.from({ length: M * K }, (_, i) => Math.fround(Math.sin(i) * 3));
-    const b = Float32Array.from({ length: N * K }, (_, i) => Math.fround(Math.cos(i * 1.7)));
-    const c = gemmNK(a, b, M, K, N);
-    for (let i = 0; i < M; i++) {
-      for (let j = 0; j < N; j++) {
-        let s = 0;
-        for (let k = 0; k < K; k++) s += a[i * K + k] * b[j * K + k];
-        expect(c[i * N + j]).toBe(Math.fround(s));
-      }
+describe('kernels change nothing', () => {
+  it('fp32, fake and integer logits with the WASM kernels (quantize, integer GEMM, f32 GEMM) equal the TS core bit for bit', async () => {
+    const model = await load('public/models/fixtures/tiny-llama-gqa');
+    const ids = json('public/models/fixtures/tiny-llama-gqa/reference.json').input_ids.concat([300, 301, 84, 104]);
+    const fl = detectFlavor();
+    const k = new Emulator(model, { quant: await loadQuantKernels(kernelBytes, fl), gemm: await loadGemmKernel(kernelBytes, fl), f32gemm: await loadF32GemmKernel(kernelBytes, fl) });
+    const t = new Emulator(model);
+    const u32 = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length);
+    const cfg = { version: 1 as const, rules: [['*', 'mxfp6_e2m3:block=8'], ['*.w', 'mxfp4:block=8'], ['L1.up.*', 'fp32']] as [string, string][] };
+    for (const [c, mode] of [[undefined, 'fp32'], [cfg, 'fake'], [cfg, 'integer']] as const) {
+      expect(u32(k.logits(ids, c, mode)), mode).toEqual(u32(t.logits(ids, c, mode)));
     }
   });
+});
 
-  it('causal scores and P·V equal the full products on their causal part', () => {
-    const T = 11;
-    const hd = 5;
-    const q = Float32Array.from({ length: T * hd }, (_, i) => Math.fround(Math.sin(i)));
-    const k = Float32Array.from({ length: T * hd }, (_, i) => Math.fround(Math.cos(i)));
-    const full = gemmNK(q, k, T, hd, T);
-    const s = causalScores(q, k, T, hd, 1);
-    for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) expect(s[i * T + j]).toBe(full[i * T + j]);
-    const p = new Float32Array(T * T);
-    for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) p[i * T + j] = Math.fround(1 / (i + 1 + j));
-    expect(Array.from(causalPV(p, k, T, hd))).toEqual(Array.from(gemmNK(p, transpose(k, T, hd), T, T, hd)));
+describe('numeric helpers', () => {
+  it('tsF32Gemm = the float32 GEMM twin bit for bit (shapes off the tile, both layouts, prepared, specials)', () => {
+    const rnd = makeRng(7);
+    const u32 = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length);
+    const special = [0, -0, NaN, Infinity, -Infinity, 3.4e38, -3.4e38, 1e-45, -1e-45, 2 ** -130];
+    for (const [M, K, N] of [[7, 13, 6], [4, 1, 4], [9, 64, 11], [3, 0, 5], [16, 33, 17], [1, 5, 1]]) {
+      for (const layout of ['NK', 'KN'] as F32GemmLayout[]) {
+        for (const kind of ['normal', 'special', 'zeros'] as const) {
+          const gen = () => (kind === 'zeros' ? (rnd() < 0.5 ? -0 : 0) : kind === 'special' && rnd() < 0.15 ? special[Math.floor(rnd() * special.length)] : (rnd() * 2 - 1) * 2 ** Math.round(rnd() * 20 - 10));
+          const a = Float32Array.from({ length: M * K }, gen);
+          const b = Float32Array.from({ length: K * N }, gen);
+          const want = u32(f32gemmTwin.gemm(a, b, M, K, N, layout));
+          expect(u32(tsF32Gemm.gemm(a, b, M, K, N, layout)), `${M}x${K}x${N} ${layout} ${kind}`).toEqual(want);
+          const h = tsF32Gemm.prepareB(b, K, N, layout);
+          expect(u32(tsF32Gemm.gemmPrepared(a, M, h))).toEqual(want);
+          h.dispose();
+          expect(() => tsF32Gemm.gemmPrepared(a, M, h)).toThrow(/disposed/);
+        }
+      }
+    }
+    expect(() => tsF32Gemm.gemm(new Float32Array(5), new Float32Array(6), 2, 3, 2, 'NK')).toThrow(/a length/);
   });
 
   it('erf to ~1e-15', () => {

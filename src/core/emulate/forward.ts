@@ -18,19 +18,22 @@
  *           kv head [T, hd] along T (axis 0: blocks start at position 0 of the window).
  * K and V are quantized once per kv head (GQA), before being shared by the query heads of the group.
  *
- * Numerics: float64 arithmetic rounded once per op output to float32 (linalg.ts); scores are
- * rounded to float32 and then × float32(headDim^-0.5) (LLaMA, GPT-2). OPT follows HF: q_proj's
- * output (bias included) is × float32(headDim^-0.5), so qk.a sees the scaled q.
+ * Numerics: GEMMs (fp32/fake) follow the float32 GEMM contract of src/core/datapath/f32gemm.ts
+ * (float32 products summed in k order; the WASM kernel or linalg.ts's tsF32Gemm, same bits), full
+ * products for attention too (P's masked entries are exact zeros). Other ops compute in float64 and
+ * round once per output (linalg.ts). Scores are rounded to float32 and then × float32(headDim^-0.5)
+ * (LLaMA, GPT-2); OPT follows HF: q_proj's output (bias included) is × float32(headDim^-0.5), so
+ * qk.a sees the scaled q. Masked scores are 0 in the qk output of every mode.
  *
  * Ring 1: no DOM, no Node built-ins.
  */
-import { blockGemm } from '../datapath';
+import { blockGemm, type F32Gemm, type F32GemmB } from '../datapath';
 import { FP32, formatToString, type Encoded, type FormatSpec } from '../formats';
 import type { Graph, Op, QuantPoint } from '../graph';
 import type { LoadedModel, WeightTensor } from '../model/types';
-import { activation, add, applyRope, causalPV, causalScores, causalSoftmax, columns, gemmNK, layerNorm, mul, rmsNorm, ropeTables, setColumns, transpose } from './linalg';
+import { activation, add, applyRope, causalSoftmax, columns, layerNorm, mul, rmsNorm, ropeTables, setColumns, tsF32Gemm } from './linalg';
 import { addAcc, encodedValues, integerBlocker, measure, Quantizer, WeightCache, type PointAcc } from './quant';
-import { EmulatorError, type EmulatorKernels, type EvalMode, type F32Gemm } from './types';
+import { EmulatorError, type EmulatorKernels, type EvalMode } from './types';
 
 /** What one forward run quantizes with. */
 export interface RunSpec {
@@ -69,7 +72,8 @@ export class Forward {
   /** Tensor id of the residual stream entering block l (l = numLayers: entering the final norm). */
   readonly blockInputTensor: string[];
   private readonly q: Quantizer;
-  private readonly f32gemm: F32Gemm | undefined;
+  /** The float32 GEMM of fp32/fake mode: the injected kernel or the TS implementation (same bits). */
+  private readonly f32: F32Gemm;
   private rope: { T: number; cos: Float32Array; sin: Float32Array } | null = null;
 
   constructor(
@@ -81,7 +85,7 @@ export class Forward {
   ) {
     this.graph = graph;
     this.q = quantizer;
-    this.f32gemm = kernels.f32gemm;
+    this.f32 = kernels.f32gemm ?? tsF32Gemm;
     const L = graph.config.numLayers;
     this.blockStart = [];
     this.blockInputTensor = [];
@@ -120,11 +124,6 @@ export class Forward {
     }
     // the tables are [positions, hd]: a prefix of length T is the table for T
     return this.rope;
-  }
-
-  private gemm(a: Float32Array, b: Float32Array, M: number, K: number, N: number, layout: 'NK' | 'KN'): Float32Array {
-    if (this.f32gemm) return this.f32gemm(a, b, M, K, N, layout);
-    return layout === 'NK' ? gemmNK(a, b, M, K, N) : gemmNK(a, transpose(b, K, N), M, K, N);
   }
 
   private intGemm(a: Encoded, b: Encoded, layout: 'NK' | 'KN'): Float32Array {
@@ -250,6 +249,13 @@ export class Forward {
     return e.values!;
   }
 
+  /** A linear weight [N, K] (fake-quantized unless fp32) as the float32 GEMM's prepared B, cached per (point, format). */
+  private weightPrepared(p: QuantPoint, spec: FormatSpec, w: Float32Array, shape: number[], x: Ctx): F32GemmB {
+    const e = this.weightCache.get(p.id, spec, w, shape, p.axis, 'prepared', this.f32);
+    if (isQuant(spec)) x.res.weights.set(p.id, e.acc);
+    return e.prepared!;
+  }
+
   private weightEncoded(p: QuantPoint, spec: FormatSpec, w: Float32Array, shape: number[], x: Ctx): Encoded {
     const e = this.weightCache.get(p.id, spec, w, shape, p.axis, 'enc');
     x.res.weights.set(p.id, e.acc);
@@ -274,8 +280,7 @@ export class Forward {
     } else {
       if (x.spec.mode === 'integer') x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
-      const b = this.weightValues(pw, fw, W, [N, K], x);
-      y = this.gemm(a, b, T, K, N, 'NK');
+      y = this.f32.gemmPrepared(a, T, this.weightPrepared(pw, fw, W, [N, K], x));
     }
     if (op.bias) {
       const pb = this.point(op, 'bias');
@@ -326,11 +331,11 @@ export class Forward {
         if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
       } else {
         const a = this.actValues(pa.id, '', fa, qh, [T, hd], 1, x);
-        if (this.f32gemm) {
-          s = this.f32gemm(a, kg as Float32Array, T, hd, T, 'NK');
-          if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
-        } else s = causalScores(a, kg as Float32Array, T, hd, scale);
+        s = this.f32.gemm(a, kg as Float32Array, T, hd, T, 'NK');
+        if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
       }
+      // the op's output is the causal score matrix: masked entries are 0 in every mode (softmax never reads them)
+      for (let i = 0; i < T; i++) s.fill(0, i * T + i + 1, (i + 1) * T);
       out.set(s, h * T * T);
     }
     x.trace?.(op.id, out);
@@ -366,7 +371,7 @@ export class Forward {
         o = this.intGemm(this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal), vg as Encoded, 'KN');
       } else {
         const a = this.actValues(pa.id, '', fa, ph, [T, T], 1, x, causal);
-        o = this.f32gemm ? this.f32gemm(a, vg as Float32Array, T, T, hd, 'KN') : causalPV(a, vg as Float32Array, T, hd);
+        o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN');
       }
       setColumns(out, T, H * hd, h * hd, hd, o);
     }

@@ -4,10 +4,10 @@
  * accuracy, KL to fp32, per-point SQNR, incremental re-evaluation and per-point sensitivity.
  * See README.md.
  */
-export type { EvalMode, EmulatorKernels, EmulatorOptions, EvalOptions, EvalResult, PointStats, F32Gemm, F32GemmLayout, AbortSignalLike } from './types';
+export type { EvalMode, EmulatorKernels, EmulatorOptions, EvalOptions, EvalResult, PointStats, AbortSignalLike } from './types';
 export { EVAL_MODES, EmulatorError } from './types';
 export { Emulator } from './emulator';
 export type { RunSpec, RunOptions, RunResult } from './forward';
 export { Forward } from './forward';
-export { gemmNK, tsGemm } from './linalg';
+export { tsF32Gemm } from './linalg';
 export { integerBlocker } from './quant';

@@ -1,67 +1,57 @@
 /**
- * The float32 arithmetic of the forward pass in plain TypeScript: GEMMs, causal attention, norms,
- * RoPE, activations, softmax. Every function reads float32 inputs, computes in float64 (JS numbers)
- * and rounds each output once to float32 (by storing into a Float32Array).
+ * The float32 arithmetic of the forward pass in plain TypeScript: the GEMM, norms, RoPE,
+ * activations, softmax.
  *
- * Summation order (fixed, so results are reproducible bit for bit): every dot product runs over k
- * in ascending order with one float64 accumulator starting at +0. Products of two float32 values
- * are exact in float64, so only the additions round.
+ * GEMMs follow the one float32 GEMM contract of src/core/datapath/f32gemm.ts (shared with the WASM
+ * kernel, so fp32/fake results do not depend on whether the kernel is loaded): per output one
+ * float32 accumulator starting at −0, products rounded to float32 and added strictly in k order,
+ * each sum rounded to float32; NaN outputs canonical (0x7fc00000). `tsF32Gemm` below computes that
+ * function with 4×4 register tiles, about twice as fast as the readable twin (f32gemmTwin), and is
+ * tested against it bit for bit.
+ *
+ * The other ops compute in float64 (JS numbers) and round each output once to float32 (by storing
+ * into a Float32Array), except where HF's float32 steps are reproduced (noted per function).
  *
  * Ring 1: no DOM, no Node built-ins.
  */
-import type { F32Gemm, F32GemmLayout } from './types';
+import { F32_CANONICAL_NAN, F32GEMM_MAX_DIM, checkF32GemmDims, checkF32Matrix, f32GemmOut, type F32Gemm, type F32GemmB, type F32GemmLayout } from '../datapath/f32gemm';
+import { FormatError, checkInt } from '../formats/errors';
+
+const fr = Math.fround;
 
 /**
- * C[M, N] = A[M, K] · B[N, K]ᵀ (B is an nn.Linear weight [out, in]). 4×4 register tiles; each
- * output is one float64 accumulator over ascending k, whatever the tile.
+ * C[M, N] = A[M, K] · B[N, K]ᵀ under the float32 GEMM contract, 4×4 register tiles. Each output
+ * is its own float32 accumulator over ascending k, whatever the tile, so the tiling never changes a bit.
  */
-export function gemmNK(a: Float32Array, b: Float32Array, M: number, K: number, N: number): Float32Array {
-  return gemmTiles(a, b, M, K, N, NONE);
-}
-
-const NONE = 0;
-/** Only outputs with j ≤ i are needed (attention scores): column tiles beyond a row tile's diagonal are skipped. */
-const CAUSAL_COLS = 1;
-/** A[i, k] = 0 for k > i (causal P): the sum stops at the row tile's diagonal. */
-const CAUSAL_K = 2;
-
-/**
- * The 4×4-tiled dot-product GEMM behind gemmNK and the causal attention products. With CAUSAL_COLS,
- * outputs above the diagonal may be computed or left 0 (callers ignore them). With CAUSAL_K, row i
- * sums k < min(K, i0 + 4) for its tile's first row i0: the extra terms (k > i) multiply A's exact
- * zeros, which leaves a finite float64 sum unchanged, so each output equals the full sum.
- */
-function gemmTiles(a: Float32Array, b: Float32Array, M: number, K: number, N: number, causal: number): Float32Array {
-  const c = new Float32Array(M * N);
+export function f32GemmNK(a: Float32Array, b: Float32Array, M: number, K: number, N: number, c: Float32Array = new Float32Array(M * N)): Float32Array {
+  if (K === 0) return c.fill(0); // the empty sum is +0
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     const a0 = i * K;
     const a1 = a0 + K;
     const a2 = a1 + K;
     const a3 = a2 + K;
-    const jEnd = causal === CAUSAL_COLS ? Math.min(N, i + 4) : N;
-    const kEnd = causal === CAUSAL_K ? Math.min(K, i + 4) : K;
     let j = 0;
-    for (; j + 4 <= jEnd; j += 4) {
+    for (; j + 4 <= N; j += 4) {
       const b0 = j * K;
       const b1 = b0 + K;
       const b2 = b1 + K;
       const b3 = b2 + K;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-      for (let k = 0; k < kEnd; k++) {
+      let s00 = -0, s01 = -0, s02 = -0, s03 = -0, s10 = -0, s11 = -0, s12 = -0, s13 = -0;
+      let s20 = -0, s21 = -0, s22 = -0, s23 = -0, s30 = -0, s31 = -0, s32 = -0, s33 = -0;
+      for (let k = 0; k < K; k++) {
         const x0 = b[b0 + k];
         const x1 = b[b1 + k];
         const x2 = b[b2 + k];
         const x3 = b[b3 + k];
         let y = a[a0 + k];
-        s00 += y * x0; s01 += y * x1; s02 += y * x2; s03 += y * x3;
+        s00 = fr(s00 + fr(y * x0)); s01 = fr(s01 + fr(y * x1)); s02 = fr(s02 + fr(y * x2)); s03 = fr(s03 + fr(y * x3));
         y = a[a1 + k];
-        s10 += y * x0; s11 += y * x1; s12 += y * x2; s13 += y * x3;
+        s10 = fr(s10 + fr(y * x0)); s11 = fr(s11 + fr(y * x1)); s12 = fr(s12 + fr(y * x2)); s13 = fr(s13 + fr(y * x3));
         y = a[a2 + k];
-        s20 += y * x0; s21 += y * x1; s22 += y * x2; s23 += y * x3;
+        s20 = fr(s20 + fr(y * x0)); s21 = fr(s21 + fr(y * x1)); s22 = fr(s22 + fr(y * x2)); s23 = fr(s23 + fr(y * x3));
         y = a[a3 + k];
-        s30 += y * x0; s31 += y * x1; s32 += y * x2; s33 += y * x3;
+        s30 = fr(s30 + fr(y * x0)); s31 = fr(s31 + fr(y * x1)); s32 = fr(s32 + fr(y * x2)); s33 = fr(s33 + fr(y * x3));
       }
       let o = i * N + j;
       c[o] = s00; c[o + 1] = s01; c[o + 2] = s02; c[o + 3] = s03;
@@ -72,21 +62,20 @@ function gemmTiles(a: Float32Array, b: Float32Array, M: number, K: number, N: nu
       o += N;
       c[o] = s30; c[o + 1] = s31; c[o + 2] = s32; c[o + 3] = s33;
     }
-    for (; j < jEnd; j++) {
-      for (let r = 0; r < 4; r++) c[(i + r) * N + j] = dot(a, (i + r) * K, b, j * K, kEnd);
-    }
+    for (; j < N; j++) for (let r = 0; r < 4; r++) c[(i + r) * N + j] = dot(a, (i + r) * K, b, j * K, K);
   }
-  for (; i < M; i++) {
-    const jEnd = causal === CAUSAL_COLS ? Math.min(N, i + 1) : N;
-    const kEnd = causal === CAUSAL_K ? Math.min(K, i + 1) : K;
-    for (let j = 0; j < jEnd; j++) c[i * N + j] = dot(a, i * K, b, j * K, kEnd);
+  for (; i < M; i++) for (let j = 0; j < N; j++) c[i * N + j] = dot(a, i * K, b, j * K, K);
+  // NaN outputs are written as the canonical quiet NaN (the engine leaves a NaN's bits open)
+  let bits: Uint32Array | null = null;
+  for (let o = 0; o < M * N; o++) {
+    if (c[o] !== c[o]) (bits ??= new Uint32Array(c.buffer, c.byteOffset, c.length))[o] = F32_CANONICAL_NAN;
   }
   return c;
 }
 
 function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, K: number): number {
-  let s = 0;
-  for (let k = 0; k < K; k++) s += a[ao + k] * b[bo + k];
+  let s = -0;
+  for (let k = 0; k < K; k++) s = fr(s + fr(a[ao + k] * b[bo + k]));
   return s;
 }
 
@@ -97,29 +86,49 @@ export function transpose(x: Float32Array, R: number, C: number): Float32Array {
   return out;
 }
 
-/** The default float GEMM (F32Gemm): B as [N, K] or [K, N]; same summation order either way. */
-export const tsGemm: F32Gemm = (a: Float32Array, b: Float32Array, M: number, K: number, N: number, bLayout: F32GemmLayout) =>
-  bLayout === 'NK' ? gemmNK(a, b, M, K, N) : gemmNK(a, transpose(b, K, N), M, K, N);
-
-/**
- * Causal attention scores of one head: S[i, j] = Q[i]·K[j] (float64 over ascending d, rounded to
- * float32), then × scale in float32, for j ≤ i. Entries above the diagonal are 0 or computed the
- * same way; the causal softmax never reads them.
- */
-export function causalScores(q: Float32Array, k: Float32Array, T: number, hd: number, scale: number): Float32Array {
-  const s = gemmTiles(q, k, T, hd, T, CAUSAL_COLS);
-  if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
-  return s;
+/** B kept as [N, K] (rows along K, what the dot-product tiles read). */
+class TsB implements F32GemmB {
+  private data: Float32Array | null;
+  constructor(
+    readonly K: number,
+    readonly N: number,
+    nk: Float32Array,
+  ) {
+    this.data = nk;
+  }
+  get nk(): Float32Array {
+    if (!this.data) throw new FormatError('b', 'a disposed handle', 'a live handle from prepareB()');
+    return this.data;
+  }
+  dispose(): void {
+    this.data = null;
+  }
 }
 
-/**
- * out[i] = Σ_j P[i, j] · V[j] for one head (P [T, T] with exact zeros above the diagonal; V [T, hd]):
- * float64 over ascending j, rounded once. Terms beyond a 4-row tile's diagonal are skipped (they are
- * P's zeros), which leaves every output equal to the full sum for finite V.
- */
-export function causalPV(p: Float32Array, v: Float32Array, T: number, hd: number): Float32Array {
-  return gemmTiles(p, transpose(v, T, hd), T, T, hd, CAUSAL_K);
+function prepareTsB(b: Float32Array, K: number, N: number, layout: F32GemmLayout): TsB {
+  checkF32GemmDims(undefined, K, N, layout);
+  checkF32Matrix('b', b, layout === 'KN' ? K : N, layout === 'KN' ? N : K, layout === 'KN' ? `B [K, N] = [${K}, ${N}]` : `B [N, K] = [${N}, ${K}]`);
+  // an NK operand is used as is (callers never write to their weights); KN is transposed once
+  return new TsB(K, N, layout === 'NK' ? b : transpose(b, K, N));
 }
+
+function gemmTsPrepared(a: Float32Array, M: number, b: F32GemmB, out?: Float32Array): Float32Array {
+  if (!(b instanceof TsB)) throw new FormatError('b', String(b), "a handle from tsF32Gemm's prepareB()");
+  checkInt('M', M, 0, F32GEMM_MAX_DIM);
+  checkF32Matrix('a', a, M, b.K, `A [M, K] = [${M}, ${b.K}]`);
+  return f32GemmNK(a, b.nk, M, b.K, b.N, f32GemmOut(out, M, b.N, a));
+}
+
+/** The float32 GEMM contract (src/core/datapath/f32gemm.ts) in fast TypeScript: the emulator's default F32Gemm. */
+export const tsF32Gemm: F32Gemm = {
+  gemm(a, b, M, K, N, layout, out) {
+    checkF32GemmDims(M, K, N, layout);
+    checkF32Matrix('a', a, M, K, `A [M, K] = [${M}, ${K}]`);
+    return gemmTsPrepared(a, M, prepareTsB(b, K, N, layout), f32GemmOut(out, M, N, a, b));
+  },
+  prepareB: prepareTsB,
+  gemmPrepared: gemmTsPrepared,
+};
 
 /**
  * Causal softmax of the rows of S [T, T]: P[i, j] = exp(S[i, j] − max_i) / Σ_{j' ≤ i} exp(S[i, j'] − max_i)

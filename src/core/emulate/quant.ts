@@ -6,6 +6,7 @@
  * Ring 1: no DOM, no Node built-ins.
  */
 import { encode, forEachBlock, formatToString, quantizeWithCounts, type Encoded, type FormatSpec, type QuantCounts } from '../formats';
+import type { F32Gemm, F32GemmB } from '../datapath';
 import type { QuantKernels } from '../kernels';
 
 /** Running sums of one point: Σx², Σ(x−q)² over finite pairs (float64), and the codec's counts. */
@@ -103,11 +104,15 @@ export class Quantizer {
   }
 }
 
-/** One weight (or bias) under one format: its dequantized values and/or its encoding, with its statistics. */
+/**
+ * One weight (or bias) under one format: its dequantized values, its encoding (integer mode) and/or
+ * its B operand prepared for the float32 GEMM, with its statistics.
+ */
 export interface WeightEntry {
   readonly key: string;
   values?: Float32Array;
   enc?: Encoded;
+  prepared?: F32GemmB;
   acc: PointAcc;
   bytes: number;
 }
@@ -130,8 +135,11 @@ export class WeightCache {
     return `${point}|${formatToString(spec)}`;
   }
 
-  /** The entry with `want` ('values' for fake mode, 'enc' for integer mode) filled in. */
-  get(point: string, spec: FormatSpec, w: Float32Array, shape: readonly number[], axis: number, want: 'values' | 'enc'): WeightEntry {
+  /**
+   * The entry with `want` filled in: 'values' (fake mode), 'enc' (integer mode) or 'prepared' (the
+   * values as the B [N, K] of `gemm`, packed once). An fp32 spec keeps the weight's own values.
+   */
+  get(point: string, spec: FormatSpec, w: Float32Array, shape: readonly number[], axis: number, want: 'values' | 'enc' | 'prepared', gemm?: F32Gemm): WeightEntry {
     const key = WeightCache.key(point, spec);
     let e = this.map.get(key);
     if (e) {
@@ -140,24 +148,34 @@ export class WeightCache {
       this.map.set(key, e);
     } else {
       e = { key, acc: emptyAcc(), bytes: 0 };
+      this.map.set(key, e);
     }
-    if (want === 'values' && !e.values) {
-      const r = this.q.quantize(spec, w, shape, axis);
-      e.values = r.values;
-      if (e.bytes === 0) e.acc = measure(w, r.values, r.counts);
-      e.bytes += r.values.byteLength;
-      this.bytes += r.values.byteLength;
+    if ((want === 'values' || want === 'prepared') && !e.values) {
+      if (spec.kind === 'fp32') e.values = w;
+      else {
+        const r = this.q.quantize(spec, w, shape, axis);
+        e.values = r.values;
+        if (!e.enc) e.acc = measure(w, r.values, r.counts);
+        this.grow(e, r.values.byteLength);
+      }
+    }
+    if (want === 'prepared' && !e.prepared) {
+      const [N, K] = shape;
+      e.prepared = gemm!.prepareB(e.values!, K, N, 'NK');
+      this.grow(e, e.values!.byteLength);
     } else if (want === 'enc' && !e.enc) {
       const enc = this.q.encode(spec, w, shape, axis);
       e.enc = enc;
-      if (e.bytes === 0) e.acc = measure(w, encodedValues(enc), enc.counts);
-      const b = enc.mantissas.byteLength + enc.elements.byteLength + enc.unitExp.byteLength + enc.scales.byteLength;
-      e.bytes += b;
-      this.bytes += b;
+      if (!e.values) e.acc = measure(w, encodedValues(enc), enc.counts);
+      this.grow(e, enc.mantissas.byteLength + enc.elements.byteLength + enc.unitExp.byteLength + enc.scales.byteLength);
     }
-    this.map.set(key, e);
     this.evict(key);
     return e;
+  }
+
+  private grow(e: WeightEntry, bytes: number): void {
+    e.bytes += bytes;
+    this.bytes += bytes;
   }
 
   private evict(keep: string): void {
@@ -165,11 +183,13 @@ export class WeightCache {
       if (this.bytes <= this.budget) break;
       if (k === keep) continue;
       this.map.delete(k);
+      e.prepared?.dispose();
       this.bytes -= e.bytes;
     }
   }
 
   clear(): void {
+    for (const e of this.map.values()) e.prepared?.dispose();
     this.map.clear();
     this.bytes = 0;
   }

@@ -2,13 +2,14 @@
  * The emulator's public types: modes, injected kernels, evaluation options and results.
  * Ring 1: no DOM, no Node built-ins (AbortSignal is described structurally for that reason).
  */
+import type { F32Gemm } from '../datapath';
 import type { QuantKernels, GemmKernel } from '../kernels';
 
 /**
  * How the quant points are computed:
  *  - `fp32`: no quantization at all (the config is ignored).
- *  - `fake`: quantize→dequantize every quant point with its format, then a float GEMM of the
- *    dequantized operands (float64 accumulation, one rounding to float32).
+ *  - `fake`: quantize→dequantize every quant point with its format, then the float32 GEMM of the
+ *    dequantized operands (src/core/datapath/f32gemm.ts: float32 products summed in k order).
  *  - `integer`: linears and attention matmuls whose two operands are power-of-two block formats
  *    (mx, mxint, bfp) or fixed point run the exact integer block GEMM (what the generated hardware
  *    computes); the other ops fall back to `fake` and are listed in `fallbackOps`.
@@ -17,22 +18,13 @@ export type EvalMode = 'fp32' | 'fake' | 'integer';
 
 export const EVAL_MODES: readonly EvalMode[] = ['fp32', 'fake', 'integer'];
 
-/** B's layout in an injected float GEMM: [N, K] (a Linear weight, rows along K) or [K, N]. */
-export type F32GemmLayout = 'NK' | 'KN';
-
-/**
- * A float GEMM C[M, N] = A[M, K] · B (B as `bLayout`), row-major, returning float32. The TS default
- * accumulates in float64 in ascending k and rounds once; an injected kernel may use another
- * summation order (the results then differ in the last bits, deterministically).
- */
-export type F32Gemm = (a: Float32Array, b: Float32Array, M: number, K: number, N: number, bLayout: F32GemmLayout) => Float32Array;
-
 /**
  * Kernels the caller injects (bytes are loaded outside ring 1). Every field is optional; without
  * kernels everything runs on the TypeScript core (slow but the specification).
  *  - `quant`: block quantize/encode (bit-identical to src/core/formats).
  *  - `gemm`: the integer block GEMM (bit-identical to src/core/datapath's blockGemm).
- *  - `f32gemm`: a float GEMM for fp32/fake mode.
+ *  - `f32gemm`: the float32 GEMM of fp32/fake mode (loadF32GemmKernel; bit-identical to the
+ *    contract of src/core/datapath/f32gemm.ts, which the TS default `tsF32Gemm` also computes).
  */
 export interface EmulatorKernels {
   quant?: QuantKernels;
@@ -84,6 +76,9 @@ export interface PointStats {
   nanBlocks: number;
   /** Elements quantized (attention P: its causal, unmasked entries). */
   elements: number;
+  /** Σx² and Σ(x−q)² over finite pairs (float64): results of disjoint token ranges merge exactly by adding these. */
+  signalEnergy: number;
+  noiseEnergy: number;
 }
 
 export interface EvalResult {
