@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Emulator, EmulatorError, type EmulatorKernels, type EvalMode, type EvalResult } from '../core/emulate';
 import { FormatError, formatToString, parseFormat } from '../core/formats';
 import { ConfigError, parseConfig, type QuantConfig } from '../core/graph';
-import { detectFlavor, loadGemmKernel, loadQuantKernels } from '../core/kernels';
+import { detectFlavor, loadF32GemmKernel, loadGemmKernel, loadQuantKernels } from '../core/kernels';
 import { loadModel, ModelError, type ModelFileSource } from '../core/model';
 
 /** parseArgs options of `eval`. */
@@ -96,15 +96,15 @@ function kernelDir(opt: string | undefined): string | null {
   return null;
 }
 
-/** Load the quantize and integer GEMM kernels; on any failure say why and use the TypeScript core. */
+/** Load the quantize, integer GEMM and float32 GEMM kernels; on any failure say why and use the TypeScript core (same results). */
 async function loadKernels(opt: string | undefined): Promise<{ kernels: EmulatorKernels; note: string; tag: string }> {
   const dir = kernelDir(opt);
   if (!dir) return { kernels: {}, note: opt === 'off' ? 'TypeScript core (--kernels off)' : 'TypeScript core (no WASM build found; npm run build:kernels)', tag: 'ts' };
   const flavor = detectFlavor();
   const bytes = async (file: string) => new Uint8Array(await readFile(join(dir, file)));
   try {
-    const [quant, gemm] = await Promise.all([loadQuantKernels(bytes, flavor), loadGemmKernel(bytes, flavor)]);
-    return { kernels: { quant, gemm }, note: `WASM ${flavor} (quantize + integer GEMM) from ${dir}`, tag: `wasm-${flavor}` };
+    const [quant, gemm, f32gemm] = await Promise.all([loadQuantKernels(bytes, flavor), loadGemmKernel(bytes, flavor), loadF32GemmKernel(bytes, flavor)]);
+    return { kernels: { quant, gemm, f32gemm }, note: `WASM ${flavor} (quantize, integer GEMM, float32 GEMM) from ${dir}`, tag: `wasm-${flavor}` };
   } catch (e) {
     return { kernels: {}, note: `TypeScript core (WASM kernels failed to load: ${(e as Error).message.split('\n')[0]})`, tag: 'ts' };
   }
