@@ -198,6 +198,24 @@ describe('incremental re-evaluation', () => {
       expect(strip(got)).toEqual(strip(full));
     }
   });
+
+  it('without cache budget every window runs in full, with the same results', async () => {
+    const opts = { mode: 'fake' as const, maxTokens: 128, window: 64 };
+    const a = cfg([['*', 'mxint8']]);
+    const b = cfg([['*', 'mxint8'], ['head.w', 'mxfp4']]);
+    const none = new Emulator(model, { quant, f32gemm }, { cacheBytes: 0, weightCacheBytes: 0 });
+    await none.evaluate(ids, a, opts);
+    const starts: number[] = [];
+    const run = Forward.prototype.run;
+    vi.spyOn(Forward.prototype, 'run').mockImplementation(function (this: Forward, ...x: Parameters<Forward['run']>) {
+      starts.push(x[1].mode === 'fp32' ? -1 : (x[2]?.from?.layer ?? 0));
+      return run.apply(this, x);
+    });
+    const got = await none.evaluate(ids, b, opts);
+    expect(starts).toEqual([-1, 0, -1, 0]);
+    vi.restoreAllMocks();
+    expect(strip(got)).toEqual(strip(await new Emulator(model, { quant, f32gemm }).evaluate(ids, b, opts)));
+  });
 });
 
 describe('progress, abort and bad inputs', () => {

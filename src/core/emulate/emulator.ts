@@ -23,7 +23,9 @@ import { Forward, type RunResult, type RunSpec } from './forward';
 import { addAcc, emptyAcc, Quantizer, WeightCache, type PointAcc } from './quant';
 import { EmulatorError, type AbortSignalLike, type EmulatorKernels, type EmulatorOptions, type EvalMode, type EvalOptions, type EvalResult, type PointStats } from './types';
 
-const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
+/** Share of the window budget the fp32 references may take, so block inputs always find room. */
+const REF_SHARE = 0.75;
 const PROGRESS_MS = 100;
 const YIELD_MS = 25;
 
@@ -113,7 +115,9 @@ export class Emulator {
   private readonly fwd: Forward;
   private readonly budget: number;
   private readonly windows = new Map<string, WindowEntry>();
-  private used = 0;
+  /** Bytes held by fp32 references and by cached runs (block inputs). */
+  private usedRef = 0;
+  private usedRun = 0;
 
   constructor(
     readonly model: LoadedModel,
@@ -123,18 +127,15 @@ export class Emulator {
     this.graph = buildGraph(model.config);
     this.budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     const q = new Quantizer(kernels.quant);
-    // a quarter of the budget for quantized weights, the rest for the window caches
-    this.fwd = new Forward(model, this.graph, kernels, new WeightCache(q, this.budget / 4), q);
-  }
-
-  private windowBudget(): number {
-    return (this.budget * 3) / 4;
+    const weightBudget = options.weightCacheBytes ?? 8 * model.numParams + 64 * 1024 * 1024;
+    this.fwd = new Forward(model, this.graph, kernels, new WeightCache(q, weightBudget), q);
   }
 
   /** Drop every cached window, reference and quantized weight. */
   clearCache(): void {
     this.windows.clear();
-    this.used = 0;
+    this.usedRef = 0;
+    this.usedRun = 0;
     this.fwd.weightCache.clear();
   }
 
@@ -183,7 +184,8 @@ export class Emulator {
   private entry(w: WindowSlice): WindowEntry {
     let e = this.windows.get(w.key);
     if (e && !sameIds(e.ids, w.ids)) {
-      this.used -= e.refBytes + (e.run?.bytes ?? 0);
+      this.usedRef -= e.refBytes;
+      this.usedRun -= e.run?.bytes ?? 0;
       e = undefined;
     }
     if (!e) {
@@ -217,12 +219,10 @@ export class Emulator {
 
   private keepRef(e: WindowEntry, ref: RefEntry): void {
     const bytes = ref.logits.byteLength + ref.lse.byteLength + ref.argmax.byteLength;
-    if (this.used + bytes <= this.windowBudget() || e.ref) {
-      if (!e.ref) {
-        e.ref = ref;
-        e.refBytes = bytes;
-        this.used += bytes;
-      }
+    if (!e.ref && this.usedRef + bytes <= REF_SHARE * this.budget && this.usedRef + this.usedRun + bytes <= this.budget) {
+      e.ref = ref;
+      e.refBytes = bytes;
+      this.usedRef += bytes;
     }
   }
 
@@ -297,10 +297,10 @@ export class Emulator {
     if (spec.mode === 'fp32' && !e.ref) this.keepRef(e, this.refOf(r.logits, w.ids.length));
     const metrics = this.metrics(r.logits, w.ids, ref);
     // the run replaces the window's previous one; keep its block inputs while the budget allows
-    if (e.run) this.used -= e.run.bytes;
+    if (e.run) this.usedRun -= e.run.bytes;
     let bytes = 0;
     for (const b of r.blockInputs) if (b) bytes += b.byteLength;
-    const keepInputs = this.used + bytes <= this.windowBudget();
+    const keepInputs = this.usedRef + this.usedRun + bytes <= this.budget;
     const run: RunEntry = {
       mode: spec.mode,
       specs: strings,
@@ -311,7 +311,7 @@ export class Emulator {
       metrics,
       bytes: keepInputs ? bytes : 0,
     };
-    this.used += run.bytes;
+    this.usedRun += run.bytes;
     e.run = run;
     return run;
   }

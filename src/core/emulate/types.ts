@@ -34,11 +34,17 @@ export interface EmulatorKernels {
 
 export interface EmulatorOptions {
   /**
-   * Memory budget in bytes for the evaluation caches (the fp32 reference logits used for KL, the
-   * activations entering each decoder block, quantized weights). Beyond it windows are simply
-   * recomputed. Default 256 MiB.
+   * Memory budget in bytes for the per-window caches (the fp32 reference logits used for KL, the
+   * activations entering each decoder block; the references take at most 3/4). Beyond it windows
+   * are simply recomputed. Default 512 MiB (the default 32,768-token evaluation of the default model
+   * needs ≈350 MiB).
    */
   cacheBytes?: number;
+  /**
+   * Budget for quantized / encoded / GEMM-prepared weights, kept across configs (oldest evicted
+   * first). Default 8 bytes per parameter + 64 MiB: a quantized and a prepared copy of every weight.
+   */
+  weightCacheBytes?: number;
 }
 
 /** The structural part of AbortSignal the emulator reads (ring 1 has no DOM lib). */
