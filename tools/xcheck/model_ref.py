@@ -14,7 +14,9 @@ RMSNorm, RoPE, softmax, SiLU, the gate·up product, residual adds) stays float32
             role x    = the linear's input activation [T, in], blocked along its last axis (in_features)
             role w    = the weight [out, in], blocked along axis 1 (in_features)
             role bias = the bias [out], blocked along its only axis (this model has none)
-            y = x_q @ w_qᵀ (+ bias_q), a float32 matmul of the dequantized operands
+            y = x_q @ w_qᵀ (+ bias_q): the dequantized operands' products summed in float64 and
+            rounded once to float32 (`mm`), a nearly correctly rounded reference that depends on no
+            BLAS's float32 summation order
   qk        scores = Q·Kᵀ per head, after RoPE; role a = Q [T, headDim] blocked along headDim;
             role b = Kᵀ [headDim, T] blocked along axis 0 (= K [T, headDim] blocked along headDim).
             The float32 product is then multiplied by float32(1/sqrt(headDim)).
@@ -133,10 +135,15 @@ class Quantizer:
 
 # ----------------------------------------------------------------------------------------- forward
 
+def mm(a, b):
+    """Products and sums in float64, one rounding to float32 (independent of BLAS order)."""
+    return (a.double() @ b.double()).float()
+
+
 def linear(Q, name, x, weight, bias=None):
     xq = Q(name + ".x", x, -1)
     wq = Q(name + ".w", weight, 1, weight=True)
-    y = xq @ wq.t()
+    y = mm(xq, wq.t())
     if bias is not None:
         y = y + Q(name + ".bias", bias, 0, weight=True)
     return y
@@ -169,14 +176,14 @@ def forward(model, ids, Q):
         rep = nh // nkv
         if rep > 1:
             kq, v = kq.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
-        s = (qq @ kq.transpose(-1, -2)) * scale
+        s = mm(qq, kq.transpose(-1, -2)) * scale
         p = s.masked_fill(mask, float("-inf")).softmax(-1)
         pq = Q(f"L{i}.pv.a", p, -1)
         if rep > 1:
             vq = Q(f"L{i}.pv.b", v[:, ::rep], -2).repeat_interleave(rep, dim=1)
         else:
             vq = Q(f"L{i}.pv.b", v, -2)
-        o = (pq @ vq).transpose(1, 2).reshape(B, T, nh * hd)
+        o = mm(pq, vq).transpose(1, 2).reshape(B, T, nh * hd)
         x = x + linear(Q, f"L{i}.o", o, att.o_proj.weight, att.o_proj.bias)
         h = layer.post_attention_layernorm(x)
         g = linear(Q, f"L{i}.gate", h, mlp.gate_proj.weight, mlp.gate_proj.bias)
