@@ -1,0 +1,93 @@
+// The default model's forward pass in the emulator vs onnxruntime-web (WASM, one thread) on the
+// same weights, in the same run; and the slider-to-estimate latency of an incremental re-evaluation.
+import { existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Emulator, type EmulatorKernels, type EvalMode } from '../src/core/emulate';
+import { uniformConfig, parseConfig, withRule, type QuantConfig } from '../src/core/graph';
+import { loadF32GemmKernel, loadGemmKernel, loadQuantKernels } from '../src/core/kernels';
+import { loadModel } from '../src/core/model';
+import { folderSource } from '../src/cli/eval';
+import { kernelBytes } from '../tools/testing/kernels';
+import { bestCpuMs, machineLine } from './machine';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const MODEL = join(root, 'public/models/sotu-llama-1m');
+const ONNX = join(homedir(), '.cache/mx-studio/sotu-llama-1m.onnx');
+const T = 256;
+
+async function ortForwardMs(ids: number[]): Promise<{ ms: number; note: string } | { skip: string }> {
+  if (!existsSync(ONNX)) {
+    if (!existsSync('/usr/bin/python3')) return { skip: 'no ONNX export and no /usr/bin/python3 to make one (tools/xcheck/export_onnx.py)' };
+    try {
+      mkdirSync(join(homedir(), '.cache/mx-studio'), { recursive: true });
+      execFileSync('/usr/bin/python3', [join(root, 'tools/xcheck/export_onnx.py'), ONNX], { stdio: 'pipe', timeout: 300_000 });
+    } catch (e) {
+      return { skip: `ONNX export failed (needs Debian python3-torch): ${String((e as Error).message).split('\n')[0]}` };
+    }
+  }
+  const ort = (await import(join(root, 'node_modules/onnxruntime-web/dist/ort.node.min.mjs'))) as typeof import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
+  const sess = await ort.InferenceSession.create(ONNX, { executionProviders: ['wasm'] });
+  const feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) };
+  for (let i = 0; i < 3; i++) await sess.run(feeds);
+  const ms = await bestCpuMs(7, () => sess.run(feeds));
+  return { ms, note: `onnxruntime-web ${ort.env.versions?.web ?? ''} WASM, 1 thread, SIMD` };
+}
+
+export async function run(): Promise<void> {
+  const model = await loadModel(folderSource(MODEL));
+  const text = (await folderSource(MODEL).read('test.txt'))!;
+  const tokens = model.tokenizer.encode(new TextDecoder().decode(text));
+  const ids = tokens.slice(0, T);
+  const flavor = 'relaxed';
+  const [quant, gemm, f32gemm] = await Promise.all([loadQuantKernels(kernelBytes, flavor), loadGemmKernel(kernelBytes, flavor), loadF32GemmKernel(kernelBytes, flavor)]);
+  const kernels: EmulatorKernels = { quant, gemm, f32gemm };
+  const em = new Emulator(model, kernels);
+
+  const ort = await ortForwardMs(ids);
+  const ortMs = 'ms' in ort ? ort.ms : NaN;
+  console.log(`Default model (sotu-llama-1m, ${model.numParams.toLocaleString()} params), one ${T}-token forward, 1 thread, CPU time best of 7, WASM ${flavor} kernels`);
+  if ('skip' in ort) console.log(`onnxruntime-web baseline skipped: ${ort.skip}`);
+  console.log('\n| mode | config | ms / forward | tokens/s | ÷ ORT-web tokens/s (target ≥ 1.0 in integer mode) |');
+  console.log('|---|---|---|---|---|');
+  if ('ms' in ort) console.log(`| ORT-web fp32 | — | ${ort.ms.toFixed(1)} | ${Math.round((T / ort.ms) * 1000).toLocaleString()} | 1.00 |`);
+  const mixed = parseConfig({ version: 1, rules: [['*', 'mxint8'], ['*.q.w', 'mxfp4'], ['*.k.w', 'mxfp4'], ['*.v.w', 'mxfp4'], ['*.gate.w', 'mxfp4'], ['*.up.w', 'mxfp4'], ['*.o.w', 'mxint:m=4,block=32']] });
+  const cases: [EvalMode, string, QuantConfig][] = [
+    ['fp32', 'fp32', uniformConfig('fp32')],
+    ['fake', 'all MXINT8', uniformConfig('mxint8')],
+    ['fake', 'all MXFP4', uniformConfig('mxfp4')],
+    ['integer', 'all MXINT8', uniformConfig('mxint8')],
+    ['integer', 'all MXFP4', uniformConfig('mxfp4')],
+    ['integer', 'mixed MXINT8/MXFP4/MXInt4', mixed],
+  ];
+  for (const [mode, name, cfg] of cases) {
+    em.logits(ids, cfg, mode); // warm: weights quantized/encoded once per config
+    const ms = await bestCpuMs(5, () => em.logits(ids, cfg, mode));
+    const ratio = (T / ms) / (T / ortMs);
+    console.log(`| ${mode} | ${name} | ${ms.toFixed(1)} | ${Math.round((T / ms) * 1000).toLocaleString()} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'} |`);
+  }
+
+  // Slider-to-estimate: the layers pane's quick estimate after one slider step is an incremental
+  // evaluation of the first window (fake mode, with KL against the cached fp32 reference). Steps walk
+  // the MXInt mantissa width of one op type, as dragging its slider does.
+  const est = tokens.slice(0, T);
+  let cfg = uniformConfig('mxint8');
+  await em.evaluate(est, cfg, { mode: 'fake' });
+  const lat: number[] = [];
+  const kinds = ['down', 'up', 'q', 'o'];
+  for (let step = 0; step < 24; step++) {
+    const m = 2 + (step % 7);
+    cfg = withRule(cfg, `*.${kinds[step % kinds.length]}.w`, `mxint:m=${m},block=32`);
+    const t0 = performance.now();
+    await em.evaluate(est, cfg, { mode: 'fake' });
+    lat.push(performance.now() - t0);
+  }
+  lat.sort((a, b) => a - b);
+  const p = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))];
+  console.log(`\nSlider-to-estimate (incremental re-evaluation of one ${T}-token window after a one-rule change, wall, ${lat.length} steps, excluding worker messaging): p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms (target p95 < 200 ms)`);
+  console.log(machineLine());
+}
