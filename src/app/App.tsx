@@ -13,6 +13,10 @@ import { resolveTheme, toggleTheme } from '../ui/theme';
 import { ComingPane } from '../panes/coming/ComingPane';
 import { ExplorerPane } from '../panes/explorer/ExplorerPane';
 import { startExplorerRunner } from '../panes/explorer/runner';
+import { GraphPane } from '../panes/graph/GraphPane';
+import { LayersPane } from '../panes/layers/LayersPane';
+import { startModelRunner } from '../panes/layers/modelRunner';
+import { ModelStatusLine } from '../panes/layers/ModelSource';
 import { RunLog } from '../panes/terminal/RunLog';
 import { ErrorBoundary } from './ErrorBoundary';
 import { HelpPopover } from './HelpPopover';
@@ -21,8 +25,8 @@ import { startShortcuts } from './shortcuts';
 const PANE_LABEL: Record<PaneId, string> = { explorer: 'Explorer', graph: 'Graph', layers: 'Layers', search: 'Search', verilog: 'Verilog', terminal: 'Terminal' };
 const PANE_TITLE: Record<PaneId, string> = {
   explorer: 'Format Explorer',
-  graph: 'Graph (coming)',
-  layers: 'Layers (coming)',
+  graph: 'Graph',
+  layers: 'Layers',
   search: 'Search / Pareto (coming)',
   verilog: 'Verilog (coming)',
   terminal: 'Terminal (coming)',
@@ -99,6 +103,7 @@ export function App() {
 
   useEffect(() => startShortcuts(toggleHelp), [toggleHelp]);
   useEffect(() => startExplorerRunner(), []);
+  useEffect(() => startModelRunner(), []);
 
   const resolved = resolveTheme(theme);
 
@@ -136,7 +141,7 @@ export function App() {
             <button key={p} aria-current={pane === p ? 'page' : undefined} title={`${PANE_TITLE[p]} (Alt+${i + 1})`} data-testid={`rail-${p}`} onClick={() => setSession({ pane: p })}>
               {icons[p]}
               {PANE_LABEL[p]}
-              {p !== 'explorer' ? <span className="soon" aria-label="coming" /> : null}
+              {p !== 'explorer' && p !== 'graph' && p !== 'layers' ? <span className="soon" aria-label="coming" /> : null}
             </button>
           ))}
         </nav>
@@ -145,6 +150,10 @@ export function App() {
           <ErrorBoundary key={pane} name={PANE_TITLE[pane]} resetKey={lastRun}>
             {pane === 'explorer' ? (
               <ExplorerPane />
+            ) : pane === 'graph' ? (
+              <GraphPane />
+            ) : pane === 'layers' ? (
+              <LayersPane />
             ) : pane === 'terminal' ? (
               <ComingPane pane="terminal" wide>
                 <p style={{ marginTop: 14 }}>Until then it shows the worker run log:</p>
@@ -163,7 +172,7 @@ export function App() {
         <div className="dock">
           <div className="panel-head">
             <h3>Run log</h3>
-            <span className="sub">quantize worker</span>
+            <span className="sub">quantize and emulate workers</span>
             <span className="spacer" />
             <button className="btn small ghost" onClick={() => ephemeralStore.setState({ log: [] })}>
               Clear
@@ -180,7 +189,9 @@ export function App() {
 
       <footer className="statusbar">
         <span>
-          {lastRun ? (
+          {pane === 'graph' || pane === 'layers' ? (
+            <ModelStatusLine />
+          ) : lastRun ? (
             <>
               <span className="mono">{lastRun.result.spec}</span> · {lastRun.input.length.toLocaleString('en-US')} elements · {lastRun.result.layout.numBlocks.toLocaleString('en-US')} block{lastRun.result.layout.numBlocks === 1 ? '' : 's'}
             </>

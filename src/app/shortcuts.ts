@@ -6,6 +6,7 @@ import { redo, undo } from '../state/document';
 import { PANES, sessionStore, setSession } from '../state/session';
 import { toggleTheme } from '../ui/theme';
 import { runNow } from '../panes/explorer/runner';
+import { evaluateNow } from '../panes/layers/modelRunner';
 
 export interface Shortcut {
   /** Alternatives, each a list of keys pressed together. */
@@ -15,8 +16,9 @@ export interface Shortcut {
 
 /** Shown in the help popover; keep in sync with onKey below. */
 export const SHORTCUTS: readonly Shortcut[] = [
-  { keys: [['Ctrl', 'Enter']], what: 'Run the explorer now' },
-  { keys: [['Ctrl', 'Z']], what: 'Undo a document edit (format, tensor)' },
+  { keys: [['Ctrl', 'Enter']], what: 'Run the explorer now; in Graph / Layers, evaluate again' },
+  { keys: [['Ctrl', 'Z']], what: 'Undo a document edit (format, tensor, per-layer formats)' },
+  { keys: [['Shift', '↑'], ['Shift', '↓'], ['Shift', 'Backspace']], what: 'Graph: zoom in, out, fit (graph focused)' },
   { keys: [['Ctrl', 'Shift', 'Z'], ['Ctrl', 'Y']], what: 'Redo' },
   { keys: [['Alt', '1…6']], what: 'Switch pane: Explorer, Graph, Layers, Search, Verilog, Terminal' },
   { keys: [['Ctrl', '`']], what: 'Toggle the run log' },
@@ -38,7 +40,9 @@ export function startShortcuts(toggleHelp: (open?: boolean) => void): () => void
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key === 'Enter') {
       e.preventDefault();
-      runNow();
+      const pane = sessionStore.getState().pane;
+      if (pane === 'graph' || pane === 'layers') evaluateNow();
+      else runNow();
       return;
     }
     if (mod && e.key === '`') {
