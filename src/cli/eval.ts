@@ -234,7 +234,7 @@ async function runEval(v: Values, out: (s: string) => void): Promise<void> {
   out(`model      ${model.name} (${c.arch}, ${c.numLayers} layers, d ${c.hiddenSize}, vocab ${c.vocabSize}, ${(model.numParams / 1e6).toFixed(2)} M params; loaded in ${loadMs} ms)`);
   out(`text       ${textPath}: ${ids.length} tokens; evaluating ${n} in ${r.windows} windows of ${r.window} (${r.tokens} predictions)`);
   out(`kernels    ${note}`);
-  out(`mode       ${r.mode}${config ? `, ${config.rules.length} rules` : ''}${r.unmatchedRules.length ? ` (matching no point: ${r.unmatchedRules.join(', ')})` : ''}`);
+  out(`mode       ${r.mode}${config ? `, ${config.rules.length} rule${config.rules.length === 1 ? '' : 's'}` : ''}${r.unmatchedRules.length ? ` (matching no point: ${r.unmatchedRules.join(', ')})` : ''}`);
   out(`perplexity ${r.perplexity.toFixed(4)}   accuracy ${r.accuracy.toFixed(4)}   mean NLL ${r.meanNll.toFixed(5)} nats`);
   if (r.kl !== null) out(`vs fp32    KL ${num(r.kl, 6)} nats/token   top-1 agreement ${num(r.top1Agreement, 4)}`);
   if (r.fallbackOps.length) out(`fallback   ${r.fallbackOps.length} ops ran fake quantization (an operand in fp32/nvfp4 or mismatched blocks): ${r.fallbackOps.join(', ')}`);
