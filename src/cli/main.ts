@@ -20,6 +20,7 @@ import {
 } from '../core/formats';
 import { blockGemm } from '../core/datapath';
 import { EVAL_HELP, EVAL_OPTS, cmdEval } from './eval';
+import { COST_HELP, COST_OPTS, cmdCost } from './cost';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +34,7 @@ Usage:
   mx-studio linear   --format F --x X --x-shape M,K --weight W --weight-shape N,K [--bias BIAS] --out OUT [options]
   mx-studio formats  [--format F]          list the formats, or describe one
   mx-studio eval     --model DIR [--config CONFIG.json] [--uniform SPEC] ...   evaluate a model (below)
+  mx-studio cost     --model DIR (--config CONFIG.json | --uniform SPEC) --json  hardware cost (below)
   mx-studio --help | --version
 
 Files are raw little-endian float32 in C order, without a header.
@@ -76,6 +78,8 @@ matmul options:  --a A --a-shape M,K --b B --b-shape K,N --out OUT
 linear options:  --x X --x-shape M,K --weight W --weight-shape N,K [--bias BIAS (N floats)] --out OUT
 
 ${EVAL_HELP}
+
+${COST_HELP}
 Exit status: 0 on success, 2 on a usage or input error (one line on stderr).
 `;
 
@@ -103,6 +107,7 @@ const COMMAND_OPTS = {
   },
   formats: { format: { type: 'string' } },
   eval: EVAL_OPTS,
+  cost: COST_OPTS,
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -336,6 +341,7 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     else if (cmd === 'matmul') cmdMatmul(v);
     else if (cmd === 'linear') cmdLinear(v);
     else if (cmd === 'eval') return await cmdEval(v, { out, err });
+    else if (cmd === 'cost') return await cmdCost(v, { out, err });
     else cmdFormats(v, out);
     return 0;
   } catch (e) {
