@@ -33,6 +33,9 @@ export class EmulatorCrashedError extends Error {
   }
 }
 
+/** Models with more parameters than this evaluate on one worker (each worker holds a copy). */
+export const LARGE_MODEL_PARAMS = 60_000_000;
+
 /** How many emulate workers: one per core, at most MAX_WORKERS (each holds a copy of the model). */
 export const MAX_WORKERS = 4;
 export function defaultPoolSize(): number {
@@ -192,6 +195,7 @@ export class EmulatorPool {
   private maxTokens = 0;
   private weightIds = new Set<string>();
   private info: ModelInfo | null = null;
+  private active = 1;
 
   constructor(
     readonly size: number = defaultPoolSize(),
@@ -203,6 +207,14 @@ export class EmulatorPool {
   /** Kernel flavor of the first worker (starts it when needed). */
   kernelInfo(): Promise<KernelInfo> {
     return this.slot(0).kernel;
+  }
+
+  /**
+   * Workers that share evaluations for the loaded model: every worker holds a copy of the model, so
+   * a big one (over LARGE_MODEL_PARAMS) runs on one worker only instead of multiplying the memory.
+   */
+  workers(): number {
+    return this.active;
   }
 
   /** The model every worker holds (or is loading), once a load succeeded. */
@@ -222,10 +234,16 @@ export class EmulatorPool {
     this.maxTokens = maxTokens;
     this.info = info;
     this.weightIds = new Set(buildGraph(info.config).points.filter((p) => p.isWeight).map((p) => p.id));
+    this.active = info.numParams > LARGE_MODEL_PARAMS ? 1 : this.size;
     s0.gen = this.gen;
     s0.loading = null;
     // The other workers follow in the background; a failure there surfaces on their first window.
     for (let i = 1; i < this.size; i++) {
+      if (i >= this.active) {
+        // Not used for this model: free its copy of the previous one.
+        this.kill(i, new CancelledError());
+        continue;
+      }
       const s = this.slots[i];
       if (s) {
         s.gen = -1;
@@ -297,7 +315,7 @@ export class EmulatorPool {
   ): Promise<R[]> {
     const { signal } = opts;
     if (signal?.aborted) throw new CancelledError();
-    if (ranges.length > this.size) throw new Error(`${ranges.length} ranges for ${this.size} workers`);
+    if (ranges.length > this.active) throw new Error(`${ranges.length} ranges for ${this.active} workers`);
     const done = ranges.map(() => 0);
     const totals = ranges.map((r) => Math.max(1, Math.ceil((r.end - r.start) / window)));
     const total = totals.reduce((a, b) => a + b, 0);

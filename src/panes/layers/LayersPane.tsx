@@ -223,8 +223,8 @@ function EvalSettings({ doc }: { doc: ModelDoc }) {
           <Chips label="Token budget" values={TOKEN_BUDGETS} value={doc.tokens as (typeof TOKEN_BUDGETS)[number]} onPick={(tokens) => editModel('tokens', (d) => ({ ...d, tokens }))} format={(v) => (v >= 1024 ? `${v / 1024}K` : String(v))} />
         </Field>
         <p className="hint-text" data-testid="eval-budget">
-          In-browser evaluation: the first <b>{fmtInt(doc.tokens)}</b> tokens of {model?.info.evalText.name ?? 'the default text'}, in windows of {win} on {emulatorPool().size} worker
-          {emulatorPool().size === 1 ? '' : 's'} ({kernel ? (kernel.flavor ? `WASM ${kernel.flavor === 'relaxed' ? 'relaxed-SIMD' : 'SIMD'} kernels` : 'TypeScript kernels') : 'kernels loading'}).
+          In-browser evaluation: the first <b>{fmtInt(doc.tokens)}</b> tokens of {model?.info.evalText.name ?? 'the default text'}, in windows of {win} on {emulatorPool().workers()} worker
+          {emulatorPool().workers() === 1 ? '' : 's'} ({kernel ? (kernel.flavor ? `WASM ${kernel.flavor === 'relaxed' ? 'relaxed-SIMD' : 'SIMD'} kernels` : 'TypeScript kernels') : 'kernels loading'}).
         </p>
       </div>
     </section>

@@ -2,8 +2,8 @@
  * The model panes' controller (Graph and Layers share it): loads models into the emulator pool,
  * watches the document's formats / mode / token budget and keeps the evaluation current:
  *
- *   edit → (30 ms) estimate: one short window at the head of every worker's range, shifted by the
- *          fp32 model's loss on the whole budget (so it estimates the full number) — tens of ms
+ *   edit → estimate: one short window (64 tokens) at the head of every worker's range, shifted by
+ *          the fp32 model's loss on the whole budget (so it estimates the full number) — tens of ms
  *        → (settle 250 ms without edits) exact: the whole budget, every worker its range
  *
  * A newer edit abandons the running pipeline (the pool aborts at the next window), so dragging a
@@ -22,7 +22,8 @@ import type { EvalResult, ModelSourceSpec } from '../../../workers/api/emulate.a
 export const EXACT_WINDOW = 256;
 /** Tokens per worker in the estimate. */
 export const ESTIMATE_TOKENS = 64;
-const DEBOUNCE_MS = 30;
+/** Edits in one task coalesce; no further debounce: a newer edit abandons the older run anyway. */
+const DEBOUNCE_MS = 0;
 const SETTLE_MS = 250;
 /** Sweeps score fewer tokens than evaluations: every point is one more evaluation. */
 export const SWEEP_BUDGETS = [256, 512, 1024, 2048] as const;
@@ -57,7 +58,7 @@ function estimateLen(): number {
 }
 
 function rangesFor(tokens: number): Range[] {
-  return partition(tokens, exactWindow(), emulatorPool().size);
+  return partition(tokens, exactWindow(), emulatorPool().workers());
 }
 
 /** Everything an evaluation depends on. */
@@ -247,7 +248,7 @@ async function runPipeline(): Promise<void> {
     running('estimate');
     const e = await pool.evaluate({ config: doc.quant, mode: doc.mode, ranges: est, window: estimateLen() }, { signal });
     const latency = performance.now() - t0;
-    appendLog('info', `estimate ${describe(doc)} (${doc.mode}): ppl ≈ ${calibrate(e, fp32.estimate, fp32.full).perplexity.toFixed(2)} on ${fmtInt(e.tokens)} tokens, ${fmtMs(e.ms)} in the workers, ${fmtMs(latency)} after the edit`);
+    appendLog('info', `estimate ${describe(doc)} (${doc.mode}): ppl ≈ ${calibrate(e, fp32.estimate, fp32.full).perplexity.toFixed(2)} on ${fmtInt(e.tokens)} tokens, ${fmtMs(e.ms)} in the workers, shown ${fmtMs(latency)} after the ${fromEdit ? 'edit' : 'request'}`);
     const fEst = fp32.estimate;
     const estView = (full: EvalResult | null): EvalView => ({
       key,
