@@ -6,6 +6,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { documentStore, redo, undo } from '../state/document';
 import { ephemeralStore } from '../state/ephemeral';
 import { pasteTooLongForLink } from '../state/explorerHash';
+import { modelStore } from '../state/model';
+import { LONG_LINK, encodeModelHash } from '../state/modelHash';
 import { PANES, sessionStore, setSession, type PaneId } from '../state/session';
 import { useSlice } from '../ui/hooks';
 import { Logo, icons } from '../ui/icons';
@@ -73,11 +75,18 @@ function LinkProblems() {
 function CopyLink() {
   const [copied, setCopied] = useState<string | null>(null);
   const tooLong = useSlice(documentStore, (s) => pasteTooLongForLink(s.explorer));
+  const longModel = useSlice(documentStore, (s) => encodeModelHash(s.model).length > LONG_LINK);
   return (
     <button
       className="btn ghost"
       data-testid="copy-link"
-      title={tooLong ? 'Pasted data is too long for a link; the link carries the format only' : 'Copy a link to exactly this view'}
+      title={
+        tooLong
+          ? 'Pasted data is too long for a link; the link carries the format only'
+          : longModel
+            ? `This link is over ${LONG_LINK.toLocaleString('en-US')} characters (many per-point rules): some chat tools and browsers cut long links`
+            : 'Copy a link to exactly this view'
+      }
       onClick={() => {
         navigator.clipboard
           ?.writeText(location.href)
@@ -98,6 +107,7 @@ export function App() {
   const canUndo = useSlice(documentStore, (s) => s.past.length > 0);
   const canRedo = useSlice(documentStore, (s) => s.future.length > 0);
   const lastRun = useSlice(ephemeralStore, (s) => s.run);
+  const lastEval = useSlice(modelStore, (s) => s.current);
   const [help, setHelp] = useState(false);
   const toggleHelp = useCallback((open?: boolean) => setHelp((h) => (open === undefined ? !h : open)), []);
 
@@ -147,7 +157,7 @@ export function App() {
         </nav>
         <main className="main">
           <LinkProblems />
-          <ErrorBoundary key={pane} name={PANE_TITLE[pane]} resetKey={lastRun}>
+          <ErrorBoundary key={pane} name={PANE_TITLE[pane]} resetKey={pane === 'graph' || pane === 'layers' ? lastEval : lastRun}>
             {pane === 'explorer' ? (
               <ExplorerPane />
             ) : pane === 'graph' ? (
