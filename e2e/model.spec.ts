@@ -145,6 +145,11 @@ test('the default model: folded graph, whole-model formats, a dragged slider, an
     await page.screenshot({ path: gshot });
   }
 
+  // The node is selected in the Layers pane too: its editor now edits every block's down_proj weights.
+  await page.getByTestId('rail-layers').click();
+  await expect(page.getByTestId('scope-type')).toHaveValue('*.down.w');
+  await expect(page.getByTestId('row-*.down.w')).toHaveClass(/picked/);
+
   // The link round-trips: a reload gives the same formats and the same number.
   const url = page.url();
   await page.reload();

@@ -476,7 +476,17 @@ export function GraphPane() {
     };
   }, [g, resolved, colorBy, sweep, maxDelta]);
 
-  const onPick = (n: LNode) => setModelView({ selectedOp: n.template && n.op ? `*.${n.op.kind}` : n.id });
+  // A click selects the op here and in the Layers pane: its editor scope becomes the op's weight
+  // point (every block's, in the template view), or its first point.
+  const onPick = (n: LNode) => {
+    const op = n.op;
+    const pts = op && g ? op.points.map((id) => g.pointById.get(id)!) : [];
+    const p = pts.find((x) => x.role === 'w') ?? pts[0];
+    setModelView({
+      selectedOp: n.template && op ? `*.${op.kind}` : n.id,
+      ...(p ? { scope: n.template ? { kind: 'type' as const, pattern: typePattern(p) } : { kind: 'point' as const, id: p.id } } : {}),
+    });
+  };
   const onExpand = () => setModelView({ graphView: { fold: 'block', block: null } });
 
   return (
