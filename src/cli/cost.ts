@@ -8,8 +8,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FormatError, formatToString, parseFormat } from '../core/formats';
-import { buildGraph, ConfigError, parseConfig as parseQuantConfig, resolveConfig, type QuantConfig } from '../core/graph';
+import { FormatError, formatToString } from '../core/formats';
+import { buildGraph, ConfigError, resolveConfig, type QuantConfig } from '../core/graph';
+import { quantConfigFromFlags } from './quantConfigFlags';
 import { CostConstantsError, CostError, prepareCost, type CostFigures, type Lanes } from '../core/cost';
 import { ModelError, parseConfig as parseModelConfig } from '../core/model';
 
@@ -64,38 +65,10 @@ function parseLanes(s: string): Lanes {
   return { lanesK: k, lanesN: n, lanesM: mm };
 }
 
-async function readQuantConfig(v: Values): Promise<QuantConfig> {
-  const rules: [string, string][] = [];
-  if (typeof v.uniform === 'string') {
-    try {
-      rules.push(['*', formatToString(parseFormat(v.uniform))]);
-    } catch (e) {
-      if (e instanceof FormatError) throw new CostInputError(`--uniform: ${e.message}`);
-      throw e;
-    }
-  }
-  if (typeof v.config === 'string') {
-    let text: string;
-    try {
-      text = await readFile(v.config, 'utf8');
-    } catch {
-      throw new CostInputError(`--config: cannot read ${v.config}`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new CostInputError(`--config: ${v.config} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
-    }
-    try {
-      rules.push(...(parseQuantConfig(json).rules as [string, string][]));
-    } catch (e) {
-      if (e instanceof ConfigError) throw new CostInputError(`--config ${v.config}: ${e.message}`);
-      throw e;
-    }
-  }
-  if (typeof v.uniform !== 'string' && typeof v.config !== 'string') throw new CostInputError('missing --config CONFIG.json or --uniform SPEC (the formats to price)');
-  return { version: 1, rules };
+function readQuantConfig(v: Values): QuantConfig {
+  const c = quantConfigFromFlags(v, (m) => new CostInputError(m));
+  if (!c) throw new CostInputError('missing --config CONFIG.json or --uniform SPEC (the formats to price)');
+  return c;
 }
 
 async function readModelConfig(dir: string) {
@@ -163,7 +136,7 @@ const FLAG_OF: Record<string, string> = { nodeNm: '--node', tokens: '--tokens', 
 export async function runCost(v: Values, out: (s: string) => void): Promise<void> {
   const dir = v.model;
   if (typeof dir !== 'string' || dir === '') throw new CostInputError('missing --model DIR (a Hugging Face model folder)');
-  const quant = await readQuantConfig(v);
+  const quant = readQuantConfig(v);
   const modelConfig = await readModelConfig(dir);
   const tokens = typeof v.tokens === 'string' ? positiveInt('tokens', v.tokens) : undefined;
   let nodeNm: number | undefined;

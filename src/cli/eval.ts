@@ -10,8 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Emulator, EmulatorError, type EmulatorKernels, type EvalMode, type EvalResult } from '../core/emulate';
-import { FormatError, formatToString, parseFormat } from '../core/formats';
-import { ConfigError, parseConfig, type QuantConfig } from '../core/graph';
+import { FormatError } from '../core/formats';
+import { ConfigError, type QuantConfig } from '../core/graph';
+import { quantConfigFromFlags } from './quantConfigFlags';
 import { detectFlavor, loadF32GemmKernel, loadGemmKernel, loadQuantKernels } from '../core/kernels';
 import { loadModel, ModelError, type ModelFileSource } from '../core/model';
 
@@ -111,36 +112,7 @@ async function loadKernels(opt: string | undefined): Promise<{ kernels: Emulator
 }
 
 function readConfig(v: Values): QuantConfig | null {
-  const rules: [string, string][] = [];
-  if (typeof v.uniform === 'string') {
-    try {
-      rules.push(['*', formatToString(parseFormat(v.uniform))]);
-    } catch (e) {
-      if (e instanceof FormatError) throw new EvalInputError(`--uniform: ${e.message}`);
-      throw e;
-    }
-  }
-  if (typeof v.config === 'string') {
-    let text: string;
-    try {
-      text = readFileSync(v.config, 'utf8');
-    } catch {
-      throw new EvalInputError(`--config: cannot read ${v.config}`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new EvalInputError(`--config: ${v.config} is not valid JSON (${(e as Error).message})`);
-    }
-    try {
-      rules.push(...(parseConfig(json).rules as [string, string][]));
-    } catch (e) {
-      if (e instanceof ConfigError) throw new EvalInputError(`--config ${v.config}: ${e.message}`);
-      throw e;
-    }
-  }
-  return typeof v.uniform === 'string' || typeof v.config === 'string' ? { version: 1, rules } : null;
+  return quantConfigFromFlags(v, (m) => new EvalInputError(m));
 }
 
 const num = (x: number | null, digits: number) => (x === null ? 'n/a' : x.toFixed(digits));
