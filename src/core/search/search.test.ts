@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, type QuantConfig } from '../graph';
+import { dominates } from './pareto';
+import { runSearch, SearchError, type Fidelity, type Metrics } from './search';
+import { buildSpace } from './space';
+import { tinyGraph } from './testSpace';
+
+// A deterministic analytic objective on a small space (a test fixture for the driver, not a model):
+// error grows as 2^(bits lost), cost with the bits kept; the proxy is a noisy-but-deterministic version.
+const graph = tinyGraph();
+const space = buildSpace(graph, { version: 1, tie: 'opType', menus: [{ match: '*', choices: ['mxint:m=8,block=32', 'mxint:m=6,block=32', 'mxint:m=4,block=32', 'mxint:m=2,block=32'] }] });
+const WEIGHT: Record<string, number> = { q: 1, k: 1, v: 2, qk: 3, pv: 0.5, o: 2, gate: 1, up: 1, down: 4, head: 8 };
+
+function analytic(calls: string[]) {
+  return (config: QuantConfig, fidelity: Fidelity): Metrics => {
+    calls.push(fidelity);
+    const f = resolveConfig(graph, config).formats;
+    let err = 0;
+    let bits = 0;
+    for (const p of graph.points) {
+      const s = f.get(p.id)!;
+      const m = s.kind === 'mxint' ? s.m : 32;
+      err += WEIGHT[p.kind] * 2 ** (8 - m);
+      bits += m;
+    }
+    return { kl: fidelity === 'full' ? err : err * (1 + 0.05 * Math.sin(bits)), avgBits: bits / graph.points.length, accuracy: 1 / (1 + err / 100) };
+  };
+}
+
+describe('runSearch', () => {
+  for (const strategy of ['random', 'nsga2', 'tpe'] as const) {
+    it(`${strategy}: reproducible, front non-dominated, hypervolume history monotone`, async () => {
+      const go = () => runSearch({ space, objectives: ['kl', 'avgBits'], strategy, budget: 40, seed: 11, evaluate: analytic([]) });
+      const r = await go();
+      expect(r.trials.length).toBe(40);
+      expect((await go()).trials.map((t) => t.hash)).toEqual(r.trials.map((t) => t.hash));
+      const pts = new Map(r.trials.map((t) => [t.id, [t.objectives.kl, t.objectives.avgBits]]));
+      expect(r.front.length).toBeGreaterThan(0);
+      for (const a of r.front) for (const t of r.trials) expect(dominates(pts.get(t.id)!, pts.get(a)!)).toBe(false);
+      // every non-front trial is dominated by (or equal to) a front trial
+      for (const t of r.trials) {
+        if (r.front.includes(t.id)) continue;
+        const p = pts.get(t.id)!;
+        expect(r.front.some((a) => dominates(pts.get(a)!, p) || pts.get(a)!.every((x, i) => x === p[i]))).toBe(true);
+      }
+      const h = r.hypervolume!;
+      expect(h.history.length).toBe(40);
+      for (let i = 1; i < 40; i++) expect(h.history[i]).toBeGreaterThanOrEqual(h.history[i - 1]);
+      expect(h.history[39]).toBeCloseTo(h.value, 9);
+      expect(h.reference_point.length).toBe(2);
+    });
+  }
+
+  it('caches by config hash: a repeated config is not evaluated again', async () => {
+    const calls: string[] = [];
+    const tiny = buildSpace(graph, { version: 1, tie: 'opType', menus: [{ match: '*', choices: ['mxint:m=8', 'mxint:m=4'] }, { match: 'L*.q*', choices: ['mxint:m=8'] }] });
+    const r = await runSearch({ space: tiny, objectives: ['kl'], strategy: 'random', budget: 30, seed: 1, evaluate: analytic(calls) });
+    const distinct = new Set(r.trials.map((t) => t.hash)).size;
+    expect(calls.length).toBe(distinct);
+    expect(r.evaluations.full).toBe(distinct);
+    expect(r.trials.filter((t) => t.cached).length).toBe(30 - distinct);
+  });
+
+  it('successive halving: every trial at proxy, the promoted fraction at full; front over full trials', async () => {
+    const calls: string[] = [];
+    const r = await runSearch({ space, objectives: ['kl', 'avgBits'], strategy: 'nsga2', budget: 32, batch: 8, promote: 0.25, seed: 5, evaluate: analytic(calls) });
+    expect(calls.filter((c) => c === 'proxy').length).toBe(r.evaluations.proxy);
+    expect(r.trials.filter((t) => t.fidelity === 'full').length).toBe(8);
+    for (const id of r.front) expect(r.trials[id].fidelity).toBe('full');
+  });
+
+  it('constraints: infeasible trials stay off the front; maximised objectives keep their sign', async () => {
+    const r = await runSearch({
+      space,
+      objectives: [{ metric: 'accuracy', direction: 'max' }, 'avgBits'],
+      constraints: [{ metric: 'kl', max: 200 }],
+      strategy: 'tpe',
+      budget: 40,
+      seed: 2,
+      evaluate: analytic([]),
+    });
+    expect(r.trials.some((t) => !t.feasible)).toBe(true);
+    for (const id of r.front) {
+      expect(r.trials[id].feasible).toBe(true);
+      expect(r.trials[id].metrics.kl).toBeLessThanOrEqual(200);
+      expect(r.trials[id].objectives.accuracy).toBeGreaterThan(0);
+    }
+    expect(r.hypervolume!.reference_point[0]).toBeLessThan(1);
+  });
+
+  it('greedy with a sensitivity walks down from the top and respects the budget', async () => {
+    const kinds = space.genes.map((g) => g.pattern.split('.')[1] ?? g.pattern);
+    const sensitivity = (gene: number, choice: number) => (WEIGHT[kinds[gene]] ?? WEIGHT.head) * 2 ** (2 * choice);
+    const r = await runSearch({ space, objectives: ['kl', 'avgBits'], constraints: [{ metric: 'kl', max: 150 }], strategy: { name: 'greedy', options: { sensitivity } }, budget: 100, seed: 0, evaluate: analytic([]) });
+    expect(r.trials[0].genome.every((c) => c === 0)).toBe(true);
+    expect(r.trials.length).toBeLessThan(100);
+    expect(r.front.length).toBeGreaterThan(0);
+  });
+
+  it('rejects bad options with the path', async () => {
+    const base = { space, objectives: ['kl'], strategy: 'random' as const, budget: 4, seed: 0, evaluate: analytic([]) };
+    await expect(runSearch({ ...base, budget: 0 })).rejects.toThrow(SearchError);
+    await expect(runSearch({ ...base, promote: 2 })).rejects.toThrow(/promote/);
+    await expect(runSearch({ ...base, objectives: ['nope'] })).rejects.toThrow(/objectives.nope/);
+    await expect(runSearch({ ...base, strategy: { name: 'greedy' } as never })).rejects.toThrow(/sensitivity/);
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * The search driver: a strategy proposes genomes, the injected evaluator scores their configs (cheap
+ * proxy first, full evaluation for the promising fraction: one round of successive halving per
+ * batch), every evaluation cached by config hash; the result is the trials, the Pareto front and the
+ * hypervolume with its history.
+ */
+import { makeRng } from '../tensors';
+import type { QuantConfig } from '../graph';
+import { hypervolume, hypervolumeHistory, paretoFront } from './pareto';
+import { configHash, type SearchSpace } from './space';
+import { greedyStrategy, nsga2Strategy, orderByRank, randomStrategy, tpeStrategy, type GreedyOptions, type Nsga2Options, type Strategy, type TpeOptions, type TrialResult } from './strategies';
+
+export type Fidelity = 'proxy' | 'full';
+
+/** Metrics of one evaluated config, by name (the real evaluator's names are in evaluator.ts). */
+export type Metrics = Readonly<Record<string, number>>;
+
+export type Evaluate = (config: QuantConfig, fidelity: Fidelity) => Promise<Metrics> | Metrics;
+
+export interface ObjectiveSpec {
+  readonly metric: string;
+  /** Default 'min'. Maximised metrics (accuracy, throughput) are negated inside the search only. */
+  readonly direction?: 'min' | 'max';
+}
+
+/** A budget on a metric: metric ≤ max and/or metric ≥ min. */
+export interface ConstraintSpec {
+  readonly metric: string;
+  readonly max?: number;
+  readonly min?: number;
+}
+
+export type StrategySpec =
+  | 'random'
+  | 'nsga2'
+  | 'tpe'
+  | { readonly name: 'random' }
+  | { readonly name: 'nsga2'; readonly options?: Nsga2Options }
+  | { readonly name: 'tpe'; readonly options?: TpeOptions }
+  | { readonly name: 'greedy'; readonly options: GreedyOptions };
+
+export interface SearchOptions {
+  readonly space: SearchSpace;
+  readonly objectives: readonly (string | ObjectiveSpec)[];
+  readonly constraints?: readonly ConstraintSpec[];
+  readonly strategy: StrategySpec;
+  /** Number of trials (genomes proposed). */
+  readonly budget: number;
+  readonly seed: number;
+  readonly evaluate: Evaluate;
+  /** Genomes asked per round (default 8). */
+  readonly batch?: number;
+  /**
+   * Successive halving: evaluate every trial at 'proxy' fidelity first and the best `promote`
+   * fraction of each batch (at least one, by constrained rank) at 'full'. Default: no proxy stage,
+   * every trial evaluated 'full'.
+   */
+  readonly promote?: number;
+  /** Hypervolume reference point in the objectives' own units (default: 1.1 × the worst value seen, per objective, in minimised form). */
+  readonly reference?: readonly number[];
+  /** Called after each batch with the trials so far. */
+  readonly onProgress?: (trials: readonly Trial[]) => void;
+}
+
+export interface Trial {
+  readonly id: number;
+  readonly genome: readonly number[];
+  readonly config: QuantConfig;
+  readonly hash: string;
+  /** Objective values in their own units and directions (by metric name). */
+  readonly objectives: Readonly<Record<string, number>>;
+  readonly metrics: Metrics;
+  readonly fidelity: Fidelity;
+  readonly feasible: boolean;
+  /** Σ of the relative budget overruns (0 when feasible). */
+  readonly violation: number;
+  /** The evaluation came from the cache (an earlier trial had the same config at this fidelity). */
+  readonly cached: boolean;
+}
+
+export interface SearchResult {
+  readonly trials: Trial[];
+  /** Ids of the non-dominated feasible trials at the highest fidelity evaluated. */
+  readonly front: number[];
+  /** Null with more than 3 objectives (exact hypervolume is implemented for 1–3). */
+  readonly hypervolume: { readonly value: number; readonly reference_point: number[]; readonly history: number[] } | null;
+  /** Evaluations actually run (cache misses), per fidelity. */
+  readonly evaluations: { readonly proxy: number; readonly full: number };
+}
+
+export class SearchError extends Error {
+  override readonly name = 'SearchError';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`search ${path}: ${message}`);
+  }
+}
+
+export function makeStrategy(space: SearchSpace, spec: StrategySpec, seed: number): Strategy {
+  const ctx = { cardinality: space.cardinality, rng: makeRng(seed) };
+  const s = typeof spec === 'string' ? { name: spec } : spec;
+  switch (s.name) {
+    case 'random':
+      return randomStrategy(ctx);
+    case 'nsga2':
+      return nsga2Strategy(ctx, 'options' in s ? s.options : undefined);
+    case 'tpe':
+      return tpeStrategy(ctx, 'options' in s ? s.options : undefined);
+    case 'greedy':
+      if (!('options' in s) || !s.options) throw new SearchError('strategy', 'greedy needs options.sensitivity');
+      return greedyStrategy(ctx, s.options);
+    default:
+      throw new SearchError('strategy', `unknown strategy ${JSON.stringify((s as { name: unknown }).name)} (random, nsga2, tpe, greedy)`);
+  }
+}
+
+/** Σ relative overruns of the budgets (0 when all are met); a missing or NaN metric counts as 1. */
+export function violation(metrics: Metrics, constraints: readonly ConstraintSpec[]): number {
+  let v = 0;
+  for (const c of constraints) {
+    const x = metrics[c.metric];
+    if (typeof x !== 'number' || Number.isNaN(x)) {
+      v += 1;
+      continue;
+    }
+    if (c.max !== undefined && x > c.max) v += (x - c.max) / Math.max(Math.abs(c.max), 1e-12);
+    if (c.min !== undefined && x < c.min) v += (c.min - x) / Math.max(Math.abs(c.min), 1e-12);
+  }
+  return v;
+}
+
+export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
+  const { space, budget, evaluate } = opts;
+  const objectives: ObjectiveSpec[] = opts.objectives.map((o) => (typeof o === 'string' ? { metric: o } : o));
+  if (!objectives.length) throw new SearchError('objectives', 'at least one objective');
+  const constraints = opts.constraints ?? [];
+  if (!Number.isInteger(budget) || budget < 1) throw new SearchError('budget', `must be a positive integer (got ${budget})`);
+  const batch = opts.batch ?? 8;
+  if (!Number.isInteger(batch) || batch < 1) throw new SearchError('batch', `must be a positive integer (got ${batch})`);
+  const promote = opts.promote;
+  if (promote !== undefined && !(promote > 0 && promote <= 1)) throw new SearchError('promote', `must be in (0, 1] (got ${promote})`);
+  const strategy = makeStrategy(space, opts.strategy, opts.seed);
+
+  const cache = new Map<string, Metrics>();
+  const evaluations = { proxy: 0, full: 0 };
+  const trials: Trial[] = [];
+  const minimised = (m: Metrics) =>
+    objectives.map((o) => {
+      const x = m[o.metric];
+      if (typeof x !== 'number') throw new SearchError(`objectives.${o.metric}`, `the evaluator returned no metric ${JSON.stringify(o.metric)} (got ${Object.keys(m).join(', ')})`);
+      const y = o.direction === 'max' ? -x : x;
+      return Number.isNaN(y) ? Infinity : y;
+    });
+
+  const run = async (config: QuantConfig, hash: string, f: Fidelity): Promise<{ m: Metrics; cached: boolean }> => {
+    const key = `${f}:${hash}`;
+    const hit = cache.get(key);
+    if (hit) return { m: hit, cached: true };
+    const m = await evaluate(config, f);
+    evaluations[f]++;
+    cache.set(key, m);
+    return { m, cached: false };
+  };
+
+  const makeTrial = (id: number, genome: readonly number[], config: QuantConfig, hash: string, m: Metrics, fidelity: Fidelity, cached: boolean): Trial => {
+    const v = violation(m, constraints);
+    const mins = minimised(m);
+    return {
+      id,
+      genome,
+      config,
+      hash,
+      objectives: Object.fromEntries(objectives.map((o, i) => [o.metric, o.direction === 'max' ? -mins[i] : mins[i]])),
+      metrics: m,
+      fidelity,
+      feasible: v === 0,
+      violation: v,
+      cached,
+    };
+  };
+
+  while (trials.length < budget) {
+    const genomes = strategy.ask(Math.min(batch, budget - trials.length));
+    if (!genomes.length) break;
+    const first = promote === undefined ? 'full' : 'proxy';
+    const round: Trial[] = [];
+    for (const g of genomes) {
+      const config = space.toConfig(g);
+      const hash = configHash(config);
+      const { m, cached } = await run(config, hash, first);
+      round.push(makeTrial(trials.length + round.length, g, config, hash, m, first, cached));
+    }
+    const told: TrialResult[] = round.map((t) => ({ genome: t.genome, objectives: minimised(t.metrics), violation: t.violation }));
+    if (promote !== undefined) {
+      const k = Math.max(1, Math.round(promote * round.length));
+      for (const i of orderByRank(told).slice(0, k)) {
+        const t = round[i];
+        const { m, cached } = await run(t.config, t.hash, 'full');
+        round[i] = makeTrial(t.id, t.genome, t.config, t.hash, m, 'full', cached);
+      }
+    }
+    // the strategy learns every trial at the proxy fidelity (one scale across all trials)
+    strategy.tell(told);
+    trials.push(...round);
+    opts.onProgress?.(trials);
+  }
+
+  // the front and the hypervolume are over the feasible trials of the highest fidelity evaluated
+  const fid: Fidelity = trials.some((t) => t.fidelity === 'full') ? 'full' : 'proxy';
+  const scored = trials.filter((t) => t.fidelity === fid && t.feasible);
+  const vecs = scored.map((t) => minimised(t.metrics));
+  const front = paretoFront(vecs).map((i) => scored[i].id).sort((a, b) => a - b);
+  let hv: SearchResult['hypervolume'] = null;
+  if (objectives.length <= 3 && scored.length) {
+    const ref = opts.reference
+      ? opts.reference.map((r, i) => (objectives[i].direction === 'max' ? -r : r))
+      : objectives.map((_, i) => {
+          const worst = Math.max(...vecs.map((v) => v[i]).filter(Number.isFinite));
+          return worst + Math.max(Math.abs(worst) * 0.1, 1e-12);
+        });
+    if (ref.length !== objectives.length) throw new SearchError('reference', `needs ${objectives.length} values (one per objective)`);
+    const byId = new Map(scored.map((t, i) => [t.id, vecs[i]]));
+    const history = hypervolumeHistory(trials.map((t) => byId.get(t.id) ?? null), ref);
+    hv = { value: hypervolume(vecs, ref), reference_point: ref.map((r, i) => (objectives[i].direction === 'max' ? -r : r)), history };
+  }
+  return { trials, front, hypervolume: hv, evaluations };
+}
