@@ -105,3 +105,25 @@ describe('runSearch', () => {
     await expect(runSearch({ ...base, strategy: { name: 'greedy' } as never })).rejects.toThrow(/sensitivity/);
   });
 });
+
+describe('sensitivityTable', () => {
+  it('sums the per-point Δ loss over each gene, one sensitivity pass per non-fp32 choice', async () => {
+    const { sensitivityTable } = await import('./evaluator');
+    const sp = buildSpace(graph, { version: 1, tie: 'opType', menus: [{ match: '*', choices: ['fp32', 'mxint:m=8', 'mxint:m=4'] }] });
+    const specs: string[] = [];
+    const fake = {
+      graph,
+      evaluate: () => Promise.reject(new Error('unused')),
+      sensitivity: async (_t: readonly number[], _b: QuantConfig, spec: string) => {
+        specs.push(spec);
+        return graph.points.map((p) => ({ point: p.id, deltaLoss: (spec.includes('m=4') ? 10 : 1) * (p.layer === null ? 100 : 1) }));
+      },
+    };
+    const s = await sensitivityTable(sp, fake, [1, 2, 3], { mode: 'fake' });
+    expect(specs).toEqual(['mxint:m=8', 'mxint:m=4']);
+    expect(s(0, 0)).toBe(0);
+    expect(s(0, 1)).toBe(4); // L*.q.*: 2 blocks × (x, w)
+    expect(s(0, 2)).toBe(40);
+    expect(s(sp.genes.length - 1, 1)).toBe(200); // head.*: x, w at 100 each
+  });
+});
