@@ -9,11 +9,11 @@
  *   energyPj, areaUm2, luts, memoryBits, avgBits, cycles  cost model totals
  *   throughput, fpgaThroughput                            tokens/s (ASIC clock, FPGA clock): maximise
  */
-import { prepareCost, type CostOptions } from '../cost';
+import { prepareCost, type CostOptions, type Lanes, type PreparedCost } from '../cost';
 import type { EvalMode, EvalOptions, EvalResult } from '../emulate';
 import { resolveConfig, type Graph, type QuantConfig } from '../graph';
 import type { Evaluate, Fidelity, Metrics } from './search';
-import type { SearchSpace } from './space';
+import { configHash, type SearchSpace } from './space';
 
 /** The part of Emulator the search uses. */
 export interface EmulatorLike {
@@ -39,7 +39,19 @@ export interface EvaluatorOptions {
 export function makeEvaluator(opts: EvaluatorOptions): Evaluate {
   const { emulator, tokens } = opts;
   const graph = emulator.graph;
-  const cost = prepareCost(graph, opts.cost);
+  // one prepared cost model per distinct parallelism (lanes genes); the emulator's result depends on the config only
+  const costs = new Map<string, PreparedCost>();
+  const costFor = (p: Readonly<Record<string, Lanes>>): PreparedCost => {
+    const ids = Object.keys(p).sort();
+    const key = ids.map((id) => `${id}:${p[id].lanesK},${p[id].lanesN},${p[id].lanesM ?? 1}`).join(';');
+    let c = costs.get(key);
+    if (!c) {
+      c = prepareCost(graph, ids.length ? { ...opts.cost, parallelism: { ...opts.cost?.parallelism, ...p } } : opts.cost);
+      costs.set(key, c);
+    }
+    return c;
+  };
+  const runs = new Map<string, Promise<EvalResult>>();
   const mode = opts.mode ?? 'fake';
   const maxTokens = (f: Fidelity) => (f === 'proxy' ? (opts.proxyTokens ?? 256) : opts.fullTokens);
   const evalOpts = (f: Fidelity): EvalOptions => ({ mode, window: opts.window, maxTokens: maxTokens(f) });
@@ -52,9 +64,15 @@ export function makeEvaluator(opts: EvaluatorOptions): Evaluate {
     }
     return b;
   };
-  return async (config, fidelity): Promise<Metrics> => {
-    const [r, b] = await Promise.all([emulator.evaluate(tokens, config, evalOpts(fidelity)), baseline(fidelity)]);
-    const c = cost(resolveConfig(graph, config).formats);
+  return async (config, fidelity, parallelism = {}): Promise<Metrics> => {
+    const key = `${fidelity}:${configHash(config)}`;
+    let run = runs.get(key);
+    if (!run) {
+      run = emulator.evaluate(tokens, config, evalOpts(fidelity));
+      runs.set(key, run);
+    }
+    const [r, b] = await Promise.all([run, baseline(fidelity)]);
+    const c = costFor(parallelism)(resolveConfig(graph, config).formats);
     return {
       perplexity: r.perplexity,
       meanNll: r.meanNll,

@@ -6,8 +6,8 @@
  */
 export type { Vec } from './pareto';
 export { dominates, nonDominatedSort, ranks, paretoFront, crowdingDistance, hypervolume, hypervolumeHistory } from './pareto';
-export type { Tie, SpaceSpec, Genome, Gene, SearchSpace } from './space';
-export { TIES, DEFAULT_SPACE_SPEC, SpaceError, parseSpaceSpec, buildSpace, checkGenome, configKey, configHash } from './space';
+export type { Tie, SpaceSpec, Genome, Gene, Design, SearchSpace } from './space';
+export { TIES, DEFAULT_SPACE_SPEC, SpaceError, parseSpaceSpec, buildSpace, checkGenome, configKey, configHash, designHash } from './space';
 export type { Strategy, StrategyContext, TrialResult, Nsga2Options, TpeOptions, GreedyOptions } from './strategies';
 export { randomStrategy, nsga2Strategy, tpeStrategy, tpeGamma, greedyStrategy, rankResults, orderByRank } from './strategies';
 export type { Fidelity, Metrics, Evaluate, ObjectiveSpec, ConstraintSpec, StrategySpec, SearchOptions, Trial, SearchResult } from './search';

@@ -106,6 +106,41 @@ describe('runSearch', () => {
   });
 });
 
+describe('lanes in the search', () => {
+  it('the driver passes each design\'s parallelism; the real evaluator runs the emulator once per config and the cost per lanes', async () => {
+    const { makeEvaluator } = await import('./evaluator');
+    const sp = buildSpace(graph, { version: 1, tie: 'opType', menus: [{ match: '*', choices: ['mxint:m=8', 'mxint:m=4'] }], lanes: [{ match: '*', choices: [{ lanesK: 4, lanesN: 1 }, { lanesK: 8, lanesN: 4 }] }] });
+    const evals: string[] = [];
+    const fake = {
+      graph,
+      evaluate: async (_t: readonly number[], c: QuantConfig, o: { mode: string }) => {
+        evals.push(o.mode);
+        const m4 = c.rules.filter(([, s]) => s.includes('m=4')).length;
+        return { perplexity: 10 + m4, meanNll: 1, accuracy: 0.5, kl: m4 / 10, top1Agreement: 1 } as never;
+      },
+      sensitivity: () => Promise.reject(new Error('unused')),
+    };
+    const evaluate = makeEvaluator({ emulator: fake, tokens: [1, 2, 3], cost: { tokens: 8 } });
+    const r = await runSearch({ space: sp, objectives: ['kl', 'areaUm2', { metric: 'throughput', direction: 'max' }], strategy: 'nsga2', budget: 24, seed: 3, evaluate });
+    const fmt = r.trials.filter((t) => !t.cached);
+    // the fp32 baseline once, then one emulator run per distinct config (lanes-only variants reuse it)
+    expect(evals.filter((m) => m === 'fp32').length).toBe(1);
+    expect(evals.filter((m) => m === 'fake').length).toBe(new Set(fmt.map((t) => JSON.stringify(t.config))).size);
+    const narrowD = sp.toDesign(sp.cardinality.map(() => 0));
+    const wideD = sp.toDesign(sp.genes.map((g) => (g.kind === 'lanes' ? 1 : 0)));
+    const narrow = await evaluate(narrowD.config, 'full', narrowD.parallelism);
+    const wide = await evaluate(wideD.config, 'full', wideD.parallelism);
+    expect(wide.throughput).toBeGreaterThan(narrow.throughput);
+    expect(wide.areaUm2).toBeGreaterThan(narrow.areaUm2);
+    expect(wide.kl).toBe(narrow.kl);
+    for (const t of r.trials) expect(Object.keys(t.parallelism).length).toBe(19);
+    expect(r.hypervolume!.reference_point.length).toBe(3);
+    // throughput is maximised: its reference sits below the worst throughput seen
+    expect(r.hypervolume!.reference_point[2]).toBeLessThan(Math.min(...r.trials.map((t) => t.metrics.throughput)));
+    expect(r.front.length).toBeGreaterThan(0);
+  });
+});
+
 describe('sensitivityTable', () => {
   it('sums the per-point Δ loss over each gene, one sensitivity pass per non-fp32 choice', async () => {
     const { sensitivityTable } = await import('./evaluator');

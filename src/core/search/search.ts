@@ -5,9 +5,10 @@
  * hypervolume with its history.
  */
 import { makeRng } from '../tensors';
+import type { Lanes } from '../cost';
 import type { QuantConfig } from '../graph';
 import { hypervolume, hypervolumeHistory, paretoFront } from './pareto';
-import { configHash, type SearchSpace } from './space';
+import { designHash, type SearchSpace } from './space';
 import { greedyStrategy, nsga2Strategy, orderByRank, randomStrategy, tpeStrategy, type GreedyOptions, type Nsga2Options, type Strategy, type TpeOptions, type TrialResult } from './strategies';
 
 export type Fidelity = 'proxy' | 'full';
@@ -15,7 +16,8 @@ export type Fidelity = 'proxy' | 'full';
 /** Metrics of one evaluated config, by name (the real evaluator's names are in evaluator.ts). */
 export type Metrics = Readonly<Record<string, number>>;
 
-export type Evaluate = (config: QuantConfig, fidelity: Fidelity) => Promise<Metrics> | Metrics;
+/** Score a config at a fidelity; `parallelism` holds the lanes genes' choices (empty when the space has none). */
+export type Evaluate = (config: QuantConfig, fidelity: Fidelity, parallelism: Readonly<Record<string, Lanes>>) => Promise<Metrics> | Metrics;
 
 export interface ObjectiveSpec {
   readonly metric: string;
@@ -66,6 +68,9 @@ export interface Trial {
   readonly id: number;
   readonly genome: readonly number[];
   readonly config: QuantConfig;
+  /** Per-op lanes chosen by the space's lanes genes (empty without them). */
+  readonly parallelism: Readonly<Record<string, Lanes>>;
+  /** designHash: the config hash, plus the lanes when there are any. */
   readonly hash: string;
   /** Objective values in their own units and directions (by metric name). */
   readonly objectives: Readonly<Record<string, number>>;
@@ -154,24 +159,26 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       return Number.isNaN(y) ? Infinity : y;
     });
 
-  const run = async (config: QuantConfig, hash: string, f: Fidelity): Promise<{ m: Metrics; cached: boolean }> => {
-    const key = `${f}:${hash}`;
+  type Point = { config: QuantConfig; parallelism: Readonly<Record<string, Lanes>>; hash: string };
+  const run = async (d: Point, f: Fidelity): Promise<{ m: Metrics; cached: boolean }> => {
+    const key = `${f}:${d.hash}`;
     const hit = cache.get(key);
     if (hit) return { m: hit, cached: true };
-    const m = await evaluate(config, f);
+    const m = await evaluate(d.config, f, d.parallelism);
     evaluations[f]++;
     cache.set(key, m);
     return { m, cached: false };
   };
 
-  const makeTrial = (id: number, genome: readonly number[], config: QuantConfig, hash: string, m: Metrics, fidelity: Fidelity, cached: boolean): Trial => {
+  const makeTrial = (id: number, genome: readonly number[], d: Point, m: Metrics, fidelity: Fidelity, cached: boolean): Trial => {
     const v = violation(m, constraints);
     const mins = minimised(m);
     return {
       id,
       genome,
-      config,
-      hash,
+      config: d.config,
+      parallelism: d.parallelism,
+      hash: d.hash,
       objectives: Object.fromEntries(objectives.map((o, i) => [o.metric, o.direction === 'max' ? -mins[i] : mins[i]])),
       metrics: m,
       fidelity,
@@ -187,18 +194,18 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const first = promote === undefined ? 'full' : 'proxy';
     const round: Trial[] = [];
     for (const g of genomes) {
-      const config = space.toConfig(g);
-      const hash = configHash(config);
-      const { m, cached } = await run(config, hash, first);
-      round.push(makeTrial(trials.length + round.length, g, config, hash, m, first, cached));
+      const design = space.toDesign(g);
+      const d = { ...design, hash: designHash(design) };
+      const { m, cached } = await run(d, first);
+      round.push(makeTrial(trials.length + round.length, g, d, m, first, cached));
     }
     const told: TrialResult[] = round.map((t) => ({ genome: t.genome, objectives: minimised(t.metrics), violation: t.violation }));
     if (promote !== undefined) {
       const k = Math.max(1, Math.round(promote * round.length));
       for (const i of orderByRank(told).slice(0, k)) {
         const t = round[i];
-        const { m, cached } = await run(t.config, t.hash, 'full');
-        round[i] = makeTrial(t.id, t.genome, t.config, t.hash, m, 'full', cached);
+        const { m, cached } = await run(t, 'full');
+        round[i] = makeTrial(t.id, t.genome, t, m, 'full', cached);
       }
     }
     // the strategy learns every trial at the proxy fidelity (one scale across all trials)

@@ -13,6 +13,7 @@
  * A trial's genome (one choice index per gene) maps to a QuantConfig with one rule per gene.
  */
 import { FormatError, formatToString, parseFormat } from '../formats';
+import type { Lanes } from '../cost';
 import { ConfigError, resolveConfig, type Graph, type QuantConfig } from '../graph';
 
 export type Tie = 'point' | 'block' | 'opType';
@@ -22,6 +23,8 @@ export interface SpaceSpec {
   readonly version: 1;
   readonly tie: Tie;
   readonly menus: readonly { readonly match: string; readonly choices: readonly string[] }[];
+  /** Optional per-op parallelism menus over GEMM op ids (`L*.down`, `head`), tied like the formats. */
+  readonly lanes?: readonly { readonly match: string; readonly choices: readonly Lanes[] }[];
 }
 
 /** MASE's default: every quant point chooses among MASE MXInt mantissa widths 8…2 (`mxint:m=N`, m including the sign; block 32, 8-bit shared exponent) or fp32, tied across blocks. */
@@ -34,12 +37,24 @@ export const DEFAULT_SPACE_SPEC: SpaceSpec = {
 export type Genome = readonly number[];
 
 export interface Gene {
-  /** The config rule pattern this gene sets (`L*.q.w`, `L0.q.w`, `head.*`). */
+  /** 'format': a config rule; 'lanes': the parallelism of some GEMM ops. */
+  readonly kind: 'format' | 'lanes';
+  /** The config rule pattern this gene sets (`L*.q.w`, `L0.q.w`, `head.*`), or the op pattern of a lanes gene (`L*.q`). */
   readonly pattern: string;
-  /** The quant points it covers. */
+  /** The quant points it covers (empty for a lanes gene). */
   readonly points: readonly string[];
-  /** Canonical format specs. */
+  /** A lanes gene: the op ids it sets. */
+  readonly ops?: readonly string[];
+  /** Canonical format specs; for a lanes gene, labels `k32,n1` (`,m2` when lanesM > 1). */
   readonly choices: readonly string[];
+  /** A lanes gene: the lanes of each choice. */
+  readonly lanes?: readonly Lanes[];
+}
+
+/** A design point: the quantization config and the per-op parallelism (ops not listed use the cost model's default). */
+export interface Design {
+  readonly config: QuantConfig;
+  readonly parallelism: Readonly<Record<string, Lanes>>;
 }
 
 export interface SearchSpace {
@@ -49,8 +64,11 @@ export interface SearchSpace {
   readonly cardinality: readonly number[];
   /** Number of distinct genomes (may be Infinity when it overflows a double). */
   readonly size: number;
+  /** The config of a genome (format genes only). */
   toConfig(g: Genome): QuantConfig;
-  /** The genome of a config: every gene's points must resolve to one menu choice. */
+  /** Config and parallelism of a genome. */
+  toDesign(g: Genome): Design;
+  /** The genome of a config: every gene's points must resolve to one menu choice; lanes genes take choice 0. */
   fromConfig(c: QuantConfig): number[];
 }
 
@@ -96,9 +114,38 @@ export function parseSpaceSpec(json: unknown): SpaceSpec {
     if (dup >= 0) throw new SpaceError(`menus[${i}].choices[${dup}]`, `${choices[dup]} is listed twice`);
     return { match: r.match, choices };
   });
-  const extra = Object.keys(o).filter((k) => k !== 'version' && k !== 'tie' && k !== 'menus');
-  if (extra.length) throw new SpaceError(extra[0], 'unknown key (allowed: version, tie, menus)');
-  return { version: 1, tie: tie as Tie, menus };
+  let lanes: { match: string; choices: Lanes[] }[] | undefined;
+  if (o.lanes !== undefined) {
+    if (!Array.isArray(o.lanes)) throw new SpaceError('lanes', 'must be a list of {"match": op glob, "choices": [{"lanesK", "lanesN", "lanesM"?}, …]}');
+    lanes = o.lanes.map((m: unknown, i) => {
+      if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new SpaceError(`lanes[${i}]`, 'must be an object {"match", "choices"}');
+      const r = m as Record<string, unknown>;
+      const extra = Object.keys(r).filter((k) => k !== 'match' && k !== 'choices');
+      if (extra.length) throw new SpaceError(`lanes[${i}].${extra[0]}`, 'unknown key (allowed: match, choices)');
+      if (typeof r.match !== 'string' || !PATTERN.test(r.match)) throw new SpaceError(`lanes[${i}].match`, 'must be a glob over op ids (letters, digits, _ . * ?)');
+      if (!Array.isArray(r.choices) || r.choices.length === 0) throw new SpaceError(`lanes[${i}].choices`, 'must be a non-empty list of {"lanesK", "lanesN", "lanesM"?}');
+      const choices = r.choices.map((c: unknown, j) => {
+        const path = `lanes[${i}].choices[${j}]`;
+        if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new SpaceError(path, 'must be an object {"lanesK", "lanesN", "lanesM"?}');
+        const l = c as Record<string, unknown>;
+        const bad = Object.keys(l).find((k) => k !== 'lanesK' && k !== 'lanesN' && k !== 'lanesM');
+        if (bad) throw new SpaceError(`${path}.${bad}`, 'unknown key (allowed: lanesK, lanesN, lanesM)');
+        for (const k of ['lanesK', 'lanesN', 'lanesM']) {
+          const v = l[k];
+          if (v === undefined && k === 'lanesM') continue;
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1 << 20) throw new SpaceError(`${path}.${k}`, `must be an integer in 1..${1 << 20} (got ${JSON.stringify(v)})`);
+        }
+        return { lanesK: l.lanesK as number, lanesN: l.lanesN as number, ...(l.lanesM !== undefined && l.lanesM !== 1 ? { lanesM: l.lanesM as number } : {}) };
+      });
+      const labels = choices.map(lanesLabel);
+      const dup = labels.findIndex((c, j) => labels.indexOf(c) !== j);
+      if (dup >= 0) throw new SpaceError(`lanes[${i}].choices[${dup}]`, `${labels[dup]} is listed twice`);
+      return { match: r.match, choices };
+    });
+  }
+  const extra = Object.keys(o).filter((k) => k !== 'version' && k !== 'tie' && k !== 'menus' && k !== 'lanes');
+  if (extra.length) throw new SpaceError(extra[0], 'unknown key (allowed: version, tie, menus, lanes)');
+  return lanes ? { version: 1, tie: tie as Tie, menus, lanes } : { version: 1, tie: tie as Tie, menus };
 }
 
 /** Build the space of a graph. */
@@ -126,16 +173,51 @@ export function buildSpace(graph: Graph, specJson: unknown = DEFAULT_SPACE_SPEC)
   }
   const unused = spec.menus.findIndex((_, i) => !used.has(i));
   if (unused >= 0) throw new SpaceError(`menus[${unused}].match`, `${JSON.stringify(spec.menus[unused].match)} is the final menu of no quant point of this model`);
-  const genes: Gene[] = [...groups].map(([pattern, g]) => ({ pattern, points: g.points, choices: spec.menus[g.menu].choices }));
+  const genes: Gene[] = [...groups].map(([pattern, g]) => ({ kind: 'format', pattern, points: g.points, choices: spec.menus[g.menu].choices }));
+  const nFormat = genes.length;
+  if (spec.lanes) {
+    const lres = spec.lanes.map((m) => globRegex(m.match));
+    const lgroups = new Map<string, { ops: string[]; menu: number }>();
+    const lused = new Set<number>();
+    for (const op of graph.ops) {
+      if (op.type !== 'linear' && op.type !== 'matmul') continue;
+      let menu = -1;
+      lres.forEach((re, i) => {
+        if (re.test(op.id)) menu = i;
+      });
+      if (menu < 0) continue;
+      lused.add(menu);
+      const pattern = spec.tie === 'point' || op.layer === null ? op.id : `L*.${op.kind}`;
+      const g = lgroups.get(pattern);
+      if (!g) lgroups.set(pattern, { ops: [op.id], menu });
+      else {
+        if (g.menu !== menu) throw new SpaceError(`lanes[${menu}].match`, `${op.id} and ${g.ops[0]} are tied (${pattern}, tie "${spec.tie}") but get different lanes menus (lanes[${menu}] and lanes[${g.menu}])`);
+        g.ops.push(op.id);
+      }
+    }
+    const lunused = spec.lanes.findIndex((_, i) => !lused.has(i));
+    if (lunused >= 0) throw new SpaceError(`lanes[${lunused}].match`, `${JSON.stringify(spec.lanes[lunused].match)} is the final lanes menu of no GEMM op of this model`);
+    for (const [pattern, g] of lgroups) {
+      const lanes = spec.lanes[g.menu].choices;
+      genes.push({ kind: 'lanes', pattern, points: [], ops: g.ops, choices: lanes.map(lanesLabel), lanes });
+    }
+  }
   const cardinality = genes.map((g) => g.choices.length);
+  const toConfig = (genome: Genome): QuantConfig => {
+    checkGenome(genome, cardinality);
+    return { version: 1, rules: genes.slice(0, nFormat).map((g, i) => [g.pattern, g.choices[genome[i]]] as const) };
+  };
   return {
     spec,
     genes,
     cardinality,
     size: cardinality.reduce((a, b) => a * b, 1),
-    toConfig(genome) {
-      checkGenome(genome, cardinality);
-      return { version: 1, rules: genes.map((g, i) => [g.pattern, g.choices[genome[i]]] as const) };
+    toConfig,
+    toDesign(genome) {
+      const config = toConfig(genome);
+      const parallelism: Record<string, Lanes> = {};
+      for (let i = nFormat; i < genes.length; i++) for (const op of genes[i].ops!) parallelism[op] = genes[i].lanes![genome[i]];
+      return { config, parallelism };
     },
     fromConfig(c) {
       let formats;
@@ -146,6 +228,7 @@ export function buildSpace(graph: Graph, specJson: unknown = DEFAULT_SPACE_SPEC)
         throw e;
       }
       return genes.map((g) => {
+        if (g.kind === 'lanes') return 0;
         const f = g.points.map((p) => formatToString(formats.get(p)!));
         if (f.some((x) => x !== f[0])) throw new SpaceError(`config ${g.pattern}`, `tied points resolve to different formats (${[...new Set(f)].join(', ')})`);
         const k = g.choices.indexOf(f[0]);
@@ -168,9 +251,21 @@ export function configKey(c: QuantConfig): string {
   return JSON.stringify(c.rules.map(([p, s]) => [p, formatToString(parseFormat(s))]));
 }
 
+const lanesLabel = (l: Lanes): string => `k${l.lanesK},n${l.lanesN}` + (l.lanesM !== undefined && l.lanesM !== 1 ? `,m${l.lanesM}` : '');
+
 /** A stable 64-bit hash (two FNV-1a 32 lanes, hex) of a config's canonical key. */
 export function configHash(c: QuantConfig): string {
-  const s = configKey(c);
+  return fnv(configKey(c));
+}
+
+/** The hash of a design: its config's hash when no parallelism is set, else config key + sorted lanes. */
+export function designHash(d: Design): string {
+  const ids = Object.keys(d.parallelism).sort();
+  if (!ids.length) return configHash(d.config);
+  return fnv(configKey(d.config) + '|' + ids.map((id) => `${id}:${lanesLabel(d.parallelism[id])}`).join(';'));
+}
+
+function fnv(s: string): string {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
   for (let i = 0; i < s.length; i++) {
