@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { makeRng } from '../tensors';
 import { crowdingDistance, dominates, hypervolume, hypervolumeHistory, nonDominatedSort, paretoFront, ranks } from './pareto';
 
 describe('non-dominated sort', () => {
@@ -72,4 +73,33 @@ describe('hypervolume', () => {
     const trials = [[4, 1], [6, 6], [2, 2], [3, 3], null, [1, 4]];
     expect(hypervolumeHistory(trials, [5, 5])).toEqual([4, 4, 10, 10, 10, 11]);
   });
+});
+
+describe('hypervolume against unit-cell counting', () => {
+  // integer points: the dominated volume is the number of unit cells [c, c+1) whose corner some point weakly dominates
+  const count = (pts: number[][], ref: number[]) => {
+    let n = 0;
+    const cells = (d: number, c: number[]): void => {
+      if (d === ref.length) {
+        if (pts.some((p) => p.every((v, i) => v <= c[i]))) n++;
+        return;
+      }
+      for (let x = 0; x < ref[d]; x++) cells(d + 1, [...c, x]);
+    };
+    cells(0, []);
+    return n;
+  };
+  for (const m of [2, 3]) {
+    it(`${m}-D: 40 random sets of integer points`, () => {
+      const rng = makeRng(m);
+      const ref = new Array<number>(m).fill(10);
+      for (let k = 0; k < 40; k++) {
+        const pts = Array.from({ length: 1 + Math.floor(rng() * 12) }, () => Array.from({ length: m }, () => Math.floor(rng() * 12)));
+        expect(hypervolume(pts, ref)).toBe(count(pts, ref));
+        const h = hypervolumeHistory(pts, ref);
+        expect(h[h.length - 1]).toBe(count(pts, ref));
+        expect(h[0]).toBe(count(pts.slice(0, 1), ref));
+      }
+    });
+  }
 });

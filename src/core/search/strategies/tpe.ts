@@ -51,15 +51,20 @@ export function tpeStrategy(ctx: StrategyContext, opts: TpeOptions = {}): Strate
     ask(n) {
       const out: number[][] = [];
       const batch = new Set<string>();
+      // the estimators depend on the observations only: fit once per ask
+      let model: { l: number[][]; g: number[][] } | undefined;
+      const fit = () => {
+        const order = orderByRank(obs);
+        const nGood = Math.max(1, tpeGamma(obs.length));
+        return { l: parzen(order.slice(0, nGood).map((i) => obs[i].genome)), g: parzen(order.slice(nGood).map((i) => obs[i].genome)) };
+      };
       for (let j = 0; j < n; j++, asked++) {
         if (asked < startup || obs.length < 2) {
           out.push(randomGenome(ctx));
           continue;
         }
-        const order = orderByRank(obs);
-        const nGood = Math.max(1, tpeGamma(obs.length));
-        const l = parzen(order.slice(0, nGood).map((i) => obs[i].genome));
-        const g = parzen(order.slice(nGood).map((i) => obs[i].genome));
+        model ??= fit();
+        const { l, g } = model;
         let best: number[] | null = null;
         let bestScore = -Infinity;
         for (let c = 0; c < nCand; c++) {
