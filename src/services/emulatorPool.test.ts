@@ -1,8 +1,7 @@
 // The pool's scheduling, merging, cancel and crash paths, with MessageChannels standing in for workers.
 import { describe, expect, it } from 'vitest';
-import * as Comlink from 'comlink';
+import { fakeWorker as makeFakeWorker } from './testWorker';
 import { CancelledError, EmulatorCrashedError, EmulatorPool, estimateRanges, partition, scoredTokens } from './emulatorPool';
-import type { WorkerLike } from './quantizeClient';
 import type { EmulateApi, EvalResult, ModelInfo } from '../../workers/api/emulate.api';
 import type { ModelConfig } from '../core/model/types';
 import { uniformConfig } from '../core/graph';
@@ -31,26 +30,7 @@ function windowResult(start: number, window: number): EvalResult {
 }
 
 function fakeWorker(api: Partial<EmulateApi>) {
-  const { port1, port2 } = new MessageChannel();
-  Comlink.expose({ init: async () => ({ flavor: 'simd' }), load: async () => info('m'), abort: () => undefined, ...api }, port1 as unknown as Comlink.Endpoint);
-  const events = new EventTarget();
-  let terminated = false;
-  const w: WorkerLike & { crash(msg: string): void; terminated(): boolean } = {
-    postMessage: (m: unknown, t?: Transferable[]) => port2.postMessage(m, t as never),
-    addEventListener: (type: string, l: EventListenerOrEventListenerObject) =>
-      type === 'message' ? port2.addEventListener('message', l as never) : events.addEventListener(type, l),
-    removeEventListener: (type: string, l: EventListenerOrEventListenerObject) =>
-      type === 'message' ? port2.removeEventListener('message', l as never) : events.removeEventListener(type, l),
-    terminate: () => {
-      terminated = true;
-      port1.close();
-      port2.close();
-    },
-    crash: (msg: string) => events.dispatchEvent(Object.assign(new Event('error'), { message: msg })),
-    terminated: () => terminated,
-  };
-  port2.start();
-  return w;
+  return makeFakeWorker({ init: async () => ({ flavor: 'simd' }), load: async () => info('m'), abort: () => undefined, ...api });
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,30 +1,11 @@
 // The client's cancel and crash paths, with a MessageChannel standing in for the worker.
 import { describe, expect, it } from 'vitest';
-import * as Comlink from 'comlink';
-import { CancelledError, QuantizeClient, WorkerCrashedError, type WorkerLike } from './quantizeClient';
+import { fakeWorker as makeFakeWorker } from './testWorker';
+import { CancelledError, QuantizeClient, WorkerCrashedError } from './quantizeClient';
 import type { QuantizeApi, QuantizeResult } from '../../workers/api/quantize.api';
 
 function fakeWorker(api: Partial<QuantizeApi>) {
-  const { port1, port2 } = new MessageChannel();
-  Comlink.expose({ init: async () => ({ flavor: 'simd' }), ...api }, port1 as unknown as Comlink.Endpoint);
-  const events = new EventTarget();
-  let terminated = false;
-  const w: WorkerLike & { crash(msg: string): void; terminated(): boolean } = {
-    postMessage: (m: unknown, t?: Transferable[]) => port2.postMessage(m, t as never),
-    addEventListener: (type: string, l: EventListenerOrEventListenerObject) =>
-      type === 'message' ? port2.addEventListener('message', l as never) : events.addEventListener(type, l),
-    removeEventListener: (type: string, l: EventListenerOrEventListenerObject) =>
-      type === 'message' ? port2.removeEventListener('message', l as never) : events.removeEventListener(type, l),
-    terminate: () => {
-      terminated = true;
-      port1.close();
-      port2.close();
-    },
-    crash: (msg: string) => events.dispatchEvent(Object.assign(new Event('error'), { message: msg })),
-    terminated: () => terminated,
-  };
-  port2.start();
-  return w;
+  return makeFakeWorker({ init: async () => ({ flavor: 'simd' }), ...api });
 }
 
 describe('QuantizeClient', () => {
