@@ -4,9 +4,10 @@
 // worker, which Vite copies into dist-app/assets.
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { svText } from './tools/vite/svText';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [svText(), react()],
   worker: { format: 'es' },
   build: {
     outDir: 'dist-app',

@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { svText } from './tools/vite/svText';
 
 export default defineConfig({
+  plugins: [svText()],
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'workers/**/*.test.ts', 'tools/**/*.test.ts'],
     exclude: ['e2e/**', 'node_modules/**'],
