@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared by `npm start` and `npm test`: install what the project needs on a fresh Debian machine,
-# or stop with a clear message. Usage: tools/ensure.sh [node] [chromium]
+# or stop with a clear message. Usage: tools/ensure.sh [node] [chromium] [hdl]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,10 +34,26 @@ need_chromium() {
   [ -x /usr/bin/chromium ] || { echo "Chromium is still missing at /usr/bin/chromium." >&2; exit 1; }
 }
 
+# The RTL co-simulation (src/core/rtl, tools/rtl) runs the generated SystemVerilog under native
+# Verilator 5 and Icarus; the cost calibration synthesises it with Yosys.
+need_hdl() {
+  local missing=()
+  command -v verilator >/dev/null || missing+=(verilator)
+  command -v iverilog >/dev/null || missing+=(iverilog)
+  command -v yosys >/dev/null || missing+=(yosys)
+  # Verilator's --binary builds need a C++ compiler and make.
+  command -v g++ >/dev/null || missing+=(g++)
+  command -v make >/dev/null || missing+=(make)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  local v; v=$(verilator --version | awk '{print $2}')
+  case "$v" in 5.*) ;; *) echo "MX Studio needs Verilator 5 (found $v)." >&2; exit 1 ;; esac
+}
+
 for what in "$@"; do
   case "$what" in
     node) need_node ;;
     chromium) need_chromium ;;
+    hdl) need_hdl ;;
     *) echo "tools/ensure.sh: unknown requirement $what" >&2; exit 2 ;;
   esac
 done

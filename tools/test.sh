@@ -4,7 +4,7 @@
 # Ends with one line "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash tools/ensure.sh node chromium || exit 1
+bash tools/ensure.sh node chromium hdl || exit 1
 
 mkdir -p reports && rm -f reports/vitest.json reports/playwright.json
 status=0
