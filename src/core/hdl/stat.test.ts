@@ -12,7 +12,7 @@ import { fpgaCounts, gateCounts, parseStat, yosysVersion } from './stat';
 
 const LOGS = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'logs');
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const log = (name: string) => readFileSync(join(LOGS, `${name}.log`), 'utf8');
+const log = (name: string) => readFileSync(join(LOGS, `${name}.txt`), 'utf8');
 const BUILDS = [
   { build: 'native', version: '0.23' },
   { build: 'wasm', version: '0.55' },
