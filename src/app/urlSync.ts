@@ -1,27 +1,32 @@
 /**
- * URL ↔ document sync for the explorer and the model (Graph / Layers). On load the hash (if any)
+ * URL ↔ document sync for the explorer, the model (Graph / Layers) and the search settings. On load the hash (if any)
  * becomes the document; problems in it are shown once and replaced field by field with defaults.
  * Afterwards, document edits rewrite the hash with replaceState (no history entry per knob click),
  * and a hash edited by hand or a pasted link (hashchange) loads again.
  */
 import { decodeExplorerHash, encodeExplorerHash } from '../state/explorerHash';
 import { decodeModelHash, encodeModelHash } from '../state/modelHash';
-import { documentStore, loadExplorer, loadModelDoc, type DocumentState } from '../state/document';
+import { decodeSearchHash, encodeSearchHash } from '../state/searchHash';
+import { DEFAULT_SEARCH } from '../state/searchDoc';
+import { documentStore, loadExplorer, loadModelDoc, loadSearchDoc, type DocumentState } from '../state/document';
 import { ephemeralStore } from '../state/ephemeral';
 
 function encode(s: DocumentState): string {
   const m = encodeModelHash(s.model);
-  return encodeExplorerHash(s.explorer) + (m ? '&' + m : '');
+  const q = encodeSearchHash(s.search);
+  return encodeExplorerHash(s.explorer) + (m ? '&' + m : '') + (q ? '&' + q : '');
 }
 
 function readHash(): void {
   const r = decodeExplorerHash(location.hash, documentStore.getState().explorer);
   if (!r.present) return;
   const m = decodeModelHash(location.hash);
+  const q = decodeSearchHash(location.hash);
   loadExplorer(r.doc);
-  // A link without model fields means the default model document.
+  // A link without model (search) fields means the default model document (search settings).
   loadModelDoc(m.doc);
-  ephemeralStore.setState({ linkProblems: [...r.problems, ...m.problems] });
+  loadSearchDoc(q.present ? q.doc : DEFAULT_SEARCH);
+  ephemeralStore.setState({ linkProblems: [...r.problems, ...m.problems, ...q.problems] });
   // Rewrite a malformed or non-canonical link into the state actually shown.
   const canon = encode(documentStore.getState());
   if (canon !== location.hash) history.replaceState(history.state, '', canon);
@@ -31,7 +36,7 @@ export function startUrlSync(): () => void {
   readHash();
   let timer: ReturnType<typeof setTimeout> | null = null;
   const unsub = documentStore.subscribe((s, prev) => {
-    if (s.explorer === prev.explorer && s.model === prev.model) return;
+    if (s.explorer === prev.explorer && s.model === prev.model && s.search === prev.search) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       const h = encode(documentStore.getState());

@@ -7,6 +7,7 @@
 import { createStore } from 'zustand/vanilla';
 import { EMPTY_CONFIG, type QuantConfig } from '../core/graph';
 import { DEFAULT_DF, type TensorDist } from '../core/tensors';
+import { DEFAULT_SEARCH, sameSearch, type SearchDoc } from './searchDoc';
 
 export type TensorSource = 'generate' | 'paste';
 
@@ -59,6 +60,8 @@ export const DEFAULT_MODEL: ModelDoc = { ref: { kind: 'default' }, quant: EMPTY_
 export interface DocSnapshot {
   explorer: ExplorerDoc;
   model: ModelDoc;
+  /** Search settings (state/searchDoc.ts); the trials are results and stay out of the document. */
+  search: SearchDoc;
 }
 
 export interface DocumentState extends DocSnapshot {
@@ -74,6 +77,7 @@ const COALESCE_MS = 800;
 export const documentStore = createStore<DocumentState>()(() => ({
   explorer: DEFAULT_EXPLORER,
   model: DEFAULT_MODEL,
+  search: DEFAULT_SEARCH,
   past: [],
   future: [],
   lastEdit: null,
@@ -85,13 +89,14 @@ export const documentStore = createStore<DocumentState>()(() => ({
  */
 function edit(key: string, change: (d: DocSnapshot) => DocSnapshot, now: number): void {
   const s = documentStore.getState();
-  const cur: DocSnapshot = { explorer: s.explorer, model: s.model };
+  const cur: DocSnapshot = { explorer: s.explorer, model: s.model, search: s.search };
   const next = change(cur);
-  if (sameDoc(next.explorer, s.explorer) && sameModel(next.model, s.model)) return;
+  if (sameDoc(next.explorer, s.explorer) && sameModel(next.model, s.model) && sameSearch(next.search, s.search)) return;
   const coalesce = s.lastEdit !== null && s.lastEdit.key === key && now - s.lastEdit.at < COALESCE_MS && s.past.length > 0;
   documentStore.setState({
     explorer: next.explorer,
     model: next.model,
+    search: next.search,
     past: coalesce ? s.past : [...s.past, cur].slice(-HISTORY_LIMIT),
     future: [],
     lastEdit: { key, at: now },
@@ -105,6 +110,18 @@ export function editExplorer(key: string, change: (d: ExplorerDoc) => ExplorerDo
 /** An undoable edit of the model document (formats, mode, token budget). */
 export function editModel(key: string, change: (d: ModelDoc) => ModelDoc, now = Date.now()): void {
   edit(`model.${key}`, (d) => ({ ...d, model: change(d.model) }), now);
+}
+
+/** An undoable edit of the search settings. */
+export function editSearch(key: string, change: (d: SearchDoc) => SearchDoc, now = Date.now()): void {
+  edit(`search.${key}`, (d) => ({ ...d, search: change(d.search) }), now);
+}
+
+/** Replace the search settings without an undo step (loading a link, resuming a stored run). */
+export function loadSearchDoc(doc: SearchDoc): void {
+  const s = documentStore.getState();
+  if (sameSearch(doc, s.search)) return;
+  documentStore.setState({ search: doc, lastEdit: null });
 }
 
 /**
@@ -141,14 +158,14 @@ export function loadExplorer(doc: ExplorerDoc): void {
 
 // A snapshot restores formats and explorer settings; the model in use is kept (see setModelRef).
 function restore(s: DocumentState, snap: DocSnapshot): DocSnapshot {
-  return { explorer: snap.explorer, model: { ...snap.model, ref: s.model.ref } };
+  return { explorer: snap.explorer, model: { ...snap.model, ref: s.model.ref }, search: snap.search };
 }
 
 export function undo(): boolean {
   const s = documentStore.getState();
   const prev = s.past[s.past.length - 1];
   if (!prev) return false;
-  const cur: DocSnapshot = { explorer: s.explorer, model: s.model };
+  const cur: DocSnapshot = { explorer: s.explorer, model: s.model, search: s.search };
   documentStore.setState({ ...restore(s, prev), past: s.past.slice(0, -1), future: [cur, ...s.future], lastEdit: null });
   return true;
 }
@@ -157,7 +174,7 @@ export function redo(): boolean {
   const s = documentStore.getState();
   const next = s.future[0];
   if (!next) return false;
-  const cur: DocSnapshot = { explorer: s.explorer, model: s.model };
+  const cur: DocSnapshot = { explorer: s.explorer, model: s.model, search: s.search };
   documentStore.setState({ ...restore(s, next), past: [...s.past, cur], future: s.future.slice(1), lastEdit: null });
   return true;
 }

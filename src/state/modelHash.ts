@@ -29,13 +29,14 @@ export const QUANT_HASH_VERSION = 1;
 /** Links longer than this get a warning in the UI (8bitworkshop warns at 5,120 characters). */
 export const LONG_LINK = 5120;
 
-function b64url(bytes: Uint8Array): string {
+/** base64url without padding (shared by the link codecs). */
+export function b64url(bytes: Uint8Array): string {
   let bin = '';
   for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-function unb64url(s: string): Uint8Array {
+export function unb64url(s: string): Uint8Array {
   if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new Error('not base64url');
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
   const out = new Uint8Array(bin.length);
