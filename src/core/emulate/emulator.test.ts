@@ -137,7 +137,9 @@ describe('integer mode', () => {
     expect(fake.fallbackOps).toEqual([]);
     expect(int.fallbackOps).toEqual(['L0.down']); // L0.down.* is fp32 in this config
     console.log(`mixed, 512 tokens: fake ppl ${fake.perplexity} kl ${fake.kl}; integer ppl ${int.perplexity} kl ${int.kl}`);
-    expect(rel(int.perplexity, fake.perplexity)).toBeLessThan(1e-3);
+    // integer mode is the hardware's function (ACT activations, fixed-point softmax/norms/SiLU/RoPE):
+    // close to fake, not equal — measured 9.2e-4 here; over 4096 tokens see the README's table
+    expect(rel(int.perplexity, fake.perplexity)).toBeLessThan(5e-3);
     expect(int.kl).toBeGreaterThan(0);
     // nvfp4 and mismatched blocks cannot run on the integer datapath
     const r = await em.evaluate(ids, cfg([['*', 'mxint8'], ['L1.q.w', 'nvfp4'], ['L2.qk.b', 'mxint8:block=16']]), { mode: 'integer', maxTokens: 64, window: 64, reference: false });

@@ -19,7 +19,9 @@
 import { buildGraph, EMPTY_CONFIG, parseConfig, resolveConfig, type Graph, type QuantConfig } from '../graph';
 import { FP32, formatToString, parseFormat, type FormatSpec } from '../formats';
 import type { LoadedModel } from '../model/types';
-import { Forward, type RunResult, type RunSpec } from './forward';
+import { checkAct, DEFAULT_ACT, type ActFormat } from '../datapath';
+import { FormatError } from '../formats';
+import { Forward, type HwTrace, type RunResult, type RunSpec } from './forward';
 import { addAcc, emptyAcc, Quantizer, WeightCache, type PointAcc } from './quant';
 import { EmulatorError, type AbortSignalLike, type EmulatorKernels, type EmulatorOptions, type EvalMode, type EvalOptions, type EvalResult, type PointStats } from './types';
 
@@ -128,8 +130,21 @@ export class Emulator {
     this.budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     const q = new Quantizer(kernels.quant);
     const weightBudget = options.weightCacheBytes ?? 8 * model.numParams + 64 * 1024 * 1024;
-    this.fwd = new Forward(model, this.graph, kernels, new WeightCache(q, weightBudget), q);
+    let act: ActFormat = DEFAULT_ACT;
+    if (options.act) {
+      try {
+        act = checkAct({ w: options.act.w, f: options.act.f });
+      } catch (e) {
+        if (e instanceof FormatError) throw new EmulatorError(`options.act: ${e.message}`);
+        throw e;
+      }
+    }
+    this.act = act;
+    this.fwd = new Forward(model, this.graph, kernels, new WeightCache(q, weightBudget), q, act);
   }
+
+  /** The ACT fixed-point format of integer mode. */
+  readonly act: ActFormat;
 
   /** Drop every cached window, reference and quantized weight. */
   clearCache(): void {
@@ -156,12 +171,15 @@ export class Emulator {
 
   /**
    * Logits [T, vocab] of one sequence at positions 0..T−1. Without a config the model runs in fp32;
-   * with one, `mode` defaults to fake. `trace` sees every linear and attention matmul output.
+   * with one, `mode` defaults to fake. `trace` sees every linear and attention matmul output; in
+   * integer mode `hw` sees every op's ACT inputs and output and every integer GEMM operand's
+   * encoding (HwTrace; README "For the RTL generator").
    */
-  logits(ids: readonly number[], config?: QuantConfig, mode?: EvalMode, opts: { trace?: (op: string, out: Float32Array) => void } = {}): Float32Array {
+  logits(ids: readonly number[], config?: QuantConfig, mode?: EvalMode, opts: { trace?: (op: string, out: Float32Array) => void; hw?: HwTrace } = {}): Float32Array {
     const m = mode ?? (config ? 'fake' : 'fp32');
     const { spec } = this.specsOf(config ?? EMPTY_CONFIG, m);
-    return this.fwd.run(ids, spec, { trace: opts.trace }).logits;
+    if (opts.hw && m !== 'integer') throw new EmulatorError(`the hardware trace needs mode 'integer' (got ${JSON.stringify(m)})`);
+    return this.fwd.run(ids, spec, { trace: opts.trace, hw: opts.hw }).logits;
   }
 
   /** The windows of the protocol (see the file comment). */

@@ -5,10 +5,16 @@
  *  - fp32     no quantization.
  *  - fake     every quant point is quantized→dequantized with its resolved format, then the op runs
  *             in float (linear: x_q·W_qᵀ, + bias_q in float32; attention: Q_q·K_qᵀ, P_q·V_q).
- *  - integer  linears and attention matmuls whose operands are both power-of-two block formats or
- *             fixed point are encoded and multiplied by the exact integer block GEMM (the twin in
- *             src/core/datapath, or the WASM kernel: the same bits); other ops take the fake path
- *             and are reported in `fallbackOps`.
+ *  - integer  the hardware function (src/core/rtl/README.md, "The hardware numeric contract"): every
+ *             activation is ACT fixed point (EmulatorOptions.act, default 24 bits with 14 fractional;
+ *             held here as the float32 values of the ACT integers, which are exact). Linears and
+ *             attention matmuls whose operands are both power-of-two block formats or fixed point are
+ *             encoded and multiplied by the exact integer block GEMM (the twin in src/core/datapath,
+ *             or the WASM kernel: the same bits), y = fix(f32(S)); a bias is added after, in ACT
+ *             (sat(y + fix(b))). Other GEMMs take the fake path, their output fix()ed, and are
+ *             reported in `fallbackOps`. Every other op is the fixed-point twin of
+ *             src/core/datapath/fixed.ts (embedding = fix of the table, norms, RoPE, softmax with the
+ *             attention scale inside — OPT's q scaling moves there too —, activations, products, adds).
  *
  * Quant points and their blocking axes (the reduction axis; tools/xcheck/model_ref.py is the
  * independent PyTorch twin of these definitions):
@@ -27,7 +33,10 @@
  *
  * Ring 1: no DOM, no Node built-ins.
  */
-import { blockGemm, type F32Gemm, type F32GemmB } from '../datapath';
+import {
+  actMax, attentionScaleConst, blockGemm, fxActivation, fxAdd, fxCausalSoftmax, fxEmbedding, fxLayerNorm, fxMul, fxNormParams, fxRmsNorm, fxRope, fxRopeTables, fxTable,
+  type ActFormat, type F32Gemm, type F32GemmB, type FxNormParams, type FxRopeTables,
+} from '../datapath';
 import { FP32, formatToString, type Encoded, type FormatSpec } from '../formats';
 import type { Graph, Op, QuantPoint } from '../graph';
 import type { LoadedModel, WeightTensor } from '../model/types';
@@ -47,6 +56,30 @@ export interface RunOptions {
   from?: { layer: number; input: Float32Array };
   /** Called with the output of every linear and attention matmul (after bias / scaling), in order. */
   trace?: (op: string, out: Float32Array) => void;
+  /** Integer mode only: the hardware's view of every op and GEMM operand (see HwTrace). */
+  hw?: HwTrace;
+}
+
+/**
+ * What the RTL generator needs from a real run in integer mode (README "For the RTL generator").
+ * Both callbacks are optional; they are called in graph order, synchronously, with arrays the
+ * caller may keep (they are never mutated afterwards).
+ */
+export interface HwTrace {
+  /**
+   * Every op that runs, with its ACT inputs in `op.inputs` order and its ACT output, as ACT integers
+   * (value = v · 2^−act.f), shaped as the graph's tensors: [T, features] row-major; attention scores
+   * and probabilities [heads, T, T] (masked entries 0); the embedding's input is the token ids.
+   */
+  op?(op: Op, inputs: readonly Int32Array[], output: Int32Array): void;
+  /**
+   * Every GEMM operand that ran on the integer datapath, as encoded at its quant point
+   * (`Encoded.elements` = codes, `Encoded.scales` = shared exponents): linear x [T, in] and w
+   * [out, in] (index 0); qk.a = Q of head `index` [T, hd], qk.b = K of kv head `index` [T, hd];
+   * pv.a = P of head `index` [T, T], pv.b = V of kv head `index` [T, hd] blocked along T.
+   * Ops on the fake fallback path have no encoding and are not reported here.
+   */
+  operand?(point: QuantPoint, index: number, enc: Encoded): void;
 }
 
 export interface RunResult {
@@ -64,6 +97,9 @@ export interface RunResult {
 
 const isQuant = (s: FormatSpec | undefined): s is FormatSpec => s !== undefined && s.kind !== 'fp32';
 
+/** 1.5 · 2^52: (v + M) − M rounds a double |v| < 2^51 to an integer, ties to even. */
+const RNE_MAGIC = 6755399441055744;
+
 /** The forward pass of one model (see the file comment). Holds the RoPE tables and the weight cache. */
 export class Forward {
   readonly graph: Graph;
@@ -75,6 +111,11 @@ export class Forward {
   /** The float32 GEMM of fp32/fake mode: the injected kernel or the TS implementation (same bits). */
   private readonly f32: F32Gemm;
   private rope: { T: number; cos: Float32Array; sin: Float32Array } | null = null;
+  /** Integer mode: fixed-point tables derived from weights (embedding, positions, norm parameters, RoPE), by name. */
+  private readonly fx = new Map<string, Int32Array | FxNormParams | FxRopeTables>();
+  /** Integer mode: 2^f and 2^−f of the ACT format. */
+  private readonly actScale: number;
+  private readonly actUnit: number;
 
   constructor(
     readonly model: LoadedModel,
@@ -82,8 +123,12 @@ export class Forward {
     private readonly kernels: EmulatorKernels,
     readonly weightCache: WeightCache,
     quantizer: Quantizer,
+    /** The ACT fixed-point format of integer mode (validated by the caller: checkAct). */
+    readonly act: ActFormat,
   ) {
     this.graph = graph;
+    this.actScale = 2 ** act.f;
+    this.actUnit = 2 ** -act.f;
     this.q = quantizer;
     this.f32 = kernels.f32gemm ?? tsF32Gemm;
     const L = graph.config.numLayers;
@@ -130,6 +175,130 @@ export class Forward {
     return this.kernels.gemm ? this.kernels.gemm.gemm(a, b, { b: layout }) : blockGemm(a, b, { b: layout });
   }
 
+  /** ACT values (float32, exact) → ACT integers. */
+  private toAct(v: Float32Array): Int32Array {
+    const s = this.actScale;
+    const out = new Int32Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = v[i] * s;
+    return out;
+  }
+
+  /** ACT integers → their float32 values (exact for w ≤ 24). */
+  private fromAct(v: Int32Array): Float32Array {
+    const u = this.actUnit;
+    const out = new Float32Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = v[i] * u;
+    return out;
+  }
+
+  /**
+   * fix() of float32 GEMM results y[start, end), in place (ACT values), and their ACT integers into
+   * yi at the same indices: NaN → 0, round half to even to 2^−f, symmetric saturation (±Inf too).
+   */
+  private fixInto(y: Float32Array, yi: Int32Array, start = 0, end = y.length): void {
+    const s = this.actScale;
+    const u = this.actUnit;
+    const m = actMax(this.act);
+    for (let i = start; i < end; i++) {
+      let v = y[i] * s;
+      // (v + M) − M with M = 1.5·2^52 rounds |v| < 2^51 to an integer, ties to even
+      if (!(v < m)) v = v >= m ? m : 0; // NaN → 0
+      else if (v <= -m) v = -m;
+      else v = v + RNE_MAGIC - RNE_MAGIC;
+      yi[i] = v;
+      y[i] = v * u;
+    }
+  }
+
+  /** Fixed-point tables derived from weights, made once per Forward (integer mode). */
+  private fxTableOf(name: string): Int32Array {
+    let t = this.fx.get(`t|${name}`) as Int32Array | undefined;
+    if (!t) this.fx.set(`t|${name}`, (t = fxTable(this.weight(name), this.act)));
+    return t;
+  }
+
+  private fxNormOf(op: Op): FxNormParams {
+    const key = `n|${op.weight}`;
+    let p = this.fx.get(key) as FxNormParams | undefined;
+    if (!p) {
+      const c = this.graph.config;
+      p = fxNormParams(this.weight(op.weight!), c.norm === 'layer' ? this.weight(op.bias!) : undefined, c.normEps, this.act);
+      this.fx.set(key, p);
+    }
+    return p;
+  }
+
+  private fxRopeFor(T: number): FxRopeTables {
+    const c = this.graph.config;
+    let r = this.fx.get('rope') as FxRopeTables | undefined;
+    if (!r || r.positions < T) {
+      r = fxRopeTables(Math.max(T, Math.min(c.maxPositions, 4096)), c.headDim, c.ropeTheta ?? 10000);
+      this.fx.set('rope', r);
+    }
+    return r;
+  }
+
+  /** The fixed-point twin of one non-GEMM op (integer mode), on and to ACT values. */
+  private execFixed(op: Op, ids: readonly number[], x: Ctx): Float32Array {
+    const c = this.graph.config;
+    const T = x.T;
+    const D = c.hiddenSize;
+    const act = this.act;
+    const ins: Int32Array[] = op.type === 'embedding' ? [Int32Array.from(ids)] : op.inputs.map((t) => this.actOf(t, x));
+    let y: Int32Array;
+    switch (op.type) {
+      case 'embedding':
+        y = fxEmbedding(ids, this.fxTableOf(op.weight!), D);
+        break;
+      case 'position':
+        y = fxAdd(ins[0], this.fxTableOf(op.weight!).subarray(0, T * D), act);
+        break;
+      case 'norm':
+        y = c.norm === 'rms' ? fxRmsNorm(ins[0], T, D, this.fxNormOf(op), act) : fxLayerNorm(ins[0], T, D, this.fxNormOf(op), act);
+        break;
+      case 'rope': {
+        const h = (this.graph.tensors.get(op.output)!.shape[1] as number) / c.headDim;
+        y = fxRope(ins[0], T, h, this.fxRopeFor(T), act);
+        break;
+      }
+      case 'softmax': {
+        // the attention scale 1/√hd is applied inside, for every architecture (OPT's q scaling included)
+        const C = attentionScaleConst(c.headDim);
+        const H = c.numHeads;
+        y = new Int32Array(H * T * T);
+        for (let h = 0; h < H; h++) y.set(fxCausalSoftmax(ins[0].subarray(h * T * T, (h + 1) * T * T), T, C, act), h * T * T);
+        break;
+      }
+      case 'activation':
+        y = fxActivation(c.activation, ins[0], act);
+        break;
+      case 'mul':
+        y = fxMul(ins[0], ins[1], act);
+        break;
+      case 'add':
+        y = fxAdd(ins[0], ins[1], act);
+        break;
+      default:
+        throw new EmulatorError(`${op.id}: op type ${op.type} has no fixed-point twin`);
+    }
+    x.hw?.op?.(op, ins, y);
+    x.ienv.set(op.output, y);
+    return this.fromAct(y);
+  }
+
+  /** A tensor of the run as ACT integers (integer mode): the fixed op's own output, or converted once. */
+  private actOf(t: string, x: Ctx): Int32Array {
+    let v = x.ienv.get(t);
+    if (!v) x.ienv.set(t, (v = this.toAct(x.env.get(t)!)));
+    return v;
+  }
+
+  /** Integer mode, GEMM ops: keep the ACT output, report the op's ACT inputs and output to the hardware trace. */
+  private intOut(op: Op, x: Ctx, out: Int32Array): void {
+    x.ienv.set(op.output, out);
+    if (x.hw?.op) x.hw.op(op, op.inputs.map((t) => this.actOf(t, x)), out);
+  }
+
   /** Run the forward pass on one sequence of token ids (positions 0..T−1). */
   run(ids: readonly number[], spec: RunSpec, opts: RunOptions = {}): RunResult {
     const g = this.graph;
@@ -147,7 +316,7 @@ export class Forward {
     const fmt = (p: string): FormatSpec => (spec.mode === 'fp32' ? FP32 : (spec.formats.get(p) ?? FP32));
     const env = new Map<string, Float32Array>();
     const res: RunResult = { logits: new Float32Array(0), blockInputs: new Array(L + 1).fill(undefined), acts: new Map(), weights: new Map(), fallback: new Set() };
-    const ctx: Ctx = { T, spec, fmt, env, res, shared: new Map(), trace: opts.trace };
+    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
     let first = 0;
     if (opts.from) {
       if (opts.from.input.length !== T * c.hiddenSize) throw new EmulatorError('cached block input has the wrong size');
@@ -168,6 +337,7 @@ export class Forward {
     const T = x.T;
     const D = c.hiddenSize;
     const inp = (k = 0) => x.env.get(op.inputs[k])!;
+    if (x.spec.mode === 'integer' && op.type !== 'linear' && op.type !== 'matmul') return this.execFixed(op, ids, x);
     switch (op.type) {
       case 'embedding': {
         const E = this.weight(op.weight!);
@@ -272,31 +442,53 @@ export class Forward {
     const pw = this.point(op, 'w')!;
     const fx = x.fmt(px.id);
     const fw = x.fmt(pw.id);
+    const intMode = x.spec.mode === 'integer';
     let y: Float32Array;
-    if (x.spec.mode === 'integer' && integerBlocker(fx, fw, K) === null) {
+    if (intMode && integerBlocker(fx, fw, K) === null) {
       const a = this.actEncoded(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
+      x.hw?.operand?.(px, 0, a);
+      x.hw?.operand?.(pw, 0, b);
       y = this.intGemm(a, b, 'NK');
     } else {
-      if (x.spec.mode === 'integer') x.res.fallback.add(op.id);
+      if (intMode) x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
       y = this.f32.gemmPrepared(a, T, this.weightPrepared(pw, fw, W, [N, K], x));
     }
+    let yi: Int32Array | undefined;
+    if (intMode) this.fixInto(y, (yi = new Int32Array(y.length))); // y = fix(f32(S))
     if (op.bias) {
       const pb = this.point(op, 'bias');
       let bias = this.weight(op.bias);
       if (pb) bias = this.weightValues(pb, x.fmt(pb.id), bias, [N], x);
-      for (let t = 0; t < T; t++) {
-        const o = t * N;
-        for (let j = 0; j < N; j++) y[o + j] = y[o + j] + bias[j];
+      if (yi) {
+        // the hardware adds the (quantized) bias after the GEMM, in ACT: sat(y + fix(b))
+        const bi = fxTable(bias, this.act);
+        const m = actMax(this.act);
+        const u = this.actUnit;
+        for (let t = 0; t < T; t++) {
+          const o = t * N;
+          for (let j = 0; j < N; j++) {
+            const v = yi[o + j] + bi[j];
+            yi[o + j] = v > m ? m : v < -m ? -m : v;
+            y[o + j] = yi[o + j] * u;
+          }
+        }
+      } else {
+        for (let t = 0; t < T; t++) {
+          const o = t * N;
+          for (let j = 0; j < N; j++) y[o + j] = y[o + j] + bias[j];
+        }
       }
     }
-    if (op.kind === 'q' && this.graph.arch === 'opt') {
-      // HF OPT: q_proj(x) · head_dim^-0.5, bias included, before the heads are split
+    if (op.kind === 'q' && this.graph.arch === 'opt' && !intMode) {
+      // HF OPT: q_proj(x) · head_dim^-0.5, bias included, before the heads are split (integer mode:
+      // the scale is applied inside the fixed-point softmax, as for every other architecture)
       const s = Math.fround(this.graph.config.headDim ** -0.5);
       for (let i = 0; i < y.length; i++) y[i] = y[i] * s;
     }
     x.trace?.(op.id, y);
+    if (yi) this.intOut(op, x, yi);
     return y;
   }
 
@@ -312,14 +504,20 @@ export class Forward {
     const pb = this.point(op, 'b')!;
     const fa = x.fmt(pa.id);
     const fb = x.fmt(pb.id);
-    const scale = this.graph.arch === 'opt' ? 1 : Math.fround(hd ** -0.5);
-    const integer = x.spec.mode === 'integer' && integerBlocker(fa, fb, hd) === null;
-    if (x.spec.mode === 'integer' && !integer) x.res.fallback.add(op.id);
+    const intMode = x.spec.mode === 'integer';
+    // integer mode: the scores stay unscaled (fix(f32(Q·Kᵀ))); the fixed-point softmax applies 1/√hd
+    const scale = this.graph.arch === 'opt' || intMode ? 1 : Math.fround(hd ** -0.5);
+    const integer = intMode && integerBlocker(fa, fb, hd) === null;
+    if (intMode && !integer) x.res.fallback.add(op.id);
     const out = new Float32Array(H * T * T);
     const kq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
       const kg = columns(k, T, Hk * hd, gi * hd, hd);
-      kq.push(integer ? this.actEncoded(pb.id, '', fb, kg, [T, hd], 1, x) : this.actValues(pb.id, '', fb, kg, [T, hd], 1, x));
+      if (integer) {
+        const e = this.actEncoded(pb.id, '', fb, kg, [T, hd], 1, x);
+        x.hw?.operand?.(pb, gi, e);
+        kq.push(e);
+      } else kq.push(this.actValues(pb.id, '', fb, kg, [T, hd], 1, x));
     }
     for (let h = 0; h < H; h++) {
       const qh = columns(q, T, H * hd, h * hd, hd);
@@ -327,8 +525,8 @@ export class Forward {
       let s: Float32Array;
       if (integer) {
         const a = this.actEncoded(pa.id, '', fa, qh, [T, hd], 1, x);
+        x.hw?.operand?.(pa, h, a);
         s = this.intGemm(a, kg as Encoded, 'NK');
-        if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
       } else {
         const a = this.actValues(pa.id, '', fa, qh, [T, hd], 1, x);
         s = this.f32.gemm(a, kg as Float32Array, T, hd, T, 'NK');
@@ -337,6 +535,12 @@ export class Forward {
       // the op's output is the causal score matrix: masked entries are 0 in every mode (softmax never reads them)
       for (let i = 0; i < T; i++) s.fill(0, i * T + i + 1, (i + 1) * T);
       out.set(s, h * T * T);
+    }
+    if (intMode) {
+      // fix() the causal entries only: the others are 0 already
+      const oi = new Int32Array(out.length);
+      for (let r = 0; r < H * T; r++) this.fixInto(out, oi, r * T, r * T + (r % T) + 1);
+      this.intOut(op, x, oi);
     }
     x.trace?.(op.id, out);
     return out;
@@ -354,13 +558,18 @@ export class Forward {
     const pb = this.point(op, 'b')!;
     const fa = x.fmt(pa.id);
     const fb = x.fmt(pb.id);
-    const integer = x.spec.mode === 'integer' && integerBlocker(fa, fb, T) === null;
-    if (x.spec.mode === 'integer' && !integer) x.res.fallback.add(op.id);
+    const intMode = x.spec.mode === 'integer';
+    const integer = intMode && integerBlocker(fa, fb, T) === null;
+    if (intMode && !integer) x.res.fallback.add(op.id);
     const causal = (T * (T + 1)) / 2; // P's unmasked entries
     const vq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
       const vg = columns(v, T, Hk * hd, gi * hd, hd);
-      vq.push(integer ? this.actEncoded(pb.id, '', fb, vg, [T, hd], 0, x) : this.actValues(pb.id, '', fb, vg, [T, hd], 0, x));
+      if (integer) {
+        const e = this.actEncoded(pb.id, '', fb, vg, [T, hd], 0, x);
+        x.hw?.operand?.(pb, gi, e);
+        vq.push(e);
+      } else vq.push(this.actValues(pb.id, '', fb, vg, [T, hd], 0, x));
     }
     const out = new Float32Array(T * H * hd);
     for (let h = 0; h < H; h++) {
@@ -368,12 +577,19 @@ export class Forward {
       const vg = vq[Math.floor(h / rep)];
       let o: Float32Array;
       if (integer) {
-        o = this.intGemm(this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal), vg as Encoded, 'KN');
+        const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal);
+        x.hw?.operand?.(pa, h, a);
+        o = this.intGemm(a, vg as Encoded, 'KN');
       } else {
         const a = this.actValues(pa.id, '', fa, ph, [T, T], 1, x, causal);
         o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN');
       }
       setColumns(out, T, H * hd, h * hd, hd, o);
+    }
+    if (intMode) {
+      const oi = new Int32Array(out.length);
+      this.fixInto(out, oi);
+      this.intOut(op, x, oi);
     }
     x.trace?.(op.id, out);
     return out;
@@ -385,10 +601,13 @@ interface Ctx {
   spec: RunSpec;
   fmt: (p: string) => FormatSpec;
   env: Map<string, Float32Array>;
+  /** Integer mode: the same tensors as ACT integers, where already made. */
+  ienv: Map<string, Int32Array>;
   res: RunResult;
   /** Quantized activations shared by points that read the same tensor with the same format (q/k/v.x, gate/up.x). */
   shared: Map<string, unknown>;
   trace?: (op: string, out: Float32Array) => void;
+  hw?: HwTrace;
 }
 
 function accInto(m: Map<string, PointAcc>, point: string, a: PointAcc): void {

@@ -7,7 +7,7 @@
 export type { EvalMode, EmulatorKernels, EmulatorOptions, EvalOptions, EvalResult, PointStats, AbortSignalLike } from './types';
 export { EVAL_MODES, EmulatorError } from './types';
 export { Emulator } from './emulator';
-export type { RunSpec, RunOptions, RunResult } from './forward';
+export type { RunSpec, RunOptions, RunResult, HwTrace } from './forward';
 export { Forward } from './forward';
 export { tsF32Gemm } from './linalg';
 export { integerBlocker } from './quant';

@@ -2,7 +2,7 @@
  * The emulator's public types: modes, injected kernels, evaluation options and results.
  * Ring 1: no DOM, no Node built-ins (AbortSignal is described structurally for that reason).
  */
-import type { F32Gemm } from '../datapath';
+import type { ActFormat, F32Gemm } from '../datapath';
 import type { QuantKernels, GemmKernel } from '../kernels';
 
 /**
@@ -10,9 +10,11 @@ import type { QuantKernels, GemmKernel } from '../kernels';
  *  - `fp32`: no quantization at all (the config is ignored).
  *  - `fake`: quantize→dequantize every quant point with its format, then the float32 GEMM of the
  *    dequantized operands (src/core/datapath/f32gemm.ts: float32 products summed in k order).
- *  - `integer`: linears and attention matmuls whose two operands are power-of-two block formats
- *    (mx, mxint, bfp) or fixed point run the exact integer block GEMM (what the generated hardware
- *    computes); the other ops fall back to `fake` and are listed in `fallbackOps`.
+ *  - `integer`: the function the generated hardware computes (src/core/rtl/README.md): activations
+ *    are ACT fixed point; linears and attention matmuls whose two operands are power-of-two block
+ *    formats (mx, mxint, bfp) or fixed point run the exact integer block GEMM, y = fix(f32(S)); the
+ *    other GEMMs fall back to `fake` (output fix()ed) and are listed in `fallbackOps`; every other
+ *    op is the fixed-point twin in src/core/datapath/fixed.ts.
  */
 export type EvalMode = 'fp32' | 'fake' | 'integer';
 
@@ -45,6 +47,11 @@ export interface EmulatorOptions {
    * first). Default 8 bytes per parameter + 64 MiB: a quantized and a prepared copy of every weight.
    */
   weightCacheBytes?: number;
+  /**
+   * The ACT fixed-point format of integer mode (8 ≤ w ≤ 24, 5 ≤ f ≤ w − 2). Default DEFAULT_ACT
+   * (24 bits, 14 fractional) — what the RTL's ACT_W / ACT_F default to.
+   */
+  act?: ActFormat;
 }
 
 /** The structural part of AbortSignal the emulator reads (ring 1 has no DOM lib). */
