@@ -16,6 +16,8 @@ import { setSession } from '../../state/session';
 import { Segmented } from '../../ui/controls';
 import { fmtDb, fmtInt, fmtNum } from '../../ui/format';
 import { useSlice } from '../../ui/hooks';
+import { costViewStore } from '../../state/hardware';
+import { CostLegend, useCostPaint } from '../cost/LayerCost';
 import { ModelBar, ModelDropZone } from '../layers/ModelSource';
 import { ensureModel } from '../layers/modelRunner';
 import { pointBits, resolveWithRules, typePattern, type Resolved } from '../layers/rules';
@@ -402,6 +404,8 @@ function Inspector({ g, selected, resolved }: { g: Graph; selected: string; reso
 
 function Toolbar({ g, view, colorBy, hasSweep }: { g: Graph; view: GraphView; colorBy: 'format' | 'delta'; hasSweep: boolean }) {
   const current = useSlice(modelStore, (s) => s.current);
+  // Cost colouring (src/panes/cost) lives in its own store; it overrides the graph's own when set.
+  const costColor = useSlice(costViewStore, (s) => s.graphColor);
   const fp32 = useSlice(modelStore, (s) => s.fp32?.full ?? null);
   const N = g.blocks.count;
   const blockChoice = view.fold === 'folded' ? 'folded' : view.fold === 'all' ? 'all' : view.block === null ? 'tied' : String(view.block);
@@ -426,12 +430,18 @@ function Toolbar({ g, view, colorBy, hasSweep }: { g: Graph; view: GraphView; co
       <Segmented
         label="Colour nodes by"
         testId="color-by"
-        value={colorBy}
+        value={costColor ?? colorBy}
         options={[
           { id: 'format', label: 'format bits' },
           { id: 'delta', label: 'Δ loss', hint: hasSweep ? 'Sensitivity: Δ loss per point from the last sweep' : 'Run a sensitivity sweep in the Layers pane first' },
+          { id: 'energy', label: 'energy', hint: 'Energy per inference of each op (cost model, Cost pane assumptions)' },
+          { id: 'area', label: 'area', hint: 'Area of each op (cost model, Cost pane assumptions)' },
         ]}
-        onChange={(v) => (v === 'delta' && !hasSweep ? setSession({ pane: 'layers' }) : setModelView({ colorBy: v }))}
+        onChange={(v) => {
+          costViewStore.setState({ graphColor: v === 'energy' || v === 'area' ? v : null });
+          if (v === 'delta' && !hasSweep) setSession({ pane: 'layers' });
+          else if (v === 'format' || v === 'delta') setModelView({ colorBy: v });
+        }}
       />
       <span className="spacer" />
       {current ? (
@@ -459,7 +469,8 @@ export function GraphPane() {
   const resolved = useMemo(() => (g ? resolveWithRules(g, quant) : null), [g, quant]);
   const colorBy = colorByRaw === 'delta' && sweep ? 'delta' : 'format';
   const maxDelta = useMemo(() => (sweep ? Math.max(0, ...Object.values(sweep.delta)) : 0), [sweep]);
-  const paint: Paint = useMemo(() => {
+  const costPaint = useCostPaint(g);
+  const ownPaint: Paint = useMemo(() => {
     if (!g || !resolved) return () => null;
     if (colorBy === 'delta' && sweep) {
       const s = deltaScale(maxDelta);
@@ -475,6 +486,7 @@ export function GraphPane() {
       return c;
     };
   }, [g, resolved, colorBy, sweep, maxDelta]);
+  const paint: Paint = costPaint ?? ownPaint;
 
   // A click selects the op here and in the Layers pane: its editor scope becomes the op's weight
   // point (every block's, in the template view), or its first point.
@@ -497,8 +509,8 @@ export function GraphPane() {
           <Toolbar g={g} view={view} colorBy={colorBy} hasSweep={!!sweep} />
           <div className="graph-main">
             <Canvas g={g} layout={layout} paint={paint} selected={selected} onPick={onPick} onExpand={onExpand} />
-            <Legend colorBy={colorBy} maxDelta={maxDelta} />
-            {sweep && colorBy === 'delta' ? (
+            {costPaint ? <CostLegend /> : <Legend colorBy={colorBy} maxDelta={maxDelta} />}
+            {sweep && colorBy === 'delta' && !costPaint ? (
               <div className="sweep-note muted">
                 sweep: each point alone at <span className="mono">{formatToString(parseFormat(sweep.spec))}</span>, {fmtInt(sweep.tokens)} tokens
               </div>

@@ -19,6 +19,7 @@ import { FormatKnobs, SpecString } from '../../ui/FormatControls';
 import { fmtDb, fmtInt, fmtMs, fmtNum, fmtPct } from '../../ui/format';
 import { useDelayed, useSlice } from '../../ui/hooks';
 import { deltaPct, deltaScale } from '../graph/colors';
+import { LayerCostTable } from '../cost/LayerCost';
 import { ModelBar, ModelDropZone } from './ModelSource';
 import { SWEEP_BUDGETS, cancelWork, ensureModel, evalKey, evaluateNow, runSweep } from './modelRunner';
 import { MODEL_PATTERN, commonSpec, pointBits, pointNumel, resolveWithRules, setRule, typeGroups, weightBits, type Resolved, type TypeGroup } from './rules';
@@ -574,6 +575,8 @@ export function LayersPane() {
             <EvalStatusBar doc={doc} />
             <div className="ly-results">
               <Metrics g={g} resolved={resolved} doc={doc} />
+              {/* Hardware cost per op type beside its accuracy (src/panes/cost). */}
+              <LayerCostTable g={g} />
               <PointsTable g={g} resolved={resolved} />
             </div>
           </section>

@@ -1,0 +1,200 @@
+/**
+ * "Synthesize layer": run real Yosys (WebAssembly, in the synthesis worker) on RTL and show the
+ * LUT/FF/DSP/BRAM and gate equivalents it reports beside the cost model's estimate of the same
+ * hardware. Targets: the selected layer's generated RTL (once the generator lands: rtlSource.ts's
+ * hook), a component-library module, the test design, or pasted Verilog. Progress with the pass
+ * Yosys is in, Cancel after 2 s (terminates the worker), errors as Yosys located them, and the
+ * whole log in a terminal (and as a file).
+ */
+import { useMemo, useState } from 'react';
+import type { Graph, QuantConfig } from '../../core/graph';
+import type { CostReport } from '../../core/cost';
+import { SYNTH_FLOWS, type FlowResult } from '../../core/hdl';
+import { hardwareStore, synthStore, type SynthResultView, type SynthTarget } from '../../state/hardware';
+import { synthLog } from '../../services/synthClient';
+import { Spinner } from '../../ui/controls';
+import { fmtInt } from '../../ui/format';
+import { useDelayed, useSlice } from '../../ui/hooks';
+import { TEST_TARGET, layerTarget, libraryTargets, pastedTarget } from './rtlSource';
+import { SynthTerminal } from './SynthTerminal';
+import { cancelSynthesis, synthesizeTarget } from './synthRunner';
+
+const PASTE = 'pasted';
+const EXAMPLE = `module mac8 (\n  input  logic        clk,\n  input  logic [7:0]  a, b,\n  output logic [19:0] acc\n);\n  always_ff @(posedge clk) acc <= acc + a * b;\nendmodule\n`;
+
+const KIND_TITLE = { verilog: 'The Verilog does not parse or elaborate', request: 'The design was not accepted', tool: 'Yosys failed' } as const;
+
+export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; report: CostReport | null; quant: QuantConfig; selectedOp: string | null }) {
+  const hw = useSlice(hardwareStore, (s) => s);
+  const status = useSlice(synthStore, (s) => s.status);
+  const results = useSlice(synthStore, (s) => s.results);
+  const library = useMemo(() => [TEST_TARGET, ...libraryTargets()], []);
+  const [choice, setChoice] = useState<string>(TEST_TARGET.key);
+  const [text, setText] = useState(EXAMPLE);
+  const [top, setTop] = useState('');
+
+  const op = selectedOp && report?.layers.some((l) => l.op === selectedOp) ? selectedOp : null;
+  const layer = useMemo(() => (g && report && op ? layerTarget(g, report, op, quant, hw) : null), [g, report, op, quant, hw]);
+  const pasted = choice === PASTE ? pastedTarget(text, top) : null;
+  const target: SynthTarget | null = choice === PASTE ? (pasted && 'key' in pasted ? pasted : null) : (library.find((t) => t.key === choice) ?? null);
+
+  const running = status.state === 'running';
+  const late = useDelayed(running, 2000);
+  const shownKey = running ? status.key : status.state === 'error' ? status.key : (target?.key ?? null);
+  const result = shownKey ? results[shownKey] : undefined;
+
+  return (
+    <section className="panel synth-panel" aria-label="Synthesis" data-testid="synth-panel">
+      <div className="panel-head">
+        <h2>Synthesis</h2>
+        <span className="sub">Yosys 0.55 in WebAssembly, in a worker · {SYNTH_FLOWS.fpga.label} + {SYNTH_FLOWS.gates.label}</span>
+      </div>
+      <div className="panel-body stack">
+        <div className="row synth-layer">
+          <button className="btn small primary" data-testid="synth-layer" disabled={!layer || running} onClick={() => layer && void synthesizeTarget(layer)} title={layer ? `Synthesise ${op}'s generated RTL` : 'Needs the per-layer RTL generator'}>
+            Synthesize layer{op ? ` ${op}` : ''}
+          </button>
+          <span className="muted" data-testid="synth-layer-note">
+            {!op
+              ? 'Select a layer (click a bar) to synthesise its RTL.'
+              : layer
+                ? `${Object.keys(layer.design.files).length} generated files, top ${layer.design.top}`
+                : `No RTL for ${op} yet: the per-layer generator (src/core/rtl/layer.ts) has not landed. Synthesise a module below meanwhile.`}
+          </span>
+        </div>
+        <div className="row">
+          <select className="select grow" aria-label="Module to synthesise" data-testid="synth-target" value={choice} onChange={(e) => setChoice(e.target.value)}>
+            {library.map((t) => (
+              <option key={t.key} value={t.key}>
+                {t.label}
+              </option>
+            ))}
+            <option value={PASTE}>Your Verilog…</option>
+          </select>
+          <button className="btn small primary" data-testid="synth-run" disabled={!target || running} onClick={() => target && void synthesizeTarget(target)} title="Run both flows on this module (Ctrl+Enter)">
+            Synthesize
+          </button>
+        </div>
+        {library.length === 1 ? <p className="hint-text">The component library (src/core/rtl/components) has no modules yet; its modules appear here as they land.</p> : null}
+        {choice === PASTE ? (
+          <div className="stack">
+            <textarea className="textarea" rows={8} spellCheck={false} aria-label="Verilog to synthesise" data-testid="synth-source" value={text} onChange={(e) => setText(e.target.value)} />
+            <div className="row">
+              <span className="label-inline">Top</span>
+              <input className="input" style={{ width: 160 }} placeholder={pasted && 'key' in pasted ? pasted.design.top : 'module name'} aria-label="Top module" data-testid="synth-top" value={top} onChange={(e) => setTop(e.target.value)} />
+              {pasted && 'error' in pasted ? (
+                <span className="spec-error" role="alert">
+                  {pasted.error}
+                </span>
+              ) : (
+                <span className="muted">runs only inside the synthesis worker</span>
+              )}
+            </div>
+          </div>
+        ) : null}
+
+        {running ? (
+          <div className="synth-progress" data-testid="synth-running">
+            <Spinner />
+            <span className="grow">
+              {status.progress ? (
+                <>
+                  {SYNTH_FLOWS[status.progress.flow].label} ({status.progress.flowIndex + 1}/{status.progress.flows}): <span className="mono">{status.progress.pass}</span>
+                </>
+              ) : (
+                'Starting Yosys (the first run fetches and compiles 31 MB of WebAssembly)…'
+              )}
+            </span>
+            <progress className="bar" max={1} value={status.progress?.fraction ?? 0} data-testid="synth-progress" />
+            {late ? (
+              <button className="btn small" data-testid="synth-cancel" onClick={cancelSynthesis}>
+                Cancel
+              </button>
+            ) : null}
+          </div>
+        ) : null}
+
+        {status.state === 'error' ? (
+          <div className="synth-error" role="alert" data-testid="synth-error" data-kind={status.error.kind}>
+            <b>{KIND_TITLE[status.error.kind]}</b>
+            <pre>{status.error.message}</pre>
+          </div>
+        ) : null}
+
+        {result && !running ? <SynthResult view={result} /> : null}
+
+        <div className="synth-log-head row">
+          <span className="label-inline">Yosys log</span>
+          <span className="spacer" />
+          <button className="btn small ghost" data-testid="synth-save-log" onClick={saveLog} title="Save the whole log as a text file">
+            Save log
+          </button>
+        </div>
+        <SynthTerminal />
+      </div>
+    </section>
+  );
+}
+
+function saveLog(): void {
+  const blob = new Blob([synthLog.text()], { type: 'text/plain' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = 'yosys.log.txt';
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+function SynthResult({ view }: { view: SynthResultView }) {
+  const fpga = view.flows.find((f) => f.fpga);
+  const gates = view.flows.find((f) => f.gates);
+  const est = view.target.estimate;
+  const rows: { label: string; id: string; real: number | null; model: number | null; note?: string }[] = [
+    { label: 'LUT', id: 'luts', real: fpga?.fpga?.luts ?? null, model: est?.luts ?? null },
+    { label: 'FF', id: 'ffs', real: fpga?.fpga?.ffs ?? null, model: est?.ffs ?? null },
+    { label: 'DSP48', id: 'dsps', real: fpga?.fpga?.dsps ?? null, model: est?.dsps ?? null, note: '-nodsp: multipliers in LUTs' },
+    { label: 'BRAM36', id: 'brams', real: fpga?.fpga?.brams ?? null, model: est?.brams ?? null },
+    { label: 'CARRY4', id: 'carries', real: fpga?.fpga?.carries ?? null, model: null },
+    { label: 'MUXF7/8', id: 'muxes', real: fpga?.fpga?.muxes ?? null, model: null },
+    { label: 'Gate equivalents', id: 'ge', real: gates?.gates?.gateEquivalents ?? null, model: est?.gateEquivalents ?? null, note: gates?.gates?.lowerBound ? 'lower bound' : 'transistors / 4' },
+  ];
+  return (
+    <div className="synth-result" data-testid="synth-result" data-key={view.target.key}>
+      <div className="row">
+        <b className="mono">{view.target.design.top}</b>
+        <span className="muted">
+          Yosys {fpga?.version ?? gates?.version ?? '?'} · {(view.ms / 1000).toFixed(1)} s · {new Date(view.at).toLocaleTimeString()}
+        </span>
+      </div>
+      <table className="grid-table synth-table">
+        <thead>
+          <tr>
+            <th>resource</th>
+            <th>Yosys</th>
+            <th>cost model</th>
+            <th>model ÷ Yosys</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id} data-testid={`synth-${r.id}`} data-value={r.real ?? ''}>
+              <td title={r.note}>{r.label}</td>
+              <td className="real">{r.real === null ? '—' : fmtInt(r.real)}</td>
+              <td>{r.model === null ? '—' : fmtInt(Math.round(r.model))}</td>
+              <td>{r.real && r.model !== null ? (r.model / r.real).toFixed(2) : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="hint-text">
+        {est ? 'Cost model: the same layer as priced in the breakdown above.' : 'No cost-model estimate for a lone module: the model prices whole layers (select a layer once its RTL is generated).'}{' '}
+        Scripts: {view.flows.map((f: FlowResult) => (
+          <code key={f.flow} title={f.script}>
+            {f.flow}
+          </code>
+        ))}
+        .
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,111 @@
+// The cost pane's data: the report it shows is the cost model's (same numbers as the CLI path),
+// the stacked series add up to the model's totals, the per-kind sums cover every op, the colour
+// scale orders ops by cost; and the RTL sources: module names, library targets, pasted Verilog.
+import { interpolateTurbo } from 'd3';
+import { describe, expect, it } from 'vitest';
+import { prepareCost } from '../../core/cost';
+import { buildGraph, resolveConfig, uniformConfig, type Graph } from '../../core/graph';
+import { DEFAULT_HARDWARE, costOptions } from '../../state/hardware';
+import { METRICS, computeCost, costByKind, metricTotal, opColorScale } from './costReport';
+import { TEST_TARGET, layerTarget, libraryTargets, moduleNames, pastedTarget } from './rtlSource';
+
+function tinyLlama(): Graph {
+  return buildGraph({ arch: 'llama', vocabSize: 64, hiddenSize: 32, numLayers: 2, numHeads: 2, numKvHeads: 2, headDim: 16, intermediateSize: 64, maxPositions: 16, norm: 'rms', normEps: 1e-5, ropeTheta: 10000, activation: 'silu', bias: false, tiedEmbeddings: false, bosTokenId: null, eosTokenId: null, raw: {} });
+}
+
+describe('computeCost', () => {
+  const g = tinyLlama();
+  const quant = uniformConfig('mxint8');
+
+  it('is the cost model’s report for the formats and settings on screen', () => {
+    const r = computeCost(g, quant, DEFAULT_HARDWARE);
+    expect(r.ok).toBe(true);
+    const ref = prepareCost(g, costOptions(DEFAULT_HARDWARE))(resolveConfig(g, quant).formats);
+    expect(r.ok && r.report.energyPj.total).toBe(ref.energyPj.total);
+    expect(r.ok && r.report.layers.length).toBe(2 * 9 + 1);
+  });
+
+  it('moves with the settings (a smaller node costs less energy; DRAM weights add off-chip energy)', () => {
+    const a = computeCost(g, quant, DEFAULT_HARDWARE);
+    const b = computeCost(g, quant, { ...DEFAULT_HARDWARE, nodeNm: 7 });
+    const c = computeCost(g, quant, { ...DEFAULT_HARDWARE, weightsOnChip: false });
+    if (!a.ok || !b.ok || !c.ok) throw new Error('not priced');
+    expect(b.report.energyPj.mac).toBeCloseTo(a.report.energyPj.mac * 0.094, 6);
+    expect(a.report.energyPj.offChip).toBe(0);
+    expect(c.report.energyPj.offChip).toBeGreaterThan(0);
+  });
+
+  it('says what is wrong instead of throwing', () => {
+    const r = computeCost(g, quant, { ...DEFAULT_HARDWARE, lanesK: 0 });
+    expect(r).toEqual({ ok: false, message: expect.stringMatching(/^cost parallelism: .*lanes must be integers/) });
+  });
+
+  it('each metric’s series add up to the model’s own total, per op and overall', () => {
+    const r = computeCost(g, uniformConfig('mxfp4'), { ...DEFAULT_HARDWARE, weightsOnChip: false });
+    if (!r.ok) throw new Error(r.message);
+    const rep = r.report;
+    for (const l of [...rep.layers, rep]) {
+      expect(metricTotal(METRICS.energy, l)).toBeCloseTo(l.energyPj.total, 6);
+      expect(metricTotal(METRICS.area, l)).toBeCloseTo(l.areaUm2, 6);
+      expect(metricTotal(METRICS.luts, l)).toBe(l.fpga.luts);
+      expect(metricTotal(METRICS.memory, l)).toBeCloseTo(l.memoryBits.total, 6);
+    }
+    // Every split is non-negative and both memory levels appear with weights in DRAM.
+    expect(rep.energyPj.offChip).toBeGreaterThan(0);
+    expect(rep.energyPj.block).toBeGreaterThan(0);
+    expect(rep.energyPj.quant).toBeGreaterThan(0);
+  });
+
+  it('per-kind sums cover every op once and add up to the totals', () => {
+    const r = computeCost(g, quant, DEFAULT_HARDWARE);
+    if (!r.ok) throw new Error(r.message);
+    const kinds = costByKind(r.report);
+    expect(kinds.map((k) => k.kind)).toEqual(['q', 'k', 'v', 'qk', 'pv', 'o', 'gate', 'up', 'down', 'head']);
+    expect(kinds.find((k) => k.kind === 'q')!.ops).toEqual(['L0.q', 'L1.q']);
+    const sum = kinds.reduce((s, k) => s + k.energyPj, 0);
+    expect(sum).toBeCloseTo(r.report.energyPj.total, 3);
+    expect(kinds.reduce((s, k) => s + k.luts, 0)).toBeCloseTo(r.report.layers.reduce((s, l) => s + l.fpga.luts, 0), 6);
+  });
+
+  it('colours ops by cost, the costliest at the top of the scale, non-GEMM ops not at all', () => {
+    const r = computeCost(g, quant, DEFAULT_HARDWARE);
+    if (!r.ok) throw new Error(r.message);
+    const { color, min, max } = opColorScale(r.report, 'energy');
+    const top = r.report.layers.reduce((a, b) => (b.energyPj.total > a.energyPj.total ? b : a));
+    expect(max).toBe(top.energyPj.total);
+    expect(min).toBeLessThan(max);
+    // The top of the ramp is turbo(0.9): the costliest op gets exactly that.
+    expect(color(top.op)).toBe(interpolateTurbo(0.9));
+    expect(color(top.op)).not.toBe(color(r.report.layers.reduce((a, b) => (b.energyPj.total < a.energyPj.total ? b : a)).op));
+    expect(color('L0.norm1')).toBeNull();
+  });
+});
+
+describe('rtlSource', () => {
+  it('finds module declarations, ignoring comments and strings', () => {
+    expect(moduleNames('// module fake;\n/* module nope */ module a #(parameter W=1) (); endmodule\nmodule automatic b; endmodule\n$display("module c");')).toEqual(['a', 'b']);
+    expect(moduleNames(TEST_TARGET.design.files['dot4.sv'])).toEqual(['dot4']);
+  });
+
+  it('offers every library module with the whole library as its design, testbenches left out', () => {
+    const t = libraryTargets({ 'b.sv': 'module b; endmodule', 'a.sv': 'module a1; endmodule\nmodule a2; a1 u(); endmodule', 'tb_a.sv': 'module tb_a; endmodule' });
+    expect(t.map((x) => x.key)).toEqual(['module:a.sv#a1', 'module:a.sv#a2', 'module:b.sv#b']);
+    expect(Object.keys(t[1].design.files)).toEqual(['a.sv', 'b.sv']);
+    expect(t[1].design.top).toBe('a2');
+    expect(t[1].estimate).toBeNull();
+  });
+
+  it('pasted Verilog: the named top, else the last module; no module is a clear error', () => {
+    expect(pastedTarget('module x; endmodule module y; endmodule')).toMatchObject({ design: { top: 'y', files: { 'pasted.sv': expect.any(String) } } });
+    expect(pastedTarget('module x; endmodule module y; endmodule', 'x')).toMatchObject({ design: { top: 'x' } });
+    expect(pastedTarget('assign a = b;')).toEqual({ error: 'No module declaration found: the text needs "module <name> (...); … endmodule".' });
+  });
+
+  it('has no layer RTL until the generator lands (the hook returns null)', () => {
+    const g = tinyLlama();
+    const r = computeCost(g, uniformConfig('mxint8'), DEFAULT_HARDWARE);
+    if (!r.ok) throw new Error(r.message);
+    expect(layerTarget(g, r.report, 'L0.q', uniformConfig('mxint8'), DEFAULT_HARDWARE)).toBeNull();
+    expect(layerTarget(g, r.report, 'nope', uniformConfig('mxint8'), DEFAULT_HARDWARE)).toBeNull();
+  });
+});
