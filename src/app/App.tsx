@@ -20,6 +20,9 @@ import { LayersPane } from '../panes/layers/LayersPane';
 import { startModelRunner } from '../panes/layers/modelRunner';
 import { ModelStatusLine } from '../panes/layers/ModelSource';
 import { RunLog } from '../panes/terminal/RunLog';
+import { SearchPane } from '../panes/search/SearchPane';
+import { startSearchRunner } from '../panes/search/searchRunner';
+import { searchStore } from '../state/search';
 import { ErrorBoundary } from './ErrorBoundary';
 import { HelpPopover } from './HelpPopover';
 import { startShortcuts } from './shortcuts';
@@ -29,7 +32,7 @@ const PANE_TITLE: Record<PaneId, string> = {
   explorer: 'Format Explorer',
   graph: 'Graph',
   layers: 'Layers',
-  search: 'Search / Pareto (coming)',
+  search: 'Search / Pareto',
   verilog: 'Verilog (coming)',
   terminal: 'Terminal (coming)',
 };
@@ -100,6 +103,24 @@ function CopyLink() {
   );
 }
 
+/** A pulsing dot on the rail while a search runs in the background (any pane). */
+function SearchRailDot() {
+  const status = useSlice(searchStore, (s) => s.run?.status);
+  if (status !== 'running' && status !== 'paused') return null;
+  return <span className={'rail-run ' + status} aria-label={`search ${status}`} title={`A search is ${status}`} />;
+}
+
+function SearchStatusLine() {
+  const run = useSlice(searchStore, (s) => s.run);
+  const model = useSlice(modelStore, (s) => s.model);
+  if (!run) return <>{model ? <span className="mono">{model.info.name}</span> : 'no model loaded'} · no search yet</>;
+  return (
+    <>
+      <span className="mono">{run.model.name}</span> · search {run.status} · {run.trials.length.toLocaleString('en-US')} / {run.settings.budget.toLocaleString('en-US')} trials · front {run.summary?.front.length ?? 0}
+    </>
+  );
+}
+
 export function App() {
   const pane = useSlice(sessionStore, (s) => s.pane);
   const logOpen = useSlice(sessionStore, (s) => s.logOpen);
@@ -108,12 +129,14 @@ export function App() {
   const canRedo = useSlice(documentStore, (s) => s.future.length > 0);
   const lastRun = useSlice(ephemeralStore, (s) => s.run);
   const lastEval = useSlice(modelStore, (s) => s.current);
+  const searchRun = useSlice(searchStore, (s) => s.run);
   const [help, setHelp] = useState(false);
   const toggleHelp = useCallback((open?: boolean) => setHelp((h) => (open === undefined ? !h : open)), []);
 
   useEffect(() => startShortcuts(toggleHelp), [toggleHelp]);
   useEffect(() => startExplorerRunner(), []);
   useEffect(() => startModelRunner(), []);
+  useEffect(() => startSearchRunner(), []);
 
   const resolved = resolveTheme(theme);
 
@@ -151,19 +174,22 @@ export function App() {
             <button key={p} aria-current={pane === p ? 'page' : undefined} title={`${PANE_TITLE[p]} (Alt+${i + 1})`} data-testid={`rail-${p}`} onClick={() => setSession({ pane: p })}>
               {icons[p]}
               {PANE_LABEL[p]}
-              {p !== 'explorer' && p !== 'graph' && p !== 'layers' ? <span className="soon" aria-label="coming" /> : null}
+              {p === 'verilog' || p === 'terminal' ? <span className="soon" aria-label="coming" /> : null}
+              {p === 'search' ? <SearchRailDot /> : null}
             </button>
           ))}
         </nav>
         <main className="main">
           <LinkProblems />
-          <ErrorBoundary key={pane} name={PANE_TITLE[pane]} resetKey={pane === 'graph' || pane === 'layers' ? lastEval : lastRun}>
+          <ErrorBoundary key={pane} name={PANE_TITLE[pane]} resetKey={pane === 'graph' || pane === 'layers' ? lastEval : pane === 'search' ? searchRun : lastRun}>
             {pane === 'explorer' ? (
               <ExplorerPane />
             ) : pane === 'graph' ? (
               <GraphPane />
             ) : pane === 'layers' ? (
               <LayersPane />
+            ) : pane === 'search' ? (
+              <SearchPane />
             ) : pane === 'terminal' ? (
               <ComingPane pane="terminal" wide>
                 <p style={{ marginTop: 14 }}>Until then it shows the worker run log:</p>
@@ -201,6 +227,8 @@ export function App() {
         <span>
           {pane === 'graph' || pane === 'layers' ? (
             <ModelStatusLine />
+          ) : pane === 'search' ? (
+            <SearchStatusLine />
           ) : lastRun ? (
             <>
               <span className="mono">{lastRun.result.spec}</span> · {lastRun.input.length.toLocaleString('en-US')} elements · {lastRun.result.layout.numBlocks.toLocaleString('en-US')} block{lastRun.result.layout.numBlocks === 1 ? '' : 's'}

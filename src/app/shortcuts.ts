@@ -7,6 +7,7 @@ import { PANES, sessionStore, setSession } from '../state/session';
 import { toggleTheme } from '../ui/theme';
 import { runNow } from '../panes/explorer/runner';
 import { evaluateNow } from '../panes/layers/modelRunner';
+import { startSearch } from '../panes/search/searchRunner';
 
 export interface Shortcut {
   /** Alternatives, each a list of keys pressed together. */
@@ -16,7 +17,8 @@ export interface Shortcut {
 
 /** Shown in the help popover; keep in sync with onKey below. */
 export const SHORTCUTS: readonly Shortcut[] = [
-  { keys: [['Ctrl', 'Enter']], what: 'Run the explorer now; in Graph / Layers, evaluate again' },
+  { keys: [['Ctrl', 'Enter']], what: 'Run the explorer now; in Graph / Layers, evaluate again; in Search, start a search' },
+  { keys: [['Ctrl', 'Shift', 'E'], ['Ctrl', 'Alt', 'E']], what: 'Search: export the focused Pareto plot as PNG / SVG' },
   { keys: [['Ctrl', 'Z']], what: 'Undo a document edit (format, tensor, per-layer formats)' },
   { keys: [['Shift', '↑'], ['Shift', '↓'], ['Shift', 'Backspace']], what: 'Graph: zoom in, out, fit (graph focused)' },
   { keys: [['Ctrl', 'Shift', 'Z'], ['Ctrl', 'Y']], what: 'Redo' },
@@ -42,6 +44,7 @@ export function startShortcuts(toggleHelp: (open?: boolean) => void): () => void
       e.preventDefault();
       const pane = sessionStore.getState().pane;
       if (pane === 'graph' || pane === 'layers') evaluateNow();
+      else if (pane === 'search') void startSearch();
       else runNow();
       return;
     }

@@ -78,7 +78,8 @@ export interface SearchState {
   settingsError: string | null;
 }
 
-export const DEFAULT_PARETO: ParetoView = { x: 'energyPj', y: 'perplexity', color: 'avgBits', logX: false, logY: false, dominated: true, proxy: true };
+/** Energy against perplexity, coloured by bits; energy on a log axis (fp32 costs ~8× an 8-bit design). */
+export const DEFAULT_PARETO: ParetoView = { x: 'energyPj', y: 'perplexity', color: 'avgBits', logX: true, logY: false, dominated: true, proxy: true };
 
 export const searchStore = createStore<SearchState>()(() => ({
   run: null,

@@ -15,11 +15,13 @@ export type MetricId = 'perplexity' | 'deltaPerplexityPct' | 'deltaAccuracy' | '
 
 export interface MetricInfo {
   label: string;
-  /** Axis / column label with its unit. */
+  /** Axis / column label (the unit is added by axisUnit). */
   axis: string;
   direction: 'min' | 'max';
   /** Accuracy metrics depend on the token budget (proxy vs full); cost metrics do not. */
   accuracy: boolean;
+  /** Display units as [factor, name] in ascending factor (raw value / factor is shown); empty: unitless. */
+  units: readonly (readonly [number, string])[];
   fmt: (v: number) => string;
 }
 
@@ -31,26 +33,46 @@ function sig(v: number, d = 4): string {
   return s.replace('-', '−');
 }
 
-function scaled(v: number, units: readonly [number, string][]): string {
-  if (!Number.isFinite(v)) return sig(v);
-  const a = Math.abs(v);
-  let [f, u] = units[0];
-  for (const x of units) if (a >= x[0]) [f, u] = x;
-  return `${sig(v / f)} ${u}`;
+/** The display unit for values up to `maxAbs`: the largest unit whose factor it reaches. */
+export function unitFor(units: MetricInfo['units'], maxAbs: number): readonly [number, string] {
+  let u = units[0] ?? ([1, ''] as const);
+  for (const x of units) if (maxAbs >= x[0]) u = x;
+  return u;
 }
 
+function scaled(units: MetricInfo['units']) {
+  return (v: number): string => {
+    if (!Number.isFinite(v)) return sig(v);
+    const [f, name] = unitFor(units, Math.abs(v));
+    return `${sig(v / f)} ${name}`;
+  };
+}
+
+const ENERGY = [[1, 'pJ'], [1e3, 'nJ'], [1e6, 'µJ'], [1e9, 'mJ'], [1e12, 'J']] as const;
+const AREA = [[1, 'µm²'], [1e6, 'mm²']] as const;
+const LUTS = [[1, 'LUT'], [1e3, 'k LUT'], [1e6, 'M LUT']] as const;
+const MEMORY = [[8, 'B'], [8 * 1024, 'KiB'], [8 * 1024 ** 2, 'MiB'], [8 * 1024 ** 3, 'GiB']] as const;
+const TPUT = [[1, 'tok/s'], [1e3, 'k tok/s'], [1e6, 'M tok/s']] as const;
+
 export const METRICS: Readonly<Record<MetricId, MetricInfo>> = {
-  perplexity: { label: 'Perplexity', axis: 'perplexity', direction: 'min', accuracy: true, fmt: (v) => sig(v, 5) },
-  deltaPerplexityPct: { label: 'Δ perplexity', axis: 'Δ perplexity vs fp32 (%)', direction: 'min', accuracy: true, fmt: (v) => `${v >= 0 ? '+' : ''}${sig(v, 3)}%` },
-  deltaAccuracy: { label: 'Δ accuracy', axis: 'top-1 accuracy drop vs fp32', direction: 'min', accuracy: true, fmt: (v) => `${sig(v * 100, 3)} pt` },
-  kl: { label: 'KL to fp32', axis: 'KL to fp32 (nats / token)', direction: 'min', accuracy: true, fmt: (v) => sig(v, 3) },
-  energyPj: { label: 'Energy', axis: 'energy / inference', direction: 'min', accuracy: false, fmt: (v) => scaled(v, [[1, 'pJ'], [1e3, 'nJ'], [1e6, 'µJ'], [1e9, 'mJ'], [1e12, 'J']]) },
-  areaUm2: { label: 'Area', axis: 'area (µm², 45 nm)', direction: 'min', accuracy: false, fmt: (v) => scaled(v, [[1, 'µm²'], [1e6, 'mm²']]) },
-  luts: { label: 'Area (LUTs)', axis: 'FPGA LUTs', direction: 'min', accuracy: false, fmt: (v) => scaled(v, [[1, 'LUT'], [1e3, 'k LUT'], [1e6, 'M LUT']]) },
-  memoryBits: { label: 'Memory', axis: 'memory', direction: 'min', accuracy: false, fmt: (v) => scaled(v / 8, [[1, 'B'], [1024, 'KiB'], [1024 ** 2, 'MiB'], [1024 ** 3, 'GiB']]) },
-  avgBits: { label: 'Avg bits', axis: 'average bits / element', direction: 'min', accuracy: false, fmt: (v) => sig(v, 4) },
-  throughput: { label: 'Throughput', axis: 'throughput (tokens / s, ASIC)', direction: 'max', accuracy: false, fmt: (v) => scaled(v, [[1, 'tok/s'], [1e3, 'k tok/s'], [1e6, 'M tok/s']]) },
+  perplexity: { label: 'Perplexity', axis: 'perplexity', direction: 'min', accuracy: true, units: [], fmt: (v) => sig(v, 5) },
+  deltaPerplexityPct: { label: 'Δ perplexity', axis: 'Δ perplexity vs fp32', direction: 'min', accuracy: true, units: [[1, '%']], fmt: (v) => `${v >= 0 ? '+' : ''}${sig(v, 3)}%` },
+  deltaAccuracy: { label: 'Δ accuracy', axis: 'top-1 accuracy drop vs fp32', direction: 'min', accuracy: true, units: [[0.01, 'pt']], fmt: (v) => `${sig(v * 100, 3)} pt` },
+  kl: { label: 'KL to fp32', axis: 'KL to fp32', direction: 'min', accuracy: true, units: [[1, 'nats/token']], fmt: (v) => sig(v, 3) },
+  energyPj: { label: 'Energy', axis: 'energy / inference', direction: 'min', accuracy: false, units: ENERGY, fmt: scaled(ENERGY) },
+  areaUm2: { label: 'Area', axis: 'area, 45 nm', direction: 'min', accuracy: false, units: AREA, fmt: scaled(AREA) },
+  luts: { label: 'Area (LUTs)', axis: 'FPGA LUTs', direction: 'min', accuracy: false, units: LUTS, fmt: scaled(LUTS) },
+  memoryBits: { label: 'Memory', axis: 'memory', direction: 'min', accuracy: false, units: MEMORY, fmt: scaled(MEMORY) },
+  avgBits: { label: 'Avg bits', axis: 'average bits / element', direction: 'min', accuracy: false, units: [], fmt: (v) => sig(v, 4) },
+  throughput: { label: 'Throughput', axis: 'throughput, ASIC', direction: 'max', accuracy: false, units: TPUT, fmt: scaled(TPUT) },
 };
+
+/** An axis's unit for a domain: `energy / inference (mJ)` and ticks as plain numbers in that unit. */
+export function axisUnit(id: MetricId, maxAbs: number): { label: string; tick: (v: number) => string } {
+  const m = METRICS[id];
+  const [f, name] = unitFor(m.units, maxAbs);
+  return { label: name ? `${m.axis} (${name})` : m.axis, tick: (v) => sig(v / f, 3) };
+}
 
 export const METRIC_IDS = Object.keys(METRICS) as MetricId[];
 /** What the search can minimise (or maximise). Δ perplexity is offered as a budget only: it ranks like perplexity. */

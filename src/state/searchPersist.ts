@@ -15,7 +15,8 @@ import type { BaselineResult, Metrics, SearchSummary, Trial } from '../../worker
 import type { ModelRef } from './document';
 import type { SearchDoc } from './searchDoc';
 
-export type RunStatus = 'running' | 'paused' | 'done' | 'cancelled' | 'error';
+/** 'interrupted': recorded as running or paused when the page went away (set when it is read back). */
+export type RunStatus = 'running' | 'paused' | 'done' | 'cancelled' | 'error' | 'interrupted';
 
 export interface RunRecord {
   id: string;

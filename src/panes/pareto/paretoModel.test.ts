@@ -56,3 +56,21 @@ describe('pareto plot model', () => {
     expect(stepPoint([], null, 1)).toBeNull();
   });
 });
+
+describe('reference labels and log ticks', () => {
+  it('labels that would overlap are moved a line apart; near the right edge they go left', async () => {
+    const { placeLabels } = await import('./paretoModel');
+    const out = placeLabels([{ x: 100, y: 50, width: 40 }, { x: 105, y: 52, width: 40 }, { x: 390, y: 200, width: 40 }], 400);
+    expect(out[0]).toEqual({ x: 109, y: 54, anchor: 'start' });
+    expect(out[1]).toEqual({ x: 114, y: 52 + 4 + 13, anchor: 'start' });
+    expect(out[2]).toEqual({ x: 381, y: 204, anchor: 'end' });
+  });
+
+  it('log ticks thin to 1-2-5, then to powers of ten', async () => {
+    const { logTicks } = await import('./paretoModel');
+    const all = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50];
+    expect(logTicks(all, 6)).toEqual([1, 2, 5, 10, 20, 50]);
+    expect(logTicks(all, 3)).toEqual([1, 10]);
+    expect(logTicks([1, 10], 6)).toEqual([1, 10]);
+  });
+});

@@ -114,3 +114,41 @@ export function stepPoint(points: readonly PlotPoint[], cur: number | null, dir:
   if (i < 0) return dir === 1 ? order[0] : order[order.length - 1];
   return order[(i + dir + order.length) % order.length];
 }
+
+/**
+ * Label placement for the reference marks: each label starts beside its mark (`left` when the mark
+ * is near the right edge); a label that would overlap one placed before is moved down, then up, a
+ * line at a time. Returns each label's box (x, y of the text baseline, anchor).
+ */
+export function placeLabels(items: readonly { x: number; y: number; width: number }[], plotWidth: number, line = 13): { x: number; y: number; anchor: 'start' | 'end' }[] {
+  const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
+  const order = items.map((_, i) => i).sort((a, b) => items[a].y - items[b].y || a - b);
+  const out: { x: number; y: number; anchor: 'start' | 'end' }[] = new Array(items.length);
+  for (const i of order) {
+    const it = items[i];
+    const right = it.x + 9 + it.width < plotWidth;
+    const x0 = right ? it.x + 9 : it.x - 9 - it.width;
+    const box = (dy: number) => ({ x0, x1: x0 + it.width, y0: it.y + dy - 9, y1: it.y + dy + 3 });
+    const hit = (b: ReturnType<typeof box>) => placed.some((p) => b.x0 < p.x1 && p.x0 < b.x1 && b.y0 < p.y1 && p.y0 < b.y1);
+    let dy = 4;
+    for (const k of [0, 1, -1, 2, -2, 3, -3]) {
+      if (!hit(box(4 + k * line))) {
+        dy = 4 + k * line;
+        break;
+      }
+    }
+    placed.push(box(dy));
+    out[i] = { x: right ? it.x + 9 : it.x - 9, y: it.y + dy, anchor: right ? 'start' : 'end' };
+  }
+  return out;
+}
+
+/** Tick values for a log axis: 1-2-5 per decade when plain powers are too many, else powers of ten. */
+export function logTicks(all: readonly number[], n: number): number[] {
+  if (all.length <= n + 1) return [...all];
+  const mant = (v: number) => v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
+  const f125 = all.filter((v) => [1, 2, 5].some((m) => near(mant(v), m)));
+  if (f125.length <= n + 1) return f125;
+  return all.filter((v) => near(mant(v), 1));
+}

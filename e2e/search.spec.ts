@@ -1,0 +1,172 @@
+// Automatic mixed-precision search, end to end: the shipped default model, a short real search (the
+// real emulator in the emulate workers, the real cost model and strategy in the search worker),
+// points in the Pareto plot and a hypervolume curve that match the trials, a picked point loading
+// its exact formats into the Layers pane, and a reload in the middle of a run that resumes it.
+// Asserts on values (counts, the hypervolume's sign and monotonicity, formats, perplexities).
+import { expect, test as base, type Page } from '@playwright/test';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+
+const test = base.extend<{ pageErrors: string[] }>({
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+      });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await use(errors);
+      expect(errors).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+/** Search settings in the link, like any other decision: `s=1.<base64url(JSON of the changed fields)>`. */
+function searchLink(settings: Record<string, unknown>): string {
+  return `/#m=default&s=1.${Buffer.from(JSON.stringify(settings)).toString('base64url')}`;
+}
+
+/** A short search: 8 trials in batches of 4, each scored on 1,024 tokens (4 windows over the workers). */
+const SHORT = { budget: 8, batch: 4, seed: 7, fullTokens: 1024, strategy: 'nsga2' };
+
+async function historyOf(page: Page): Promise<number[]> {
+  const h = (await page.getByTestId('hv-chart').getAttribute('data-history')) ?? '';
+  return h ? h.split(',').map(Number) : [];
+}
+
+async function waitDone(page: Page, timeout = 90_000): Promise<void> {
+  await expect(page.getByTestId('search-status')).toHaveAttribute('data-status', 'done', { timeout });
+}
+
+test('a short search: trials in the Pareto plot, a growing hypervolume, a picked point loads into Layers', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto(searchLink(SHORT));
+  await page.evaluate(() => indexedDB.deleteDatabase('mx-studio.search'));
+  await page.reload();
+  await page.getByTestId('rail-search').click();
+  await expect(page.getByTestId('pane-search')).toContainText('Automatic search');
+  // The model loads on first open; the settings came from the link.
+  await expect(page.getByTestId('model-name')).toContainText('sotu-llama-1m');
+  await expect(page.getByTestId('search-budget')).toHaveValue('8');
+  await expect(page.getByTestId('search-seed')).toHaveValue('7');
+  // MASE's default menu: fp32 or MXInt m = 8…2 at block 32, one gene per op type of the block (+ head points).
+  await expect(page.getByTestId('space-size')).toContainText(/^\d+ genes · [\d.,e+]+ designs$/);
+  const genes = Number((await page.getByTestId('space-size').textContent())!.split(' ')[0]);
+  expect(genes).toBeGreaterThan(10);
+
+  const t0 = Date.now();
+  await page.getByTestId('search-start').click();
+  await expect(page.getByTestId('search-status')).toHaveAttribute('data-status', 'running');
+  await waitDone(page);
+  test.info().annotations.push({ type: 'search time (8 trials + 4 references, 1,024 tokens each)', description: `${((Date.now() - t0) / 1000).toFixed(1)} s` });
+
+  // Every trial is a circle; the references are labelled marks.
+  await expect(page.getByTestId('search-trials')).toHaveAttribute('data-value', '8');
+  await expect(page.getByTestId('pareto-point')).toHaveCount(8);
+  await expect(page.getByTestId('pareto-svg')).toHaveAttribute('data-points', '8');
+  for (const b of ['fp32', 'fixed8', 'mxint8', 'mxfp4']) await expect(page.getByTestId(`baseline-${b}`)).toHaveCount(1);
+  await expect(page.getByTestId('baseline-mxfp4')).toContainText('MXFP4');
+  await expect(page.getByTestId('trials-table').locator('tbody tr')).toHaveCount(8);
+
+  // The hypervolume after each trial: positive at the end, never decreasing, its last value the one shown.
+  const h = await historyOf(page);
+  expect(h.length).toBe(8);
+  for (let i = 1; i < h.length; i++) expect(h[i]).toBeGreaterThanOrEqual(h[i - 1]);
+  expect(h[7]).toBeGreaterThan(0);
+  const shown = Number(await page.getByTestId('hv-value').getAttribute('data-value'));
+  expect(Math.abs(shown / h[7] - 1)).toBeLessThan(1e-9);
+  const front = Number(await page.getByTestId('pareto-svg').getAttribute('data-front'));
+  expect(front).toBeGreaterThanOrEqual(1);
+
+  // The dominated toggle leaves the front only.
+  await page.getByTestId('pareto-dominated').uncheck();
+  await expect(page.getByTestId('pareto-point')).toHaveCount(front);
+  await page.getByTestId('pareto-dominated').check();
+  await expect(page.getByTestId('pareto-point')).toHaveCount(8);
+
+  // Hover shows the trial; a click picks it and loads its formats into the document (Layers).
+  const pick = page.getByTestId('pareto-point').first();
+  const id = Number(await pick.getAttribute('data-trial'));
+  await pick.hover();
+  await expect(page.getByTestId('pareto-tip')).toContainText(`trial #${id}`);
+  await pick.click();
+  await expect(page.getByTestId('pareto-selected')).toHaveAttribute('data-trial', String(id));
+  await expect(page.getByTestId('design-card')).toContainText(`trial #${id}`);
+  const trialPpl = Number(await page.getByTestId('dm-perplexity').getAttribute('data-value'));
+  expect(trialPpl).toBeGreaterThan(20);
+  // One rule per gene, `pattern=spec`; the trial's format of the q_proj weights, as its rule says.
+  const rules = new Map((await page.getByTestId('selected-rules').getAttribute('data-rules'))!.split(' ').map((r) => [r.slice(0, r.indexOf('=')), r.slice(r.indexOf('=') + 1)] as const));
+  expect(rules.size).toBe(genes);
+  const qFormat = rules.get('L*.q.w')!;
+  expect(qFormat).toMatch(/^(fp32|mxint:m=[2-8],block=32)$/);
+  if (shouldShoot()) {
+    mkdirSync(SHOTS, { recursive: true });
+    await page.getByTestId('pareto-point').nth(2).hover();
+    await page.screenshot({ path: join(SHOTS, 'search.png') });
+  }
+
+  await page.getByTestId('open-in-layers').click();
+  await expect(page.getByTestId('pane-layers')).toBeVisible();
+  // Layers shows the trial's formats: the q_proj weight of every block, and the rule that set it.
+  await page.getByTestId('row-*.q.w').getByRole('button', { name: /Expand/ }).click();
+  for (const b of [0, 3]) {
+    await expect(page.getByTestId(`row-L${b}.q.w`)).toContainText(qFormat);
+    await expect(page.getByTestId(`row-L${b}.q.w`)).toContainText('L*.q.w');
+  }
+  // …and evaluates them on the same 1,024 tokens and mode: the trial's perplexity, recomputed.
+  const m = page.getByTestId('metric-ppl');
+  await expect(m).toHaveAttribute('data-current', 'true', { timeout: 40_000 });
+  await expect(m).toHaveAttribute('data-kind', 'exact', { timeout: 40_000 });
+  const ppl = Number(await m.getAttribute('data-value'));
+  expect(Math.abs(ppl / trialPpl - 1)).toBeLessThan(1e-9);
+  // The link carries the search settings (not the trials) and the picked formats.
+  expect(page.url()).toMatch(/&s=1\.[A-Za-z0-9_-]+/);
+  expect(page.url()).toMatch(/&q=1z?\.[A-Za-z0-9_-]+/);
+});
+
+test('reload in the middle of a run: the trials are kept, and Resume finishes the same run', async ({ page }) => {
+  test.setTimeout(240_000);
+  const settings = { ...SHORT, budget: 12, batch: 2, seed: 11 };
+  await page.goto(searchLink(settings));
+  await page.evaluate(() => indexedDB.deleteDatabase('mx-studio.search'));
+  await page.reload();
+  await page.getByTestId('rail-search').click();
+  await expect(page.getByTestId('model-name')).toContainText('sotu-llama-1m');
+  await page.getByTestId('search-start').click();
+  // Wait for a few trials, then reload mid-run (the page goes away with the worker).
+  await expect
+    .poll(async () => Number(await page.getByTestId('search-trials').getAttribute('data-value')), { timeout: 90_000 })
+    .toBeGreaterThanOrEqual(4);
+  const before = Number(await page.getByTestId('search-trials').getAttribute('data-value'));
+  expect(before).toBeLessThan(12);
+  await page.reload();
+  await page.getByTestId('rail-search').click();
+  // The recorded trials are back at once, and the run is offered for resume.
+  await expect(page.getByTestId('resume-offer')).toBeVisible();
+  await expect(page.getByTestId('resume-offer')).toContainText('Interrupted');
+  const kept = await page.getByTestId('pareto-point').count();
+  expect(kept).toBeGreaterThanOrEqual(before);
+  await page.getByTestId('resume-run').click();
+  await waitDone(page, 150_000);
+  await expect(page.getByTestId('pareto-point')).toHaveCount(12);
+  const resumed = await historyOf(page);
+
+  // The same settings run uninterrupted from scratch give the same trials (seeded ask/tell + replay).
+  await page.getByTestId('search-discard').click();
+  await page.getByTestId('search-start').click();
+  await waitDone(page, 150_000);
+  await expect(page.getByTestId('pareto-point')).toHaveCount(12);
+  const fresh = await historyOf(page);
+  expect(resumed.length).toBe(12);
+  expect(resumed).toEqual(fresh);
+});
+
+function shouldShoot(): boolean {
+  return !!process.env.UPDATE_SCREENSHOTS || !existsSync(join(SHOTS, 'search.png'));
+}
