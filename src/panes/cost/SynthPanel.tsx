@@ -40,8 +40,10 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
 
   const running = status.state === 'running';
   const late = useDelayed(running, 2000);
-  const shownKey = running ? status.key : status.state === 'error' ? status.key : (target?.key ?? null);
-  const result = shownKey ? results[shownKey] : undefined;
+  // Results and errors belong to a target: switching targets shows that target's, and a failed
+  // run never hides the last good result of another target.
+  const result = target && !running ? results[target.key] : undefined;
+  const error = status.state === 'error' && status.key === target?.key ? status.error : null;
 
   return (
     <section className="panel synth-panel" aria-label="Synthesis" data-testid="synth-panel">
@@ -114,14 +116,14 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
           </div>
         ) : null}
 
-        {status.state === 'error' ? (
-          <div className="synth-error" role="alert" data-testid="synth-error" data-kind={status.error.kind}>
-            <b>{KIND_TITLE[status.error.kind]}</b>
-            <pre>{status.error.message}</pre>
+        {error ? (
+          <div className="synth-error" role="alert" data-testid="synth-error" data-kind={error.kind}>
+            <b>{KIND_TITLE[error.kind]}</b>
+            <pre>{error.message}</pre>
           </div>
         ) : null}
 
-        {result && !running ? <SynthResult view={result} /> : null}
+        {result && !error ? <SynthResult view={result} /> : null}
 
         <div className="synth-log-head row">
           <span className="label-inline">Yosys log</span>
