@@ -8,6 +8,7 @@
  * them (src/core/search/evaluator.ts), labels, units, directions and number formats.
  */
 import { bitsPerElement, formatToString, parseFormat } from '../core/formats';
+import type { Lanes } from '../core/cost';
 import { DEFAULT_SPACE_SPEC, TIES, type SpaceSpec, type Tie } from '../core/search';
 import type { EvalMode } from './document';
 
@@ -105,6 +106,11 @@ export interface SearchDoc {
   constraints: SearchConstraint[];
   tie: Tie;
   menus: SearchMenu[];
+  /**
+   * Parallelism choices for every GEMM op (tied like the formats), fewest lanes first; empty: not
+   * searched (the cost model's default lanes). Throughput and area trade against lanes, not formats.
+   */
+  lanes: Lanes[];
   strategy: StrategyName;
   /** Trials. */
   budget: number;
@@ -144,6 +150,7 @@ export const DEFAULT_SEARCH: SearchDoc = {
   constraints: [],
   tie: 'block',
   menus: [{ match: '*', choices: [...MASE_MENU] }],
+  lanes: [],
   strategy: 'nsga2',
   budget: 64,
   seed: 1,
@@ -154,9 +161,27 @@ export const DEFAULT_SEARCH: SearchDoc = {
   mode: 'fake',
 };
 
+/** Lanes offered as chips (k: along the reduction, n: output columns in parallel); k32·n1 is the cost model's default. */
+export const LANES_PALETTE: readonly Lanes[] = [
+  { lanesK: 8, lanesN: 1 },
+  { lanesK: 16, lanesN: 1 },
+  { lanesK: 32, lanesN: 1 },
+  { lanesK: 32, lanesN: 4 },
+  { lanesK: 64, lanesN: 8 },
+];
+
+export const lanesKey = (l: Lanes): string => `k${l.lanesK}·n${l.lanesN}${l.lanesM && l.lanesM !== 1 ? `·m${l.lanesM}` : ''}`;
+
+/** Fewest multipliers first (greedy walks menus in order). */
+export function sortLanes(ls: readonly Lanes[]): Lanes[] {
+  const seen = new Map(ls.map((l) => [lanesKey(l), l]));
+  return [...seen.values()].sort((a, b) => a.lanesK * a.lanesN * (a.lanesM ?? 1) - b.lanesK * b.lanesN * (b.lanesM ?? 1) || a.lanesK - b.lanesK);
+}
+
 /** The core's space spec of these settings. */
 export function spaceSpecOf(d: SearchDoc): SpaceSpec {
-  return { version: 1, tie: d.tie, menus: d.menus.map((m) => ({ match: m.match, choices: [...m.choices] })) };
+  const menus = d.menus.map((m) => ({ match: m.match, choices: [...m.choices] }));
+  return d.lanes.length ? { version: 1, tie: d.tie, menus, lanes: [{ match: '*', choices: d.lanes.map((l) => ({ ...l })) }] } : { version: 1, tie: d.tie, menus };
 }
 
 export function sameSearch(a: SearchDoc, b: SearchDoc): boolean {
@@ -214,6 +239,17 @@ export function parseSearchDoc(json: unknown): { doc: SearchDoc; problems: strin
     } catch (e) {
       bad('menus', e instanceof Error ? e.message : String(e), 'MASE’s default menu');
     }
+  }
+  if (o.lanes !== undefined) {
+    const v = o.lanes;
+    const ok = (l: unknown): l is Lanes => {
+      if (typeof l !== 'object' || l === null) return false;
+      const r = l as Record<string, unknown>;
+      const int = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 4096;
+      return int(r.lanesK) && int(r.lanesN) && (r.lanesM === undefined || int(r.lanesM)) && Object.keys(r).every((k) => k === 'lanesK' || k === 'lanesN' || k === 'lanesM');
+    };
+    if (Array.isArray(v) && v.length <= 16 && v.every(ok)) out.lanes = sortLanes(v.map((l) => (l.lanesM && l.lanesM !== 1 ? { lanesK: l.lanesK, lanesN: l.lanesN, lanesM: l.lanesM } : { lanesK: l.lanesK, lanesN: l.lanesN })));
+    else bad('lanes', 'must be a list of {lanesK, lanesN, lanesM?} with integers 1 to 4096', d.lanes);
   }
   if (o.strategy !== undefined) {
     if (typeof o.strategy === 'string' && STRATEGIES.some((s) => s.id === o.strategy)) out.strategy = o.strategy as StrategyName;

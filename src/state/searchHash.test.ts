@@ -84,3 +84,20 @@ describe('search settings undo', () => {
     expect(documentStore.getState().search.budget).toBe(10);
   });
 });
+
+describe('parallelism (lanes) in the settings', () => {
+  it('round-trips, sorts fewest multipliers first, and becomes a lanes menu of the space the core builds', async () => {
+    const { buildSpace } = await import('../core/search');
+    const { tinyGraph } = await import('../core/search/testSpace');
+    const { spaceSpecOf } = await import('./searchDoc');
+    const doc: SearchDoc = { ...DEFAULT_SEARCH, lanes: [{ lanesK: 32, lanesN: 4 }, { lanesK: 8, lanesN: 1 }] };
+    const back = decodeSearchHash('#' + encodeSearchHash(doc)).doc;
+    expect(back.lanes).toEqual([{ lanesK: 8, lanesN: 1 }, { lanesK: 32, lanesN: 4 }]);
+    const space = buildSpace(tinyGraph(), spaceSpecOf(back));
+    const lanes = space.genes.filter((g) => g.kind === 'lanes');
+    expect(lanes.length).toBeGreaterThan(0);
+    expect(lanes[0].choices).toEqual(['k8,n1', 'k32,n4']);
+    expect(spaceSpecOf(DEFAULT_SEARCH).lanes).toBeUndefined();
+    expect(parseSearchDoc({ lanes: [{ lanesK: 0, lanesN: 1 }] }).problems[0]).toMatch(/search lanes must be/);
+  });
+});

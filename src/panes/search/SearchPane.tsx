@@ -8,7 +8,8 @@ import { useEffect, useState } from 'react';
 import { setSession } from '../../state/session';
 import { modelStore } from '../../state/model';
 import { searchStore, setSearchView, type RunView } from '../../state/search';
-import { METRICS, STRATEGIES, type MetricId } from '../../state/searchDoc';
+import { METRICS, STRATEGIES, lanesKey, type MetricId } from '../../state/searchDoc';
+import type { Lanes } from '../../core/cost';
 import { Spinner } from '../../ui/controls';
 import { fmtInt, fmtMs } from '../../ui/format';
 import { icons } from '../../ui/icons';
@@ -51,6 +52,13 @@ export function fmtDuration(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min ${s % 60} s`;
   return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** `L*.q k32·n4, head k64·n8` from per-op lanes, ops with equal lanes in every block folded. */
+function lanesSummary(p: Readonly<Record<string, Lanes>>): string {
+  const byKind = new Map<string, string>();
+  for (const [op, l] of Object.entries(p)) byKind.set(op.replace(/^L\d+\./, 'L*.'), lanesKey(l));
+  return [...byKind].map(([k, v]) => `${k} ${v}`).join(', ');
 }
 
 function elapsedOf(r: RunView): number {
@@ -200,6 +208,7 @@ function DesignCard() {
           </div>
           <div className="design-rules mono" data-testid="design-rules">
             {sel.config.rules.length ? sel.config.rules.map(([p, s]) => <div key={p}>{p} → {s}</div>) : <div>every point fp32</div>}
+            {Object.keys(sel.parallelism).length ? <div className="muted">lanes: {lanesSummary(sel.parallelism)}</div> : null}
           </div>
           <div className="row">
             <span className="hint-text">

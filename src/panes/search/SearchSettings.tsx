@@ -11,7 +11,7 @@ import type { Tie } from '../../core/search';
 import { documentStore, editSearch } from '../../state/document';
 import { modelStore } from '../../state/model';
 import { searchStore } from '../../state/search';
-import { FULL_TOKENS, MASE_MENU, MENU_PALETTE, METRICS, METRIC_IDS, OBJECTIVE_IDS, PROMOTE, PROXY_TOKENS, SEARCH_LIMITS, STRATEGIES, sortChoices, type MetricId, type SearchConstraint, type SearchDoc, type SearchMenu } from '../../state/searchDoc';
+import { FULL_TOKENS, LANES_PALETTE, MASE_MENU, MENU_PALETTE, METRICS, METRIC_IDS, OBJECTIVE_IDS, PROMOTE, PROXY_TOKENS, SEARCH_LIMITS, STRATEGIES, lanesKey, sortChoices, sortLanes, type MetricId, type SearchConstraint, type SearchDoc, type SearchMenu } from '../../state/searchDoc';
 import { Chips, Field, IntInput, Segmented, Select } from '../../ui/controls';
 import { icons } from '../../ui/icons';
 import { useSlice } from '../../ui/hooks';
@@ -73,6 +73,11 @@ function ObjectivesField({ doc }: { doc: SearchDoc }) {
       <p className="hint-text">
         {doc.objectives.length} of at most 3 (exact hypervolume up to 3): {doc.objectives.map((o) => `${METRICS[o].direction === 'min' ? 'min' : 'max'} ${METRICS[o].label}`).join(', ')}.
       </p>
+      {doc.objectives.includes('throughput') && !doc.lanes.length ? (
+        <p className="hint-text warn-text" data-testid="throughput-hint">
+          Throughput depends on the parallelism, not on the formats: pick lanes under Formats, or every design has the same throughput.
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -215,6 +220,25 @@ function MenusField({ doc, g }: { doc: SearchDoc; g: Graph | null }) {
         )}
       </div>
       <p className="hint-text">A point takes the last menu that matches it; choices run from the most precise down (greedy lowers them in this order).</p>
+      <Field label="Lanes" title="Also search the parallelism of every GEMM op (k lanes along the reduction × n output columns), tied like the formats: area and throughput trade against it">
+        <div className="chips" role="group" aria-label="Parallelism choices" data-testid="lanes">
+          {LANES_PALETTE.map((l) => {
+            const on = doc.lanes.some((x) => lanesKey(x) === lanesKey(l));
+            return (
+              <button
+                key={lanesKey(l)}
+                type="button"
+                className="chip"
+                aria-pressed={on}
+                onClick={() => edit('lanes', (d) => ({ ...d, lanes: on ? d.lanes.filter((x) => lanesKey(x) !== lanesKey(l)) : sortLanes([...d.lanes, l]) }))}
+              >
+                {lanesKey(l)}
+              </button>
+            );
+          })}
+        </div>
+      </Field>
+      <p className="hint-text">{doc.lanes.length ? `${doc.lanes.length} parallelism choice${doc.lanes.length === 1 ? '' : 's'} per GEMM op type.` : 'Lanes not searched: every GEMM at the cost model’s default (k32·n1).'}</p>
     </div>
   );
 }

@@ -15,7 +15,7 @@ import { TOKEN_BUDGETS, documentStore, editModel, loadSearchDoc } from '../../st
 import { appendLog } from '../../state/ephemeral';
 import { modelStore, type LoadedModelView } from '../../state/model';
 import { mergeTrials, searchStore, setSearchView, type RunView, type SelectedDesign } from '../../state/search';
-import { METRICS, spaceSpecOf, type SearchDoc } from '../../state/searchDoc';
+import { METRICS, parseSearchDoc, spaceSpecOf, type SearchDoc } from '../../state/searchDoc';
 import { memoryRunStore, newRunId, openRunStore, pruneRuns, type RunRecord, type RunStore } from '../../state/searchPersist';
 import { fmtInt, fmtMs } from '../../ui/format';
 import type { BaselineResult, SearchRequest, SearchUpdate } from '../../../workers/api/search.api';
@@ -369,7 +369,9 @@ async function restore(): Promise<void> {
   const trials = await s.loadTrials(last.id);
   // 'running' / 'paused' in the record: the page went away mid-run.
   const interrupted = last.status === 'running' || last.status === 'paused';
-  const rec: RunRecord = interrupted ? { ...last, status: 'interrupted', message: 'Interrupted: the page was closed or reloaded while it ran.' } : last;
+  // Settings recorded by an older studio are read like a link (missing fields take their defaults).
+  const norm = { ...last, settings: parseSearchDoc(last.settings).doc };
+  const rec: RunRecord = interrupted ? { ...norm, status: 'interrupted', message: 'Interrupted: the page was closed or reloaded while it ran.' } : norm;
   record = null;
   setSearchView({
     run: {

@@ -85,12 +85,12 @@ const COLUMNS = ['run_id', 'trial_id', 'seed', 'strategy', 'fidelity', 'feasible
 /** One row per trial: provenance, every metric in its own unit (pJ, µm², bits, tokens/s), the rules and the genome. */
 export function trialsCsv(run: Pick<RunView, 'id' | 'settings' | 'model' | 'createdAt'>, trials: readonly Trial[], summary: SearchSummary | null): string {
   const front = new Set(summary?.front ?? []);
-  const head = [...COLUMNS, ...METRIC_IDS, 'config_rules', 'genome'];
+  const head = [...COLUMNS, ...METRIC_IDS, 'config_rules', 'parallelism', 'genome'];
   const lines = [head.join(',')];
   for (const t of trials) {
     const row: unknown[] = [run.id, t.id, run.settings.seed, run.settings.strategy, t.fidelity, t.feasible, front.has(t.id), t.violation, t.cached, t.hash];
     for (const m of METRIC_IDS) row.push(t.metrics[m]);
-    row.push(JSON.stringify(t.config.rules), t.genome.join(' '));
+    row.push(JSON.stringify(t.config.rules), Object.keys(t.parallelism).length ? JSON.stringify(t.parallelism) : '', t.genome.join(' '));
     lines.push(row.map(csvCell).join(','));
   }
   return lines.join('\n') + '\n';
