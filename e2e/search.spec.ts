@@ -5,6 +5,7 @@
 // Asserts on values (counts, the hypervolume's sign and monotonicity, formats, perplexities).
 import { expect, test as base, type Page } from '@playwright/test';
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,6 +94,36 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   await expect(page.getByTestId('pareto-point')).toHaveCount(front);
   await page.getByTestId('pareto-dominated').check();
   await expect(page.getByTestId('pareto-point')).toHaveCount(8);
+
+  // Brush: drag over the whole plot area selects every drawn trial; the table can show just those.
+  const box = (await page.locator('[data-testid="pareto-svg"] .brush .overlay').boundingBox())!;
+  await page.mouse.move(box.x + 2, box.y + 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+  await page.mouse.move(box.x + box.width - 2, box.y + box.height - 2, { steps: 4 });
+  await page.mouse.up();
+  await expect(page.getByTestId('pareto-count')).toContainText('8 brushed');
+  await page.getByTestId('trials-filter').getByRole('button', { name: /brushed/ }).click();
+  await expect(page.getByTestId('trials-table').locator('tbody tr')).toHaveCount(8);
+  await page.getByTestId('trials-filter').getByRole('button', { name: 'front' }).click();
+  await expect(page.getByTestId('trials-table').locator('tbody tr')).toHaveCount(front);
+  await page.getByTestId('trials-filter').getByRole('button', { name: 'all' }).click();
+  await page.getByTestId('pareto-svg').focus();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('pareto-count')).not.toContainText('brushed');
+
+  // CSV export: one row per trial, each with the run id, its trial id and the seed.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  expect(dl.suggestedFilename()).toMatch(/^mx-search-run-[0-9a-z]+-[0-9a-z]{4}-seed7\.csv$/);
+  const csv = (await readFile(await dl.path(), 'utf8')).trim().split('\n');
+  expect(csv.length).toBe(9);
+  const head = csv[0].split(',');
+  expect(head.slice(0, 3)).toEqual(['run_id', 'trial_id', 'seed']);
+  const ids = csv.slice(1).map((l) => l.split(','));
+  expect(ids.map((r) => Number(r[1])).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  expect(new Set(ids.map((r) => r[0])).size).toBe(1);
+  expect(ids.every((r) => r[2] === '7')).toBe(true);
+  expect(ids.every((r) => Number(r[head.indexOf('energyPj')]) > 0)).toBe(true);
 
   // Hover shows the trial; a click picks it and loads its formats into the document (Layers).
   const pick = page.getByTestId('pareto-point').first();

@@ -12,7 +12,7 @@ import { createStore } from 'zustand/vanilla';
 import type { Lanes } from '../core/cost';
 import type { QuantConfig } from '../core/graph';
 import type { BaselineResult, Metrics, SearchPhase, SearchSummary, Trial } from '../../workers/api/search.api';
-import type { MetricId, SearchDoc } from './searchDoc';
+import { METRICS, type MetricId, type SearchDoc } from './searchDoc';
 import type { RunRecord, RunStatus } from './searchPersist';
 
 export interface RunView {
@@ -58,6 +58,19 @@ export interface ParetoView {
   dominated: boolean;
   /** Draw trials scored only at the proxy budget. */
   proxy: boolean;
+}
+
+/**
+ * The plot's axes for a run's objectives: an accuracy objective up, a cost objective across, the
+ * third objective as colour (average bits when there are two).
+ */
+export function axesFor(objectives: readonly MetricId[], view: ParetoView): ParetoView {
+  const acc = objectives.filter((o) => METRICS[o].accuracy);
+  const cost = objectives.filter((o) => !METRICS[o].accuracy);
+  const y = acc[0] ?? objectives[0] ?? view.y;
+  const x = cost.find((o) => o !== y) ?? objectives.find((o) => o !== y) ?? view.x;
+  const third = objectives.find((o) => o !== x && o !== y);
+  return { ...view, x, y, color: third ?? (x === 'avgBits' || y === 'avgBits' ? 'none' : 'avgBits'), logX: !METRICS[x].accuracy && x !== 'avgBits' };
 }
 
 export type TableFilter = 'all' | 'front' | 'feasible' | 'brushed';

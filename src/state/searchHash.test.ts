@@ -101,3 +101,13 @@ describe('parallelism (lanes) in the settings', () => {
     expect(parseSearchDoc({ lanes: [{ lanesK: 0, lanesN: 1 }] }).problems[0]).toMatch(/search lanes must be/);
   });
 });
+
+describe('plot axes for a run', () => {
+  it('accuracy up, cost across, the third objective as colour; log x for costs', async () => {
+    const { axesFor, DEFAULT_PARETO } = await import('./search');
+    expect(axesFor(['perplexity', 'energyPj'], DEFAULT_PARETO)).toMatchObject({ x: 'energyPj', y: 'perplexity', color: 'avgBits', logX: true });
+    expect(axesFor(['memoryBits', 'kl', 'throughput'], DEFAULT_PARETO)).toMatchObject({ x: 'memoryBits', y: 'kl', color: 'throughput' });
+    expect(axesFor(['kl', 'avgBits'], DEFAULT_PARETO)).toMatchObject({ x: 'avgBits', y: 'kl', color: 'none', logX: false });
+    expect(axesFor(['energyPj', 'areaUm2'], DEFAULT_PARETO)).toMatchObject({ x: 'areaUm2', y: 'energyPj' });
+  });
+});

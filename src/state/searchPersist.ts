@@ -11,6 +11,7 @@
  * IndexedDB is missing or refuses (private modes, quota), an in-memory store stands in and the UI
  * says that runs will not survive a reload.
  */
+import type { CostOptions } from '../core/cost';
 import type { BaselineResult, Metrics, SearchSummary, Trial } from '../../workers/api/search.api';
 import type { ModelRef } from './document';
 import type { SearchDoc } from './searchDoc';
@@ -26,6 +27,8 @@ export interface RunRecord {
   model: { ref: ModelRef; name: string; numParams: number };
   /** The settings it ran with (resume replays exactly these). */
   settings: SearchDoc;
+  /** The cost model's options it ran with (the hardware assumptions at its start). */
+  cost?: CostOptions;
   status: RunStatus;
   /** Why it stopped (errors, crashes). */
   message?: string;

@@ -87,6 +87,9 @@ function RunBar() {
           <span className="num" data-testid="search-trials" data-value={n}>
             {fmtInt(n)} / {fmtInt(budget)} trials
           </span>
+          <span className="muted num" title="Forward passes run in this session (a trial is one, or two with successive halving; repeats come from the cache)">
+            {fmtInt(run.counts.run)} evaluation{run.counts.run === 1 ? '' : 's'}
+          </span>
           <span className="muted num">
             {fmtDuration(ms)}
             {eta !== null ? ` · ~${fmtDuration(eta)} left` : ''}

@@ -10,6 +10,7 @@ import type { Graph } from '../../core/graph';
 import type { Tie } from '../../core/search';
 import { documentStore, editSearch } from '../../state/document';
 import { modelStore } from '../../state/model';
+import { hardwareStore } from '../../state/hardware';
 import { searchStore } from '../../state/search';
 import { FULL_TOKENS, LANES_PALETTE, MASE_MENU, MENU_PALETTE, METRICS, METRIC_IDS, OBJECTIVE_IDS, PROMOTE, PROXY_TOKENS, SEARCH_LIMITS, STRATEGIES, lanesKey, sortChoices, sortLanes, type MetricId, type SearchConstraint, type SearchDoc, type SearchMenu } from '../../state/searchDoc';
 import { Chips, Field, IntInput, Segmented, Select } from '../../ui/controls';
@@ -250,6 +251,7 @@ export function SearchSettings() {
   const chk = useMemo(() => checkSettings(doc, model), [doc, model]);
   const running = useSlice(searchStore, (s) => s.run?.status === 'running' || s.run?.status === 'paused');
   const shownError = chk.error ?? error;
+  const hw = useSlice(hardwareStore, (s) => s);
   return (
     <>
       <section className="panel" aria-label="Objectives and budgets">
@@ -329,8 +331,8 @@ export function SearchSettings() {
               <Chips label="Proxy token budget" values={PROXY_TOKENS} value={doc.proxyTokens as (typeof PROXY_TOKENS)[number]} onPick={(proxyTokens) => edit('proxyTokens', (d) => ({ ...d, proxyTokens }))} />
             </Field>
           ) : null}
-          <p className="hint-text">
-            Accuracy: the loaded model on the first {doc.fullTokens.toLocaleString('en-US')} tokens of its held-out text{doc.promote > 0 ? ` (${doc.proxyTokens} for the proxy)` : ''}, vs fp32 on the same tokens. Hardware: the cost model, one 256-token inference, 45 nm, weights on chip.
+          <p className="hint-text" data-testid="scoring-note">
+            Accuracy: the loaded model on the first {doc.fullTokens.toLocaleString('en-US')} tokens of its held-out text{doc.promote > 0 ? ` (${doc.proxyTokens} for the proxy)` : ''}, vs fp32 on the same tokens. Hardware: the cost model with the Cost pane’s assumptions — {hw.nodeNm} nm, weights {hw.weightsOnChip ? 'on chip' : 'in DRAM'}, {hw.tokens ?? model?.info.config.maxPositions ?? 'max-position'}-token inference, default lanes k{hw.lanesK}·n{hw.lanesN}.
           </p>
         </div>
       </section>

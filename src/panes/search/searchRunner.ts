@@ -13,8 +13,10 @@ import { buildSpace, SpaceError } from '../../core/search';
 import { CancelledError, SearchClient } from '../../services/searchClient';
 import { TOKEN_BUDGETS, documentStore, editModel, loadSearchDoc } from '../../state/document';
 import { appendLog } from '../../state/ephemeral';
+import { DEFAULT_HARDWARE, costOptions, hardwareStore } from '../../state/hardware';
+import type { CostOptions } from '../../core/cost';
 import { modelStore, type LoadedModelView } from '../../state/model';
-import { mergeTrials, searchStore, setSearchView, type RunView, type SelectedDesign } from '../../state/search';
+import { axesFor, mergeTrials, searchStore, setSearchView, type RunView, type SelectedDesign } from '../../state/search';
 import { METRICS, parseSearchDoc, spaceSpecOf, type SearchDoc } from '../../state/searchDoc';
 import { memoryRunStore, newRunId, openRunStore, pruneRuns, type RunRecord, type RunStore } from '../../state/searchPersist';
 import { fmtInt, fmtMs } from '../../ui/format';
@@ -116,7 +118,7 @@ export function checkSettings(doc: SearchDoc, model: LoadedModelView | null): { 
   }
 }
 
-export function requestOf(doc: SearchDoc, model: LoadedModelView, known: SearchRequest['known'], sensitivity?: number[][]): SearchRequest {
+export function requestOf(doc: SearchDoc, model: LoadedModelView, known: SearchRequest['known'], sensitivity: number[][] | undefined, cost: CostOptions): SearchRequest {
   const window = Math.min(256, model.info.config.maxPositions);
   return {
     modelConfig: model.info.config,
@@ -129,8 +131,8 @@ export function requestOf(doc: SearchDoc, model: LoadedModelView, known: SearchR
     batch: doc.batch,
     ...(doc.promote > 0 ? { promote: doc.promote } : {}),
     evaluation: { mode: doc.mode, proxyTokens: doc.proxyTokens, fullTokens: doc.fullTokens, window },
-    // Hardware figures for one inference of a window-long sequence (the paper's T = 256), 45 nm, weights on chip.
-    cost: { tokens: window },
+    // The hardware assumptions of the Cost pane (node, memory, tokens per inference, default lanes), so both agree.
+    cost,
     baselines: BASELINES.map((b) => ({ name: b.name, config: b.config })),
     known,
     ...(sensitivity ? { sensitivity } : {}),
@@ -207,7 +209,8 @@ async function run(doc: SearchDoc, model: LoadedModelView, rec: RunRecord, known
     else setSearchView({ resumable: null });
   };
   try {
-    const out = await c.start(requestOf(doc, model, known, rec.sensitivity), onUpdate);
+    // Runs recorded before hardware settings existed ran with the defaults.
+    const out = await c.start(requestOf(doc, model, known, rec.sensitivity, rec.cost ?? costOptions(DEFAULT_HARDWARE)), onUpdate);
     finish('done', null);
     appendLog('info', `search ${rec.id}: done — ${fmtInt(out.trials)} trials, ${fmtInt(out.evaluations.proxy + out.evaluations.full)} evaluations (${fmtInt(out.replayed)} replayed), front of ${out.front.length}, in ${fmtMs(performance.now() - t0)}`);
   } catch (e) {
@@ -242,13 +245,14 @@ export async function startSearch(): Promise<void> {
   }
   await getStore();
   const now = Date.now();
-  const rec: RunRecord = { id: newRunId(now), createdAt: now, updatedAt: now, model: modelId(model), settings: doc, status: 'running', trials: 0, baselines: [], elapsedMs: 0 };
+  const rec: RunRecord = { id: newRunId(now), createdAt: now, updatedAt: now, model: modelId(model), settings: doc, cost: costOptions(hardwareStore.getState()), status: 'running', trials: 0, baselines: [], elapsedMs: 0 };
   setSearchView({
     settingsError: null,
     resumable: null,
     selected: null,
     brushed: null,
     hover: null,
+    pareto: axesFor(doc.objectives, searchStore.getState().pareto),
     run: { id: rec.id, settings: doc, model: rec.model, createdAt: now, status: 'running', phase: 'starting', message: null, trials: [], baselines: [], summary: null, counts: { run: 0, replayed: 0 }, elapsedBefore: 0, runningSince: performance.now() },
   });
   record = rec;
@@ -374,6 +378,7 @@ async function restore(): Promise<void> {
   const rec: RunRecord = interrupted ? { ...norm, status: 'interrupted', message: 'Interrupted: the page was closed or reloaded while it ran.' } : norm;
   record = null;
   setSearchView({
+    pareto: axesFor(rec.settings.objectives, searchStore.getState().pareto),
     run: {
       id: rec.id,
       settings: rec.settings,
@@ -404,7 +409,10 @@ export function startSearchRunner(): () => void {
     void restore().catch((e: unknown) => appendLog('error', `search: could not read this browser's runs (${errMessage(e)})`));
   }
   const unsub = modelStore.subscribe((s, prev) => {
-    if (s.model === prev.model || !client?.running()) return;
+    if (s.model === prev.model) return;
+    // "no model loaded" from an earlier Start no longer holds
+    if (s.model && searchStore.getState().settingsError) setSearchView({ settingsError: null });
+    if (!client?.running()) return;
     stopSearch(`The model changed to ${s.model?.info.name ?? 'none'}; the search stopped. Load ${record?.model.name ?? 'its model'} again to resume.`);
   });
   return () => unsub();
