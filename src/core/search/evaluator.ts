@@ -36,9 +36,15 @@ export interface EvaluatorOptions {
   readonly cost?: CostOptions;
 }
 
-export function makeEvaluator(opts: EvaluatorOptions): Evaluate {
-  const { emulator, tokens } = opts;
-  const graph = emulator.graph;
+/** The metric names that come from the cost model alone (the rest need the emulator). */
+export const COST_METRICS = ['energyPj', 'areaUm2', 'luts', 'memoryBits', 'avgBits', 'cycles', 'throughput', 'fpgaThroughput'] as const;
+
+/**
+ * The cost-model metrics of a config (no emulator run): energyPj, areaUm2, luts, memoryBits,
+ * avgBits, cycles, throughput, fpgaThroughput. One prepared cost model per distinct parallelism.
+ * Cheap (≥ 10,000 per second), so strategies can price candidate steps before running them.
+ */
+export function makeCostMetrics(graph: Graph, cost?: CostOptions): (config: QuantConfig, parallelism?: Readonly<Record<string, Lanes>>) => Metrics {
   // one prepared cost model per distinct parallelism (lanes genes); the emulator's result depends on the config only
   const costs = new Map<string, PreparedCost>();
   const costFor = (p: Readonly<Record<string, Lanes>>): PreparedCost => {
@@ -46,11 +52,29 @@ export function makeEvaluator(opts: EvaluatorOptions): Evaluate {
     const key = ids.map((id) => `${id}:${p[id].lanesK},${p[id].lanesN},${p[id].lanesM ?? 1}`).join(';');
     let c = costs.get(key);
     if (!c) {
-      c = prepareCost(graph, ids.length ? { ...opts.cost, parallelism: { ...opts.cost?.parallelism, ...p } } : opts.cost);
+      c = prepareCost(graph, ids.length ? { ...cost, parallelism: { ...cost?.parallelism, ...p } } : cost);
       costs.set(key, c);
     }
     return c;
   };
+  return (config, parallelism = {}) => {
+    const c = costFor(parallelism)(resolveConfig(graph, config).formats);
+    return {
+      energyPj: c.energyPj.total,
+      areaUm2: c.areaUm2,
+      luts: c.fpga.luts,
+      memoryBits: c.memoryBits.total,
+      avgBits: c.avgBits,
+      cycles: c.cycles,
+      throughput: c.throughputTokensPerS,
+      fpgaThroughput: c.fpgaThroughputTokensPerS,
+    };
+  };
+}
+
+export function makeEvaluator(opts: EvaluatorOptions): Evaluate {
+  const { emulator, tokens } = opts;
+  const costOf = makeCostMetrics(emulator.graph, opts.cost);
   const runs = new Map<string, Promise<EvalResult>>();
   const mode = opts.mode ?? 'fake';
   const maxTokens = (f: Fidelity) => (f === 'proxy' ? (opts.proxyTokens ?? 256) : opts.fullTokens);
@@ -72,7 +96,6 @@ export function makeEvaluator(opts: EvaluatorOptions): Evaluate {
       runs.set(key, run);
     }
     const [r, b] = await Promise.all([run, baseline(fidelity)]);
-    const c = costFor(parallelism)(resolveConfig(graph, config).formats);
     return {
       perplexity: r.perplexity,
       meanNll: r.meanNll,
@@ -81,14 +104,7 @@ export function makeEvaluator(opts: EvaluatorOptions): Evaluate {
       top1Agreement: r.top1Agreement ?? 1,
       deltaPerplexityPct: 100 * (r.perplexity / b.perplexity - 1),
       deltaAccuracy: b.accuracy - r.accuracy,
-      energyPj: c.energyPj.total,
-      areaUm2: c.areaUm2,
-      luts: c.fpga.luts,
-      memoryBits: c.memoryBits.total,
-      avgBits: c.avgBits,
-      cycles: c.cycles,
-      throughput: c.throughputTokensPerS,
-      fpgaThroughput: c.fpgaThroughputTokensPerS,
+      ...costOf(config, parallelism),
     };
   };
 }

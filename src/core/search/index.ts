@@ -11,6 +11,7 @@ export { TIES, DEFAULT_SPACE_SPEC, SpaceError, parseSpaceSpec, buildSpace, check
 export type { Strategy, StrategyContext, TrialResult, Nsga2Options, TpeOptions, GreedyOptions } from './strategies';
 export { randomStrategy, nsga2Strategy, tpeStrategy, tpeGamma, greedyStrategy, rankResults, orderByRank } from './strategies';
 export type { Fidelity, Metrics, Evaluate, ObjectiveSpec, ConstraintSpec, StrategySpec, SearchOptions, Trial, SearchResult } from './search';
-export { SearchError, makeStrategy, violation, runSearch } from './search';
+export { SearchError, makeStrategy, violation, runSearch, summarise } from './search';
+export { uniformGenomes, referenceFromBaselines } from './baselines';
 export type { EmulatorLike, EvaluatorOptions } from './evaluator';
-export { makeEvaluator, sensitivityTable } from './evaluator';
+export { makeEvaluator, makeCostMetrics, sensitivityTable, COST_METRICS } from './evaluator';

@@ -162,3 +162,53 @@ describe('sensitivityTable', () => {
     expect(s(sp.genes.length - 1, 1)).toBe(200); // head.*: x, w at 100 each
   });
 });
+
+describe('summarise, uniform baselines and the reference rule', () => {
+  it('summarise: nulls do not count; front indices ascending; history per trial', async () => {
+    const { summarise } = await import('./search');
+    const vecs = [[3, 3], null, [1, 4], [2, 2], [4, 1], [2, 2], [5, 5]];
+    const s = summarise(vecs, [6, 6]);
+    expect(s.front).toEqual([2, 3, 4, 5]);
+    // boxes to (6, 6): [1,4] 5·2 = 10, then [2,2] adds 4·2 = 8, then [4,1] adds 2·1 = 2
+    expect(s.hypervolume!.value).toBe(20);
+    expect(s.hypervolume!.history).toEqual([9, 9, 13, 18, 20, 20, 20]);
+    expect(summarise(vecs, null).hypervolume).toBeNull();
+    expect(summarise([null], [1, 1])).toEqual({ front: [], hypervolume: null });
+  });
+
+  it('uniformGenomes: U_k puts every gene at min(k, menu − 1)', async () => {
+    const { uniformGenomes } = await import('./baselines');
+    const sp = buildSpace(graph, { version: 1, tie: 'opType', menus: [{ match: '*', choices: ['fp32', 'mxint:m=8', 'mxint:m=4'] }, { match: 'head.*', choices: ['mxint:m=8', 'mxint:m=6', 'mxint:m=4', 'mxint:m=2'] }] });
+    const U = uniformGenomes(sp);
+    expect(U.length).toBe(4);
+    const head = sp.genes.findIndex((g) => g.pattern === 'head.*');
+    expect(U.map((g) => g[head])).toEqual([0, 1, 2, 3]);
+    expect(U.map((g) => g[0])).toEqual([0, 1, 2, 2]);
+  });
+
+  it('referenceFromBaselines: worst of U_1… per objective plus 10 % of their range', async () => {
+    const { referenceFromBaselines } = await import('./baselines');
+    // U_0 (huge cost) is left out
+    expect(referenceFromBaselines([[1, 1000], [2, 10], [4, 5], [10, 2]])).toEqual([10 + 0.8, 10 + 0.8]);
+    expect(referenceFromBaselines([[3, 7]])).toEqual([3.3, 7.7]);
+    expect(referenceFromBaselines([[0, 0], [2, 5], [2, 5]], 0.5)).toEqual([3, 7.5]);
+  });
+
+  it('makeCostMetrics matches the evaluator\'s cost figures', async () => {
+    const { makeCostMetrics, makeEvaluator, COST_METRICS } = await import('./evaluator');
+    const fake = {
+      graph,
+      evaluate: async () => ({ perplexity: 2, meanNll: 1, accuracy: 0.5, kl: 0, top1Agreement: 1 }) as never,
+      sensitivity: () => Promise.reject(new Error('unused')),
+    };
+    const ev = makeEvaluator({ emulator: fake, tokens: [1, 2, 3], cost: { tokens: 8 } });
+    const cost = makeCostMetrics(graph, { tokens: 8 });
+    const c: QuantConfig = { version: 1, rules: [['*', 'mxint:m=4'], ['*.w', 'mxint:m=6']] };
+    const m = await ev(c, 'full', {});
+    const k = cost(c);
+    for (const name of COST_METRICS) expect(k[name]).toBe(m[name]);
+    expect(k.avgBits).toBeGreaterThan(4);
+    expect(cost({ version: 1, rules: [['*', 'mxint:m=2']] }).energyPj).toBeLessThan(k.energyPj);
+  });
+});
+

@@ -136,6 +136,24 @@ export function violation(metrics: Metrics, constraints: readonly ConstraintSpec
   return v;
 }
 
+/**
+ * The front and hypervolume of a sequence of trials, every objective minimised. `vecs[i]` is trial
+ * i's minimised objective vector, or null when it does not count (infeasible, or scored at a lower
+ * fidelity). `front` holds indices into `vecs` (ascending); the hypervolume (exact, 1–3 objectives)
+ * is bounded by `reference` (minimised form) and is null without a reference or with more than 3
+ * objectives. `history[i]` is the hypervolume after trial i. The search driver, the CLI's
+ * `objective` mode and the benchmark all rank with this one function.
+ */
+export function summarise(vecs: readonly (readonly number[] | null)[], reference: readonly number[] | null): { front: number[]; hypervolume: { value: number; history: number[] } | null } {
+  const idx = vecs.map((v, i) => (v ? i : -1)).filter((i) => i >= 0);
+  const pts = idx.map((i) => vecs[i]!);
+  const front = paretoFront(pts)
+    .map((j) => idx[j])
+    .sort((a, b) => a - b);
+  if (!reference || reference.length < 1 || reference.length > 3 || !pts.length) return { front, hypervolume: null };
+  return { front, hypervolume: { value: hypervolume(pts, reference), history: hypervolumeHistory(vecs, reference) } };
+}
+
 export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const { space, budget, evaluate } = opts;
   const objectives: ObjectiveSpec[] = opts.objectives.map((o) => (typeof o === 'string' ? { metric: o } : o));
@@ -216,21 +234,21 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
 
   // the front and the hypervolume are over the feasible trials of the highest fidelity evaluated
   const fid: Fidelity = trials.some((t) => t.fidelity === 'full') ? 'full' : 'proxy';
-  const scored = trials.filter((t) => t.fidelity === fid && t.feasible);
-  const vecs = scored.map((t) => minimised(t.metrics));
-  const front = paretoFront(vecs).map((i) => scored[i].id).sort((a, b) => a - b);
-  let hv: SearchResult['hypervolume'] = null;
-  if (objectives.length <= 3 && scored.length) {
-    const ref = opts.reference
+  const vecs = trials.map((t) => (t.fidelity === fid && t.feasible ? minimised(t.metrics) : null));
+  const scoredVecs = vecs.filter((v): v is number[] => v !== null);
+  let ref: number[] | null = null;
+  if (objectives.length <= 3 && scoredVecs.length) {
+    ref = opts.reference
       ? opts.reference.map((r, i) => (objectives[i].direction === 'max' ? -r : r))
       : objectives.map((_, i) => {
-          const worst = Math.max(...vecs.map((v) => v[i]).filter(Number.isFinite));
+          const worst = Math.max(...scoredVecs.map((v) => v[i]).filter(Number.isFinite));
           return worst + Math.max(Math.abs(worst) * 0.1, 1e-12);
         });
     if (ref.length !== objectives.length) throw new SearchError('reference', `needs ${objectives.length} values (one per objective)`);
-    const byId = new Map(scored.map((t, i) => [t.id, vecs[i]]));
-    const history = hypervolumeHistory(trials.map((t) => byId.get(t.id) ?? null), ref);
-    hv = { value: hypervolume(vecs, ref), reference_point: ref.map((r, i) => (objectives[i].direction === 'max' ? -r : r)), history };
   }
+  const s = summarise(vecs, ref);
+  const front = s.front.map((i) => trials[i].id);
+  const hv: SearchResult['hypervolume'] =
+    ref && s.hypervolume ? { value: s.hypervolume.value, reference_point: ref.map((r, i) => (objectives[i].direction === 'max' ? -r : r)), history: s.hypervolume.history } : null;
   return { trials, front, hypervolume: hv, evaluations };
 }
