@@ -2,8 +2,9 @@
  * Sensitivity-guided greedy: start from the highest-precision genome (choice 0 of every menu: menus
  * list choices from highest to lowest precision) and repeatedly lower, by one menu step, the gene
  * whose next step costs least by the provided sensitivity (e.g. the emulator's per-point Δ loss,
- * summed over the gene's points). A step whose result violates a constraint is undone and that gene
- * is frozen; the search ends when no gene can be lowered. ask(n) returns a chain of up to n steps.
+ * summed over the gene's points) — or, with `gain`, least per unit of hardware cost saved. A step
+ * whose result violates a constraint is undone and that gene is frozen; the search ends when no gene
+ * can be lowered. ask(n) returns a chain of up to n steps.
  */
 import type { Strategy, StrategyContext, TrialResult } from './types';
 
@@ -12,6 +13,13 @@ export interface GreedyOptions {
   readonly sensitivity: (gene: number, choice: number) => number;
   /** Start genome (default all zeros). */
   readonly start?: readonly number[];
+  /**
+   * Hardware saved by the step of `gene` from `choice` to `choice + 1` (e.g. Δ energy from the cost
+   * model; larger = more saved). With it the step taken is the one with the smallest
+   * Δsensitivity / gain, so cheap accuracy buys large savings first; steps that save nothing (gain
+   * ≤ 0) come last, by Δsensitivity. Without it, by Δsensitivity alone.
+   */
+  readonly gain?: (gene: number, choice: number) => number;
 }
 
 export function greedyStrategy(ctx: StrategyContext, opts: GreedyOptions): Strategy {
@@ -24,11 +32,17 @@ export function greedyStrategy(ctx: StrategyContext, opts: GreedyOptions): Strat
 
   const nextGene = (g: readonly number[], skip: ReadonlySet<number>): number => {
     let best = -1;
+    // (tier, cost): steps that save hardware (tier 0) before those that do not (tier 1)
+    let bestTier = Infinity;
     let bestCost = Infinity;
     g.forEach((c, i) => {
       if (frozen.has(i) || skip.has(i) || c + 1 >= cardinality[i]) return;
-      const cost = opts.sensitivity(i, c + 1) - opts.sensitivity(i, c);
-      if (cost < bestCost) {
+      const ds = opts.sensitivity(i, c + 1) - opts.sensitivity(i, c);
+      const gain = opts.gain ? opts.gain(i, c) : 1;
+      const tier = gain > 0 ? 0 : 1;
+      const cost = tier === 0 ? ds / gain : ds;
+      if (tier < bestTier || (tier === bestTier && cost < bestCost)) {
+        bestTier = tier;
         bestCost = cost;
         best = i;
       }

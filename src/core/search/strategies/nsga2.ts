@@ -1,7 +1,10 @@
 /**
- * NSGA-II on categorical genes: a random initial population; offspring by binary tournament on
- * (rank, crowding distance), uniform crossover and per-gene mutation (a different choice, uniformly);
- * elitist survival of the parents ∪ offspring by constrained-domination rank, then crowding.
+ * NSGA-II on categorical genes: an initial population of the given `initial` genomes (e.g. the
+ * space's uniform baselines) filled up with random ones; offspring by binary tournament on
+ * (rank, crowding distance), uniform crossover and per-gene mutation (a different choice: uniformly,
+ * or with `stepMutation` half the time one menu step up or down, since menus are ordered by
+ * precision); elitist survival of the parents ∪ offspring by constrained-domination rank, then
+ * crowding.
  */
 import { genomeKey, orderByRank, randInt, randomGenome, rankResults, type Strategy, type StrategyContext, type TrialResult } from './types';
 
@@ -12,6 +15,10 @@ export interface Nsga2Options {
   readonly crossover?: number;
   /** Per-gene mutation probability (default 1 / number of genes). */
   readonly mutation?: number;
+  /** Genomes of the first population, asked first (at most `population` are used); the rest of it is random. */
+  readonly initial?: readonly (readonly number[])[];
+  /** Probability that a mutation moves one menu step (up or down) instead of to a uniform other choice (default 0). */
+  readonly stepMutation?: number;
 }
 
 export function nsga2Strategy(ctx: StrategyContext, opts: Nsga2Options = {}): Strategy {
@@ -19,6 +26,8 @@ export function nsga2Strategy(ctx: StrategyContext, opts: Nsga2Options = {}): St
   const pc = opts.crossover ?? 0.9;
   const nGenes = ctx.cardinality.length;
   const pm = opts.mutation ?? 1 / Math.max(1, nGenes);
+  const pStep = opts.stepMutation ?? 0;
+  const initial = (opts.initial ?? []).slice(0, popSize).map((g) => [...g]);
   const { rng } = ctx;
   let pop: TrialResult[] = [];
   const seen = new Set<string>();
@@ -38,7 +47,10 @@ export function nsga2Strategy(ctx: StrategyContext, opts: Nsga2Options = {}): St
     return p1.map((v, i) => {
       let g = cross && rng() < 0.5 ? p2[i] : v;
       const k = ctx.cardinality[i];
-      if (k > 1 && rng() < pm) g = (g + 1 + randInt(rng, k - 1)) % k;
+      if (k > 1 && rng() < pm) {
+        if (pStep > 0 && rng() < pStep) g = g === 0 ? 1 : g === k - 1 ? k - 2 : rng() < 0.5 ? g - 1 : g + 1;
+        else g = (g + 1 + randInt(rng, k - 1)) % k;
+      }
       return g;
     });
   };
@@ -52,7 +64,7 @@ export function nsga2Strategy(ctx: StrategyContext, opts: Nsga2Options = {}): St
         let g: number[] = [];
         // the first population is random; then offspring, retrying a few times to avoid repeats
         for (let tries = 0; tries < 16; tries++) {
-          g = asked < popSize || pop.length < 2 ? randomGenome(ctx) : child(rank, crowd);
+          g = asked < initial.length ? initial[asked] : asked < popSize || pop.length < 2 ? randomGenome(ctx) : child(rank, crowd);
           if (!seen.has(genomeKey(g))) break;
         }
         seen.add(genomeKey(g));

@@ -91,4 +91,53 @@ describe('strategies', () => {
     });
     expect(error(last)).toBeGreaterThan(0);
   });
+
+  it('nsga2 asks its initial genomes first, then fills the population at random', () => {
+    const initial = [
+      [0, 0, 0, 0, 0, 0],
+      [4, 4, 4, 4, 4, 4],
+      [2, 2, 2, 2, 2, 2],
+    ];
+    const seq = drive((c) => nsga2Strategy(c, { population: 8, initial }), 5, 16, 4);
+    expect(seq.slice(0, 3)).toEqual(initial);
+    expect(new Set(seq.slice(3, 8).map((g) => g.join())).size).toBe(5);
+  });
+
+  it('nsga2 step mutation moves a gene one menu step', () => {
+    // no crossover, every gene mutated, always by a step: every child gene is a parent gene ± 1
+    const seq = drive((c) => nsga2Strategy(c, { population: 4, crossover: 0, mutation: 1, stepMutation: 1, initial: [[0, 0, 0, 0, 0, 0], [4, 4, 4, 4, 4, 4], [2, 2, 2, 2, 2, 2], [1, 3, 1, 3, 1, 3]] }), 2, 12, 4);
+    const parents = seq.slice(0, 4);
+    for (const child of seq.slice(4, 8)) {
+      expect(parents.some((p) => p.every((v, i) => Math.abs(child[i] - v) === 1))).toBe(true);
+    }
+  });
+
+  it('tpe asks its initial genomes first and never repeats a genome', () => {
+    const initial = [0, 1, 2, 3, 4].map((c) => CARD.map(() => c));
+    const seq = drive((c) => tpeStrategy(c, { initial }), 9, 96, 8);
+    expect(seq.slice(0, 5)).toEqual(initial);
+    expect(new Set(seq.map((g) => g.join())).size).toBe(96);
+  });
+
+  it('greedy with a gain takes the step with the least sensitivity per unit saved', () => {
+    // gene 0: Δs 1 for a gain of 10 (0.1 per unit); gene 1: Δs 0.5 for a gain of 1 (0.5); gene 2 saves nothing: last
+    const sens = (i: number, c: number) => [1, 0.5, 0.01][i] * c;
+    const gain = (i: number) => [10, 1, 0][i];
+    const s = greedyStrategy({ cardinality: [2, 2, 2], rng: makeRng(1) }, { sensitivity: sens, gain });
+    const seq = s.ask(4);
+    expect(seq).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [1, 1, 0],
+      [1, 1, 1],
+    ]);
+    // without the gain: by Δ sensitivity alone
+    const plain = greedyStrategy({ cardinality: [2, 2, 2], rng: makeRng(1) }, { sensitivity: sens, start: [0, 0, 0] });
+    expect(plain.ask(4)).toEqual([
+      [0, 0, 0],
+      [0, 0, 1],
+      [0, 1, 1],
+      [1, 1, 1],
+    ]);
+  });
 });

@@ -16,6 +16,8 @@ export interface TpeOptions {
   readonly candidates?: number;
   /** Weight of the uniform prior in each estimator (default 1, Optuna's). */
   readonly priorWeight?: number;
+  /** Genomes asked first (they count towards `startup`), e.g. the space's uniform baselines. */
+  readonly initial?: readonly (readonly number[])[];
 }
 
 export const tpeGamma = (n: number): number => Math.min(Math.ceil(0.1 * n), 25);
@@ -24,8 +26,11 @@ export function tpeStrategy(ctx: StrategyContext, opts: TpeOptions = {}): Strate
   const startup = opts.startup ?? 10;
   const nCand = opts.candidates ?? 24;
   const prior = opts.priorWeight ?? 1;
+  const initial = (opts.initial ?? []).map((g) => [...g]);
   const { rng, cardinality } = ctx;
   const obs: TrialResult[] = [];
+  /** Every genome asked so far: a repeat would only hit the driver's cache and teach nothing. */
+  const seen = new Set<string>();
   let asked = 0;
 
   /** Per gene, category probabilities of an estimator over some genomes. */
@@ -50,7 +55,6 @@ export function tpeStrategy(ctx: StrategyContext, opts: TpeOptions = {}): Strate
     name: 'tpe',
     ask(n) {
       const out: number[][] = [];
-      const batch = new Set<string>();
       // the estimators depend on the observations only: fit once per ask
       let model: { l: number[][]; g: number[][] } | undefined;
       const fit = () => {
@@ -59,8 +63,15 @@ export function tpeStrategy(ctx: StrategyContext, opts: TpeOptions = {}): Strate
         return { l: parzen(order.slice(0, nGood).map((i) => obs[i].genome)), g: parzen(order.slice(nGood).map((i) => obs[i].genome)) };
       };
       for (let j = 0; j < n; j++, asked++) {
-        if (asked < startup || obs.length < 2) {
-          out.push(randomGenome(ctx));
+        if (asked < initial.length) {
+          out.push([...initial[asked]]);
+          seen.add(genomeKey(initial[asked]));
+          continue;
+        }
+        if (asked < Math.max(startup, initial.length) || obs.length < 2) {
+          const x = randomGenome(ctx);
+          seen.add(genomeKey(x));
+          out.push(x);
           continue;
         }
         model ??= fit();
@@ -69,14 +80,14 @@ export function tpeStrategy(ctx: StrategyContext, opts: TpeOptions = {}): Strate
         let bestScore = -Infinity;
         for (let c = 0; c < nCand; c++) {
           const x = l.map(sample);
-          // within one batch, prefer a genome not already asked
-          const score = x.reduce((s, v, i) => s + Math.log(l[i][v]) - Math.log(g[i][v]), 0) - (batch.has(genomeKey(x)) ? 1e9 : 0);
+          // prefer a genome not asked before (in this batch or any earlier one)
+          const score = x.reduce((s, v, i) => s + Math.log(l[i][v]) - Math.log(g[i][v]), 0) - (seen.has(genomeKey(x)) ? 1e9 : 0);
           if (score > bestScore) {
             bestScore = score;
             best = x;
           }
         }
-        batch.add(genomeKey(best!));
+        seen.add(genomeKey(best!));
         out.push(best!);
       }
       return out;
