@@ -125,6 +125,19 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   expect(ids.every((r) => r[2] === '7')).toBe(true);
   expect(ids.every((r) => Number(r[head.indexOf('energyPj')]) > 0)).toBe(true);
 
+  // Plot exports: a standalone SVG with every trial and the reference marks, and a PNG.
+  const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('pareto-svg-export').click()]);
+  const svg = await readFile(await svgDl.path(), 'utf8');
+  expect(svg.startsWith('<?xml')).toBe(true);
+  expect(svg.match(/data-testid="pareto-point"/g)?.length).toBe(8);
+  expect(svg).toContain('MXINT8');
+  expect(svg).not.toContain('class="overlay"');
+  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('pareto-png').click()]);
+  expect(pngDl.suggestedFilename()).toMatch(/\.png$/);
+  const png = await readFile(await pngDl.path());
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+  expect(png.length).toBeGreaterThan(10_000);
+
   // Hover shows the trial; a click picks it and loads its formats into the document (Layers).
   const pick = page.getByTestId('pareto-point').first();
   const id = Number(await pick.getAttribute('data-trial'));
