@@ -17,6 +17,7 @@ import { ExplorerPane } from '../panes/explorer/ExplorerPane';
 import { startExplorerRunner } from '../panes/explorer/runner';
 import { GraphPane } from '../panes/graph/GraphPane';
 import { LayersPane } from '../panes/layers/LayersPane';
+import { CostPane } from '../panes/cost/CostPane';
 import { startModelRunner } from '../panes/layers/modelRunner';
 import { ModelStatusLine } from '../panes/layers/ModelSource';
 import { RunLog } from '../panes/terminal/RunLog';
@@ -27,11 +28,12 @@ import { ErrorBoundary } from './ErrorBoundary';
 import { HelpPopover } from './HelpPopover';
 import { startShortcuts } from './shortcuts';
 
-const PANE_LABEL: Record<PaneId, string> = { explorer: 'Explorer', graph: 'Graph', layers: 'Layers', search: 'Search', verilog: 'Verilog', terminal: 'Terminal' };
+const PANE_LABEL: Record<PaneId, string> = { explorer: 'Explorer', graph: 'Graph', layers: 'Layers', cost: 'Cost', search: 'Search', verilog: 'Verilog', terminal: 'Terminal' };
 const PANE_TITLE: Record<PaneId, string> = {
   explorer: 'Format Explorer',
   graph: 'Graph',
   layers: 'Layers',
+  cost: 'Hardware cost',
   search: 'Search / Pareto',
   verilog: 'Verilog (coming)',
   terminal: 'Terminal (coming)',
@@ -103,6 +105,17 @@ function CopyLink() {
   );
 }
 
+/** The Cost pane's rail icon (icons.tsx is keyed by the older panes): stacked cost bars. */
+const COST_ICON = (
+  <svg width={18} height={18} viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+    <path d="M2 14h12" />
+    <rect x="3" y="8" width="2.6" height="6" rx="0.5" />
+    <rect x="6.7" y="4" width="2.6" height="10" rx="0.5" />
+    <rect x="10.4" y="6" width="2.6" height="8" rx="0.5" />
+    <path d="M3 10.5h2.6M6.7 8h2.6M10.4 9.5h2.6" />
+  </svg>
+);
+
 /** A pulsing dot on the rail while a search runs in the background (any pane). */
 function SearchRailDot() {
   const status = useSlice(searchStore, (s) => s.run?.status);
@@ -172,7 +185,7 @@ export function App() {
         <nav className="rail" aria-label="Panes">
           {PANES.map((p, i) => (
             <button key={p} aria-current={pane === p ? 'page' : undefined} title={`${PANE_TITLE[p]} (Alt+${i + 1})`} data-testid={`rail-${p}`} onClick={() => setSession({ pane: p })}>
-              {icons[p]}
+              {p === 'cost' ? COST_ICON : icons[p]}
               {PANE_LABEL[p]}
               {p === 'verilog' || p === 'terminal' ? <span className="soon" aria-label="coming" /> : null}
               {p === 'search' ? <SearchRailDot /> : null}
@@ -181,13 +194,15 @@ export function App() {
         </nav>
         <main className="main">
           <LinkProblems />
-          <ErrorBoundary key={pane} name={PANE_TITLE[pane]} resetKey={pane === 'graph' || pane === 'layers' ? lastEval : pane === 'search' ? searchRun : lastRun}>
+          <ErrorBoundary key={pane} name={PANE_TITLE[pane]} resetKey={pane === 'graph' || pane === 'layers' || pane === 'cost' ? lastEval : pane === 'search' ? searchRun : lastRun}>
             {pane === 'explorer' ? (
               <ExplorerPane />
             ) : pane === 'graph' ? (
               <GraphPane />
             ) : pane === 'layers' ? (
               <LayersPane />
+            ) : pane === 'cost' ? (
+              <CostPane />
             ) : pane === 'search' ? (
               <SearchPane />
             ) : pane === 'terminal' ? (
@@ -225,7 +240,7 @@ export function App() {
 
       <footer className="statusbar">
         <span>
-          {pane === 'graph' || pane === 'layers' ? (
+          {pane === 'graph' || pane === 'layers' || pane === 'cost' ? (
             <ModelStatusLine />
           ) : pane === 'search' ? (
             <SearchStatusLine />

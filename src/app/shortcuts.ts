@@ -22,7 +22,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: [['Ctrl', 'Z']], what: 'Undo a document edit (format, tensor, per-layer formats)' },
   { keys: [['Shift', '↑'], ['Shift', '↓'], ['Shift', 'Backspace']], what: 'Graph: zoom in, out, fit (graph focused)' },
   { keys: [['Ctrl', 'Shift', 'Z'], ['Ctrl', 'Y']], what: 'Redo' },
-  { keys: [['Alt', '1…6']], what: 'Switch pane: Explorer, Graph, Layers, Search, Verilog, Terminal' },
+  { keys: [['Alt', '1…7']], what: 'Switch pane: Explorer, Graph, Layers, Cost, Search, Verilog, Terminal' },
   { keys: [['Ctrl', '`']], what: 'Toggle the run log' },
   { keys: [['Alt', 'T']], what: 'Toggle dark / light theme' },
   { keys: [['?']], what: 'Show this help' },
@@ -43,7 +43,7 @@ export function startShortcuts(toggleHelp: (open?: boolean) => void): () => void
     if (mod && e.key === 'Enter') {
       e.preventDefault();
       const pane = sessionStore.getState().pane;
-      if (pane === 'graph' || pane === 'layers') evaluateNow();
+      if (pane === 'graph' || pane === 'layers' || pane === 'cost') evaluateNow();
       else if (pane === 'search') void startSearch();
       else runNow();
       return;
@@ -64,7 +64,7 @@ export function startShortcuts(toggleHelp: (open?: boolean) => void): () => void
     } else if (mod && ((e.shiftKey && e.key.toLowerCase() === 'z') || e.key.toLowerCase() === 'y')) {
       e.preventDefault();
       redo();
-    } else if (e.altKey && /^Digit[1-6]$/.test(e.code)) {
+    } else if (e.altKey && /^Digit[1-7]$/.test(e.code)) {
       e.preventDefault();
       setSession({ pane: PANES[Number(e.code.slice(5)) - 1] });
     } else if (e.altKey && e.code === 'KeyT') {

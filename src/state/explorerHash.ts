@@ -11,6 +11,7 @@ import { GEN_LIMITS, TENSOR_DISTS, type TensorDist } from '../core/tensors';
 import { DEFAULT_EXPLORER, type ExplorerDoc, type TensorDoc } from './document';
 import { MODEL_HASH_KEYS } from './modelHash';
 import { SEARCH_HASH_KEYS } from './searchHash';
+import { HARDWARE_HASH_KEYS } from './hardware';
 
 /** Pasted data longer than this stays out of the link (it would make links unwieldy). */
 export const MAX_HASH_PASTE = 4000;
@@ -109,8 +110,9 @@ export function decodeExplorerHash(hash: string, base: ExplorerDoc = DEFAULT_EXP
   t.seed = intField(params, 'seed', 0, GEN_LIMITS.maxSeed, d.seed, problems);
   t.df = intField(params, 'df', GEN_LIMITS.minDf, GEN_LIMITS.maxDf, d.df, problems);
 
-  // The model's fields (m, q, mode, tok) are read by modelHash.ts, the search settings (s) by searchHash.ts.
-  const known = new Set(['f', 'gen', 'data', 'n', 'cols', 'seed', 'df', ...MODEL_HASH_KEYS, ...SEARCH_HASH_KEYS]);
+  // The model's fields (m, q, mode, tok) are read by modelHash.ts, the search settings (s) by
+  // searchHash.ts, the hardware assumptions (hw) by hardware.ts.
+  const known = new Set(['f', 'gen', 'data', 'n', 'cols', 'seed', 'df', ...MODEL_HASH_KEYS, ...SEARCH_HASH_KEYS, ...HARDWARE_HASH_KEYS]);
   const unknown = [...params.keys()].filter((k) => !known.has(k));
   if (unknown.length) problems.push(`Unknown link field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ignored.`);
 

@@ -6,8 +6,8 @@ import { createStore } from 'zustand/vanilla';
 import { persist, createJSONStorage } from 'zustand/middleware';
 
 export type ThemeChoice = 'system' | 'dark' | 'light';
-export type PaneId = 'explorer' | 'graph' | 'layers' | 'search' | 'verilog' | 'terminal';
-export const PANES: readonly PaneId[] = ['explorer', 'graph', 'layers', 'search', 'verilog', 'terminal'];
+export type PaneId = 'explorer' | 'graph' | 'layers' | 'cost' | 'search' | 'verilog' | 'terminal';
+export const PANES: readonly PaneId[] = ['explorer', 'graph', 'layers', 'cost', 'search', 'verilog', 'terminal'];
 
 export interface SessionState {
   theme: ThemeChoice;

@@ -12,7 +12,7 @@ export interface PaneInfo {
   bullets: string[];
 }
 
-export const COMING: Readonly<Record<Exclude<PaneId, 'explorer'>, PaneInfo>> = {
+export const COMING: Readonly<Record<Exclude<PaneId, 'explorer' | 'cost'>, PaneInfo>> = {
   graph: {
     title: 'Graph',
     milestone: 'Milestone: Real language models',
@@ -45,7 +45,7 @@ export const COMING: Readonly<Record<Exclude<PaneId, 'explorer'>, PaneInfo>> = {
   },
 };
 
-export function ComingPane({ pane, children, wide }: { pane: Exclude<PaneId, 'explorer'>; children?: ReactNode; wide?: boolean }) {
+export function ComingPane({ pane, children, wide }: { pane: Exclude<PaneId, 'explorer' | 'cost'>; children?: ReactNode; wide?: boolean }) {
   const info = COMING[pane];
   return (
     <div className="coming" data-testid={`pane-${pane}`}>
