@@ -175,19 +175,18 @@ function onUpdate(u: SearchUpdate): void {
   });
   const run = record.id;
   if (u.trials.length || u.evaluations.length) write((s) => s.append(run, u.trials, u.evaluations));
-  if (u.baselines.length || u.sensitivity || u.summary || record.status !== (u.phase === 'paused' ? 'paused' : 'running')) {
+  const status = u.phase === 'paused' ? 'paused' : 'running';
+  if (u.trials.length || u.baselines.length || u.sensitivity || u.summary || record.status !== status) {
+    const cur = searchStore.getState().run;
     saveRecord({
+      status,
       trials: trials.length,
       baselines: baselines as BaselineResult[],
       ...(u.sensitivity ? { sensitivity: u.sensitivity } : {}),
       ...(u.summary ? { summary: u.summary } : {}),
-      status: u.phase === 'paused' ? 'paused' : 'running',
+      // kept current, so an interrupted run still says how long it ran
+      ...(cur ? { elapsedMs: elapsed(cur) } : {}),
     });
-  } else if (u.trials.length) saveRecord({ trials: trials.length });
-  // keep the running time current, so an interrupted run still says how long it ran
-  if (u.trials.length) {
-    const cur = searchStore.getState().run;
-    if (cur) saveRecord({ elapsedMs: elapsed(cur) });
   }
 }
 
