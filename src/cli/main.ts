@@ -21,6 +21,7 @@ import {
 import { blockGemm } from '../core/datapath';
 import { EVAL_HELP, EVAL_OPTS, cmdEval } from './eval';
 import { COST_HELP, COST_OPTS, cmdCost } from './cost';
+import { OBJECTIVE_OPTS, SEARCH_HELP, SEARCH_OPTS, cmdObjective, cmdSearch } from './search';
 
 export const VERSION = '0.1.0';
 
@@ -35,6 +36,9 @@ Usage:
   mx-studio formats  [--format F]          list the formats, or describe one
   mx-studio eval     --model DIR [--config CONFIG.json] [--uniform SPEC] ...   evaluate a model (below)
   mx-studio cost     --model DIR (--config CONFIG.json | --uniform SPEC) --json  hardware cost (below)
+  mx-studio search   --model DIR [--space SPACE.json] --objectives perplexity,energy_pj --strategy nsga2 ...
+                                           mixed-precision search for a Pareto front (below)
+  mx-studio objective --model DIR ...      the search problem as JSON lines on stdin/stdout (below)
   mx-studio --help | --version
 
 Files are raw little-endian float32 in C order, without a header.
@@ -80,6 +84,7 @@ linear options:  --x X --x-shape M,K --weight W --weight-shape N,K [--bias BIAS 
 ${EVAL_HELP}
 
 ${COST_HELP}
+${SEARCH_HELP}
 Exit status: 0 on success, 2 on a usage or input error (one line on stderr).
 `;
 
@@ -108,9 +113,13 @@ const COMMAND_OPTS = {
   formats: { format: { type: 'string' } },
   eval: EVAL_OPTS,
   cost: COST_OPTS,
+  search: SEARCH_OPTS,
+  objective: OBJECTIVE_OPTS,
 } as const satisfies Record<string, ParseArgsConfig['options']>;
 
 type Values = Record<string, string | boolean | undefined>;
+/** search/objective also take a repeatable --constraint. */
+type SearchValues = Record<string, string | boolean | string[] | undefined>;
 
 function need(v: Values, key: string): string {
   const s = v[key];
@@ -311,8 +320,9 @@ function joinNegativeValues(args: string[], opts: ParseArgsConfig['options']): s
 /**
  * Run the CLI. Returns the exit code instead of exiting, so tests can call it in-process.
  * @param argv arguments after the program name
+ * @param io out/err line writers (default stdout/stderr) and, for `objective`, the input lines (default stdin)
  */
-export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+export async function main(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void; input?: AsyncIterable<string> } = {}): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s + '\n'));
   const err = io.err ?? ((s: string) => process.stderr.write(s + '\n'));
   const [cmd, ...rest] = argv;
@@ -342,6 +352,8 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     else if (cmd === 'linear') cmdLinear(v);
     else if (cmd === 'eval') return await cmdEval(v, { out, err });
     else if (cmd === 'cost') return await cmdCost(v, { out, err });
+    else if (cmd === 'search') return await cmdSearch(values as SearchValues, { out, err });
+    else if (cmd === 'objective') return await cmdObjective(values as SearchValues, { out, err, input: io.input });
     else cmdFormats(v, out);
     return 0;
   } catch (e) {
