@@ -46,7 +46,18 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
   const error = status.state === 'error' && status.key === target?.key ? status.error : null;
 
   return (
-    <section className="panel synth-panel" aria-label="Synthesis" data-testid="synth-panel">
+    <section
+      className="panel synth-panel"
+      aria-label="Synthesis"
+      data-testid="synth-panel"
+      onKeyDown={(e) => {
+        // Ctrl+Enter runs the focused pane's primary action (ux-conventions §5.2), also from the source box.
+        if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && target && !running) {
+          e.preventDefault();
+          void synthesizeTarget(target);
+        }
+      }}
+    >
       <div className="panel-head">
         <h2>Synthesis</h2>
         <span className="sub">Yosys 0.55 in WebAssembly, in a worker · {SYNTH_FLOWS.fpga.label} + {SYNTH_FLOWS.gates.label}</span>

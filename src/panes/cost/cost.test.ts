@@ -7,7 +7,7 @@ import { prepareCost } from '../../core/cost';
 import { buildGraph, resolveConfig, uniformConfig, type Graph } from '../../core/graph';
 import { DEFAULT_HARDWARE, costOptions } from '../../state/hardware';
 import { METRICS, computeCost, costByKind, metricTotal, opColorScale } from './costReport';
-import { TEST_TARGET, layerTarget, libraryTargets, moduleNames, pastedTarget } from './rtlSource';
+import { TEST_TARGET, filesFor, layerTarget, libraryTargets, moduleNames, pastedTarget } from './rtlSource';
 
 function tinyLlama(): Graph {
   return buildGraph({ arch: 'llama', vocabSize: 64, hiddenSize: 32, numLayers: 2, numHeads: 2, numKvHeads: 2, headDim: 16, intermediateSize: 64, maxPositions: 16, norm: 'rms', normEps: 1e-5, ropeTheta: 10000, activation: 'silu', bias: false, tiedEmbeddings: false, bosTokenId: null, eosTokenId: null, raw: {} });
@@ -87,12 +87,23 @@ describe('rtlSource', () => {
     expect(moduleNames(TEST_TARGET.design.files['dot4.sv'])).toEqual(['dot4']);
   });
 
-  it('offers every library module with the whole library as its design, testbenches left out', () => {
-    const t = libraryTargets({ 'b.sv': 'module b; endmodule', 'a.sv': 'module a1; endmodule\nmodule a2; a1 u(); endmodule', 'tb_a.sv': 'module tb_a; endmodule' });
-    expect(t.map((x) => x.key)).toEqual(['module:a.sv#a1', 'module:a.sv#a2', 'module:b.sv#b']);
-    expect(Object.keys(t[1].design.files)).toEqual(['a.sv', 'b.sv']);
+  it('offers every library module with only the files it needs, testbenches left out', () => {
+    const lib = {
+      'b.sv': 'module b; c u(); endmodule',
+      'c.sv': 'module c; import p::*; endmodule',
+      'p.sv': 'package p; endpackage',
+      'a.sv': 'module a1; endmodule\nmodule a2; a1 u(); endmodule // uses b? no: comments do not count',
+      'rom.sv': 'module rom; initial $readmemh("w.hex", m); endmodule',
+      'tb_a.sv': 'module tb_a; a2 dut(); endmodule',
+    };
+    const t = libraryTargets(lib);
+    expect(t.map((x) => x.key)).toEqual(['module:a.sv#a1', 'module:a.sv#a2', 'module:b.sv#b', 'module:c.sv#c', 'module:rom.sv#rom']);
+    expect(Object.keys(t[1].design.files)).toEqual(['a.sv']);
     expect(t[1].design.top).toBe('a2');
     expect(t[1].estimate).toBeNull();
+    // Transitively, packages first; the ROM that needs a memory file is not dragged in.
+    expect(Object.keys(t[2].design.files)).toEqual(['p.sv', 'b.sv', 'c.sv']);
+    expect(filesFor(lib, 'nosuch')).toEqual([]);
   });
 
   it('pasted Verilog: the named top, else the last module; no module is a clear error', () => {

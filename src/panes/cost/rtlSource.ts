@@ -21,15 +21,55 @@ const LIBRARY: Record<string, string> = Object.fromEntries(
   Object.entries(import.meta.glob<string>('../../core/rtl/components/*.sv', { import: 'default', eager: true })).map(([path, text]) => [path.slice(path.lastIndexOf('/') + 1), text] as const),
 );
 
-/** Module names declared in SystemVerilog source (comments and strings ignored), in order. */
-export function moduleNames(text: string): string[] {
-  const code = text
+/** Source without comments and string contents (so names inside them are not taken for code). */
+function codeOf(text: string): string {
+  return text
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/\/\/.*$/gm, ' ')
     .replace(/"(?:\\.|[^"\\])*"/g, '""');
-  const out: string[] = [];
-  for (const m of code.matchAll(/(?:^|[\s;])(?:module|macromodule)\s+(?:automatic\s+|static\s+)?([A-Za-z_][A-Za-z0-9_$]*)/g)) out.push(m[1]);
-  return out;
+}
+
+function declared(text: string, keyword: 'module' | 'package'): string[] {
+  const re = keyword === 'module' ? /(?:^|[\s;])(?:module|macromodule)\s+(?:automatic\s+|static\s+)?([A-Za-z_][A-Za-z0-9_$]*)/g : /(?:^|[\s;])package\s+(?:automatic\s+|static\s+)?([A-Za-z_][A-Za-z0-9_$]*)/g;
+  return [...codeOf(text).matchAll(re)].map((m) => m[1]);
+}
+
+/** Module names declared in SystemVerilog source (comments and strings ignored), in order. */
+export function moduleNames(text: string): string[] {
+  return declared(text, 'module');
+}
+
+/**
+ * The library files a module needs: its own file, the files of every module and package its code
+ * names, transitively — packages first, then in name order. Only those go to Yosys, so a library
+ * file that cannot be read on its own (a ROM loading a memory file, a half-written module) does
+ * not break the synthesis of modules that do not use it.
+ */
+export function filesFor(library: Record<string, string>, top: string): string[] {
+  const owner = new Map<string, string>();
+  const packages = new Set<string>();
+  for (const [f, text] of Object.entries(library)) {
+    for (const m of declared(text, 'module')) if (!owner.has(m)) owner.set(m, f);
+    for (const p of declared(text, 'package')) {
+      if (!owner.has(p)) owner.set(p, f);
+      packages.add(f);
+    }
+  }
+  const start = owner.get(top);
+  if (!start) return [];
+  const need = new Set([start]);
+  const todo = [start];
+  while (todo.length) {
+    const f = todo.pop()!;
+    for (const tok of codeOf(library[f]).match(/[A-Za-z_][A-Za-z0-9_$]*/g) ?? []) {
+      const g = owner.get(tok);
+      if (g && !need.has(g)) {
+        need.add(g);
+        todo.push(g);
+      }
+    }
+  }
+  return [...need].sort((a, b) => Number(packages.has(b)) - Number(packages.has(a)) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The test design every flow is checked on (tests/e2e compare its LUTs against native Yosys). */
@@ -41,19 +81,21 @@ export const TEST_TARGET: SynthTarget = {
 };
 
 /**
- * One target per module of the component library (empty until the library has modules).
- * Testbenches (tb_*.sv) are simulation-only, not synthesisable: left out.
+ * One target per module of the component library (empty until the library has modules), each
+ * with the files it needs (filesFor). Testbenches (tb_*.sv) are simulation-only: left out.
  */
 export function libraryTargets(library: Record<string, string> = LIBRARY): SynthTarget[] {
-  const files = Object.keys(library)
-    .filter((f) => !f.startsWith('tb_'))
-    .sort();
-  const design = Object.fromEntries(files.map((f) => [f, library[f]]));
-  return files.flatMap((f) =>
-    moduleNames(library[f]).map((top) => ({
+  const lib = Object.fromEntries(
+    Object.keys(library)
+      .filter((f) => !f.startsWith('tb_'))
+      .sort()
+      .map((f) => [f, library[f]]),
+  );
+  return Object.keys(lib).flatMap((f) =>
+    moduleNames(lib[f]).map((top) => ({
       key: `module:${f}#${top}`,
       label: `${top} — component library (${f})`,
-      design: { files: design, top },
+      design: { files: Object.fromEntries(filesFor(lib, top).map((x) => [x, lib[x]])), top },
       estimate: null,
     })),
   );
