@@ -22,8 +22,7 @@
  */
 import type { Lanes } from '../cost';
 import type { QuantConfig } from '../graph';
-import { hypervolume, hypervolumeHistory, paretoFront } from './pareto';
-import { runSearch, SearchError, type Evaluate, type Fidelity, type Metrics, type ObjectiveSpec, type SearchOptions, type SearchResult, type Trial } from './search';
+import { runSearch, SearchError, summarise, type Evaluate, type Fidelity, type Metrics, type ObjectiveSpec, type SearchOptions, type SearchResult, type Trial } from './search';
 import { designHash } from './space';
 
 /** The cache key runSearch uses for an evaluation: `${fidelity}:${designHash}`. */
@@ -55,8 +54,10 @@ const norm = (objectives: readonly (string | ObjectiveSpec)[]): ObjectiveSpec[] 
 /**
  * Front and hypervolume of a (partial) list of trials, by runSearch's rule: over the feasible trials
  * of the highest fidelity present; the reference point, unless given, is the worst value seen plus
- * 10 % per objective in minimised form; `history[i]` is the hypervolume after trial i. On a finished
- * search it equals runSearch's `front` and `hypervolume` (session.test.ts checks it).
+ * 10 % per objective in minimised form; `history[i]` is the hypervolume after trial i. The ranking
+ * itself is search.ts's `summarise` (the one function the driver, the CLI and the benchmarks use);
+ * this adds the trial → vector and reference-point steps for trials streamed before the run ends.
+ * On a finished search it equals runSearch's `front` and `hypervolume` (session.test.ts checks it).
  */
 export function summarize(trials: readonly Trial[], objectives: readonly (string | ObjectiveSpec)[], reference?: readonly number[]): SearchSummary {
   const objs = norm(objectives);
@@ -68,24 +69,22 @@ export function summarize(trials: readonly Trial[], objectives: readonly (string
       return Number.isNaN(y) ? Infinity : y;
     });
   const fid: Fidelity = trials.some((t) => t.fidelity === 'full') ? 'full' : 'proxy';
-  const scored = trials.filter((t) => t.fidelity === fid && t.feasible);
-  const vecs = scored.map(minimised);
-  const front = paretoFront(vecs)
-    .map((i) => scored[i].id)
-    .sort((a, b) => a - b);
-  if (objs.length > 3 || !scored.length) return { front, hypervolume: null };
-  const ref = reference
-    ? reference.map((r, i) => (objs[i].direction === 'max' ? -r : r))
-    : objs.map((_, i) => {
-        const worst = Math.max(...vecs.map((v) => v[i]).filter(Number.isFinite));
-        return worst + Math.max(Math.abs(worst) * 0.1, 1e-12);
-      });
-  const byId = new Map(scored.map((t, i) => [t.id, vecs[i]]));
-  const history = hypervolumeHistory(
-    trials.map((t) => byId.get(t.id) ?? null),
-    ref,
-  );
-  return { front, hypervolume: { value: hypervolume(vecs, ref), reference_point: ref.map((r, i) => (objs[i].direction === 'max' ? -r : r)), history } };
+  const vecs = trials.map((t) => (t.fidelity === fid && t.feasible ? minimised(t) : null));
+  const scored = vecs.filter((v): v is number[] => v !== null);
+  let ref: number[] | null = null;
+  if (objs.length <= 3 && scored.length) {
+    ref = reference
+      ? reference.map((r, i) => (objs[i].direction === 'max' ? -r : r))
+      : objs.map((_, i) => {
+          const worst = Math.max(...scored.map((v) => v[i]).filter(Number.isFinite));
+          return worst + Math.max(Math.abs(worst) * 0.1, 1e-12);
+        });
+  }
+  const s = summarise(vecs, ref);
+  return {
+    front: s.front.map((i) => trials[i].id),
+    hypervolume: ref && s.hypervolume ? { value: s.hypervolume.value, reference_point: ref.map((r, i) => (objs[i].direction === 'max' ? -r : r)), history: s.hypervolume.history } : null,
+  };
 }
 
 export interface ResumableSearchOptions extends Omit<SearchOptions, 'onProgress'> {
