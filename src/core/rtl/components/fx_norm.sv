@@ -63,13 +63,13 @@ module fx_norm #(
   wire last = (k == KW'(NB - 1));
 
   // ---- v of lane i of beat k (from the buffer: VAR and OUT)
-  logic signed [VW-1:0] v [0:LANES-1];
+  logic [LANES*VW-1:0] v;  // lane i at [i*VW +: VW], signed
   for (genvar i = 0; i < LANES; i++) begin : g_v
     wire signed [VW-1:0] x = VW'($signed(xbuf[32'(k) * LANES + i]));
     if (LAYER != 0) begin : g_ln
-      assign v[i] = VW'(x * VW'(D)) - VW'(sx);
+      assign v[i*VW +: VW] = VW'(x * VW'(D)) - VW'(sx);
     end else begin : g_rms
-      assign v[i] = x;
+      assign v[i*VW +: VW] = x;
     end
   end
 
@@ -81,7 +81,7 @@ module fx_norm #(
     bsq = '0;
     for (int i = 0; i < LANES; i++) begin
       bsum = bsum + SXW'($signed(in_data[i*ACT_W +: ACT_W]));
-      bsq = bsq + SSW'(v[i] * v[i]);
+      bsq = bsq + SSW'($signed(v[i*VW +: VW]) * $signed(v[i*VW +: VW]));
     end
   end
 
@@ -119,7 +119,7 @@ module fx_norm #(
   wire signed [8:0] shift = 9'sd12 - 9'(jr) - 9'(H);  // ≥ 4
   logic [LANES*ACT_W-1:0] ybeat;
   for (genvar i = 0; i < LANES; i++) begin : g_out
-    wire signed [PW-1:0] p = PW'(v[i]) * PW'($signed({1'b0, r}));
+    wire signed [PW-1:0] p = PW'($signed(v[i*VW +: VW])) * PW'($signed({1'b0, r}));
     wire signed [PW-1:0] ph = p + (PW'(1) << (shift - 1));
     wire signed [UW-1:0] u = UW'(ph >>> shift);
     wire signed [YW-1:0] uw = YW'(u) * YW'($signed(wrom[32'(k) * LANES + i]));

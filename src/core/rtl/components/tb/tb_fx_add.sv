@@ -20,13 +20,12 @@ module tb_fx_add #(
   end
   localparam int W = LANES * ACT_W;
   logic [W-1:0] a_data, b_data, out_data;
-  logic a_valid, a_ready, b_valid, b_ready, out_valid, out_ready, a_done, b_done;
-  tb_hs_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in.hex"}), .SEED(SEED)) u_a (
-    .clk, .rst_n, .data(a_data), .valid(a_valid), .ready(a_ready), .done(a_done));
-  tb_hs_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in_b.hex"}), .SEED(SEED + 3)) u_b (
-    .clk, .rst_n, .data(b_data), .valid(b_valid), .ready(b_ready), .done(b_done));
+  logic a_valid, a_ready, b_valid, b_ready, out_valid, out_ready;
+  tb_fx_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in.hex"}), .SEED(SEED)) u_a (
+    .clk, .rst_n, .data(a_data), .valid(a_valid), .ready(a_ready));
+  tb_fx_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in_b.hex"}), .SEED(SEED + 3)) u_b (
+    .clk, .rst_n, .data(b_data), .valid(b_valid), .ready(b_ready));
   fx_add #(.ACT_W(ACT_W), .LANES(LANES)) dut (.clk, .rst_n, .a_data, .a_valid, .a_ready, .b_data, .b_valid, .b_ready, .out_data, .out_valid, .out_ready);
-  tb_hs_sink #(.W(W), .N(N), .FILE({"vectors/", NAME, ".out.hex"}), .NAME(NAME), .SEED(SEED + 7),
-    .ELEM_W(ACT_W), .ELEMS(LANES), .FIELD("y")) u_sink (
+  tb_fx_sink #(.W(W), .N(N), .FILE({"vectors/", NAME, ".out.hex"}), .NAME(NAME), .SEED(SEED + 7), .ELEM_W(ACT_W), .FIELD("y")) u_sink (
     .clk, .rst_n, .data(out_data), .valid(out_valid), .ready(out_ready), .done, .errors);
 endmodule

@@ -1,7 +1,7 @@
 // tb_fx_gelu — fx_gelu (ERF 0: gelu_new, 1: erf) on N beats of LANES ACT values; expected fixed.ts
 // fxGeluNew / fxGelu of the stimulus
 // (src/core/rtl/fx.test.ts: real tiny-gpt2 fc1 outputs plus a sweep with ±max, ±1 LSB, 0).
-// Random valid/ready stalls on both sides (tb_hs_stream.sv).
+// Random valid/ready stalls on both sides (tb_fx_stream.sv).
 module tb_fx_gelu #(
   parameter NAME = "tb_fx_gelu",
   parameter int N = 1,
@@ -23,11 +23,10 @@ module tb_fx_gelu #(
   end
   localparam int W = LANES * ACT_W;
   logic [W-1:0] in_data, out_data;
-  logic in_valid, in_ready, out_valid, out_ready, src_done;
-  tb_hs_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in.hex"}), .SEED(SEED)) u_src (
-    .clk, .rst_n, .data(in_data), .valid(in_valid), .ready(in_ready), .done(src_done));
+  logic in_valid, in_ready, out_valid, out_ready;
+  tb_fx_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in.hex"}), .SEED(SEED)) u_src (
+    .clk, .rst_n, .data(in_data), .valid(in_valid), .ready(in_ready));
   fx_gelu #(.ACT_W(ACT_W), .ACT_F(ACT_F), .LANES(LANES), .ERF(ERF)) dut (.clk, .rst_n, .in_data, .in_valid, .in_ready, .out_data, .out_valid, .out_ready);
-  tb_hs_sink #(.W(W), .N(N), .FILE({"vectors/", NAME, ".out.hex"}), .NAME(NAME), .SEED(SEED + 7),
-    .ELEM_W(ACT_W), .ELEMS(LANES), .FIELD("y")) u_sink (
+  tb_fx_sink #(.W(W), .N(N), .FILE({"vectors/", NAME, ".out.hex"}), .NAME(NAME), .SEED(SEED + 7), .ELEM_W(ACT_W), .FIELD("y")) u_sink (
     .clk, .rst_n, .data(out_data), .valid(out_valid), .ready(out_ready), .done, .errors);
 endmodule

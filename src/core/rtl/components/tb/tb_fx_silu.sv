@@ -1,6 +1,6 @@
 // tb_fx_silu — fx_silu on N beats of LANES ACT values; expected fixed.ts fxSilu of the stimulus
 // (src/core/rtl/fx.test.ts: real default-model gate activations plus a sweep with ±max, ±1 LSB, 0).
-// Random valid/ready stalls on both sides (tb_hs_stream.sv).
+// Random valid/ready stalls on both sides (tb_fx_stream.sv).
 module tb_fx_silu #(
   parameter NAME = "tb_fx_silu",
   parameter int N = 1,
@@ -21,11 +21,10 @@ module tb_fx_silu #(
   end
   localparam int W = LANES * ACT_W;
   logic [W-1:0] in_data, out_data;
-  logic in_valid, in_ready, out_valid, out_ready, src_done;
-  tb_hs_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in.hex"}), .SEED(SEED)) u_src (
-    .clk, .rst_n, .data(in_data), .valid(in_valid), .ready(in_ready), .done(src_done));
+  logic in_valid, in_ready, out_valid, out_ready;
+  tb_fx_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in.hex"}), .SEED(SEED)) u_src (
+    .clk, .rst_n, .data(in_data), .valid(in_valid), .ready(in_ready));
   fx_silu #(.ACT_W(ACT_W), .ACT_F(ACT_F), .LANES(LANES)) dut (.clk, .rst_n, .in_data, .in_valid, .in_ready, .out_data, .out_valid, .out_ready);
-  tb_hs_sink #(.W(W), .N(N), .FILE({"vectors/", NAME, ".out.hex"}), .NAME(NAME), .SEED(SEED + 7),
-    .ELEM_W(ACT_W), .ELEMS(LANES), .FIELD("y")) u_sink (
+  tb_fx_sink #(.W(W), .N(N), .FILE({"vectors/", NAME, ".out.hex"}), .NAME(NAME), .SEED(SEED + 7), .ELEM_W(ACT_W), .FIELD("y")) u_sink (
     .clk, .rst_n, .data(out_data), .valid(out_valid), .ready(out_ready), .done, .errors);
 endmodule

@@ -24,12 +24,11 @@ module tb_fx_softmax #(
   end
   localparam int W = LANES * ACT_W;
   logic [W-1:0] in_data, out_data;
-  logic in_valid, in_ready, out_valid, out_ready, src_done;
-  tb_hs_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in.hex"}), .SEED(SEED)) u_src (
-    .clk, .rst_n, .data(in_data), .valid(in_valid), .ready(in_ready), .done(src_done));
+  logic in_valid, in_ready, out_valid, out_ready;
+  tb_fx_source #(.W(W), .N(N), .FILE({"vectors/", NAME, ".in.hex"}), .SEED(SEED)) u_src (
+    .clk, .rst_n, .data(in_data), .valid(in_valid), .ready(in_ready));
   fx_softmax #(.ACT_W(ACT_W), .ACT_F(ACT_F), .LANES(LANES), .SEQ(SEQ), .C(C)) dut (
     .clk, .rst_n, .in_data, .in_valid, .in_ready, .out_data, .out_valid, .out_ready);
-  tb_hs_sink #(.W(W), .N(N), .FILE({"vectors/", NAME, ".out.hex"}), .NAME(NAME), .SEED(SEED + 7),
-    .ELEM_W(ACT_W), .ELEMS(LANES), .FIELD("p")) u_sink (
+  tb_fx_sink #(.W(W), .N(N), .FILE({"vectors/", NAME, ".out.hex"}), .NAME(NAME), .SEED(SEED + 7), .ELEM_W(ACT_W), .FIELD("p")) u_sink (
     .clk, .rst_n, .data(out_data), .valid(out_valid), .ready(out_ready), .done, .errors);
 endmodule
