@@ -10,7 +10,8 @@
  */
 import * as Comlink from 'comlink';
 import { buildGraph } from '../src/core/graph';
-import { buildSpace, makeEvaluator, sensitivityTable, type EmulatorLike, type StrategySpec, type Trial } from '../src/core/search';
+import { COST_METRICS, buildSpace, makeCostMetrics, makeEvaluator, sensitivityTable, type EmulatorLike, type StrategySpec, type Trial } from '../src/core/search';
+import { seededStrategy } from '../src/core/search/seeded';
 import { runResumableSearch } from '../src/core/search/session';
 import type { BaselineResult, Metrics, SearchApi, SearchHost, SearchPhase, SearchSummary, SearchUpdate } from './api/search.api';
 
@@ -63,7 +64,6 @@ export function createSearchApi(): SearchApi {
         changed();
       };
       poke = changed;
-      let baselinesDone = 0;
       const gate = () => hold?.promise;
 
       try {
@@ -78,9 +78,9 @@ export function createSearchApi(): SearchApi {
         };
         const evaluate = makeEvaluator({ emulator, tokens: [], mode, proxyTokens, fullTokens, window, cost: req.cost });
 
-        let strategy: StrategySpec;
-        if (req.strategy !== 'greedy') strategy = req.strategy;
-        else {
+        // The studio's strategies (seeded.ts, as the CLI runs them): uniform designs first, greedy priced by the first cost objective.
+        let sensitivity: ((gene: number, choice: number) => number) | undefined;
+        if (req.strategy === 'greedy') {
           let table = req.sensitivity;
           if (!table) {
             notePhase('sensitivity');
@@ -92,10 +92,13 @@ export function createSearchApi(): SearchApi {
           }
           const t = table;
           if (t.length !== space.genes.length || t.some((row, i) => row.length !== space.genes[i].choices.length)) throw new Error('The recorded sensitivity table does not fit this search space');
-          strategy = { name: 'greedy', options: { sensitivity: (g, c) => t[g][c] } };
+          sensitivity = (g, c) => t[g][c];
         }
+        const costObjective = req.objectives.find((o) => (COST_METRICS as readonly string[]).includes(o.metric));
+        const strategy: StrategySpec = seededStrategy(space, req.strategy, { ...(sensitivity ? { sensitivity } : {}), ...(costObjective ? { costObjective, costOf: makeCostMetrics(graph, req.cost) } : {}) });
 
-        notePhase(req.baselines.length ? 'baselines' : 'trials');
+        // 'baselines' until the first batch: the reference marks, then the uniform designs that fix the hypervolume's reference point.
+        notePhase('baselines');
         const r = await runResumableSearch({
           space,
           objectives: req.objectives,
@@ -109,9 +112,9 @@ export function createSearchApi(): SearchApi {
           known: req.known,
           gate,
           baselines: req.baselines,
+          uniformReference: true,
           onBaseline: (b) => {
             bases.push(b);
-            if (++baselinesDone === req.baselines.length) phase = 'trials';
             changed();
           },
           onEvaluation: (key, m) => {

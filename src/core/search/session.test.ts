@@ -137,3 +137,39 @@ describe('summarize', () => {
     expect(summarize([], ['kl'])).toEqual({ front: [], hypervolume: null });
   });
 });
+
+describe('uniform reference and seeded strategies', () => {
+  it('fixes the reference from the uniform designs (the CLI rule); seeded strategies ask them first and the cache answers', async () => {
+    const { referenceFromBaselines, uniformGenomes } = await import('./baselines');
+    const { seededStrategy } = await import('./seeded');
+    const calls: string[] = [];
+    const snaps: number[][] = [];
+    const r = await runResumableSearch({ ...BASE, budget: 12, batch: 4, strategy: seededStrategy(space, 'nsga2'), evaluate: analytic(calls), uniformReference: true, onBatch: (_t, s) => snaps.push(s.hypervolume!.reference_point) });
+    const U = uniformGenomes(space);
+    const vecs = U.map((g) => {
+      const m = analytic()(space.toConfig(g), 'full');
+      return [m.kl, m.avgBits];
+    });
+    const ref = referenceFromBaselines(vecs);
+    expect(r.hypervolume!.reference_point).toEqual(ref);
+    // the same point after every batch: the curve never rescales
+    for (const p of snaps) expect(p).toEqual(ref);
+    // NSGA-II's first population is the uniform designs, and they were scored once
+    expect(r.trials.slice(0, U.length).map((t) => t.genome)).toEqual(U);
+    expect(calls.length).toBe(new Set(calls).size);
+    // equal to runSearch given that reference
+    const plain = await runSearch({ ...BASE, budget: 12, batch: 4, strategy: seededStrategy(space, 'nsga2'), evaluate: analytic(), reference: ref });
+    expect(r.hypervolume).toEqual(plain.hypervolume);
+  });
+
+  it('greedy starts at the first all-quantized uniform design and weighs steps by the cost saved', async () => {
+    const { seededStrategy } = await import('./seeded');
+    const s = seededStrategy(space, 'greedy', { sensitivity: () => 0, costObjective: { metric: 'avgBits' }, costOf: (c) => analytic()(c, 'full') });
+    expect(typeof s).toBe('object');
+    const o = (s as { options: { start: number[]; gain: (g: number, c: number) => number } }).options;
+    expect(o.start.every((c) => c === 1)).toBe(true);
+    expect(o.gain(0, 1)).toBeGreaterThan(0);
+    expect(() => seededStrategy(space, 'greedy')).toThrow(/sensitivity/);
+    expect(seededStrategy(space, 'random')).toBe('random');
+  });
+});

@@ -22,6 +22,7 @@
  */
 import type { Lanes } from '../cost';
 import type { QuantConfig } from '../graph';
+import { referenceFromBaselines, uniformGenomes } from './baselines';
 import { runSearch, SearchError, summarise, type Evaluate, type Fidelity, type Metrics, type ObjectiveSpec, type SearchOptions, type SearchResult, type Trial } from './search';
 import { designHash } from './space';
 
@@ -100,6 +101,15 @@ export interface ResumableSearchOptions extends Omit<SearchOptions, 'onProgress'
   readonly baselines?: readonly Baseline[];
   readonly baselineFidelity?: Fidelity;
   readonly onBaseline?: (r: BaselineResult) => void;
+  /**
+   * Fix the hypervolume reference point from the space's uniform designs (baselines.ts's rule, the
+   * CLI's) instead of the worst value seen, so the hypervolume curve does not rescale as trials
+   * arrive and runs compare. The uniform designs are scored first at `baselineFidelity`; seeded
+   * strategies (seeded.ts) ask them as their first trials, which the cache then answers. Ignored
+   * when `reference` is given, with more than 3 objectives, or when an objective is not finite on
+   * any of them (the default rule applies).
+   */
+  readonly uniformReference?: boolean;
 }
 
 export interface ResumableSearchResult extends SearchResult {
@@ -134,11 +144,33 @@ export async function runResumableSearch(opts: ResumableSearchOptions): Promise<
     baselines.push(r);
     opts.onBaseline?.(r);
   }
-  const { known: _k, gate: _g, onEvaluation: _e, onBatch, baselines: _b, baselineFidelity: _f, onBaseline: _o, ...search } = opts;
+  let reference = opts.reference;
+  const objs = norm(opts.objectives);
+  if (opts.uniformReference && !reference && objs.length <= 3) {
+    const vecs: number[][] = [];
+    for (const g of uniformGenomes(opts.space)) {
+      const d = opts.space.toDesign(g);
+      const m = await evaluate(d.config, bf, d.parallelism);
+      vecs.push(
+        objs.map((o) => {
+          const x = m[o.metric];
+          const y = typeof x === 'number' ? (o.direction === 'max' ? -x : x) : NaN;
+          return Number.isNaN(y) ? Infinity : y;
+        }),
+      );
+    }
+    try {
+      reference = referenceFromBaselines(vecs).map((r, i) => (objs[i].direction === 'max' ? -r : r));
+    } catch {
+      // an objective not finite on any uniform design: the default (worst seen) rule
+    }
+  }
+  const { known: _k, gate: _g, onEvaluation: _e, onBatch, baselines: _b, baselineFidelity: _f, onBaseline: _o, uniformReference: _u, ...search } = opts;
   const result = await runSearch({
     ...search,
+    ...(reference ? { reference } : {}),
     evaluate,
-    onProgress: onBatch ? (trials) => onBatch(trials.slice(), summarize(trials, opts.objectives, opts.reference)) : undefined,
+    onProgress: onBatch ? (trials) => onBatch(trials.slice(), summarize(trials, opts.objectives, reference)) : undefined,
   });
   return { ...result, baselines, replayed };
 }

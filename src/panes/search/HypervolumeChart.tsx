@@ -1,9 +1,9 @@
 /**
  * Hypervolume against trials (d3): how much of the objective space the front dominates, up to the
  * reference point, after each trial — the search's convergence at a glance (Optuna has it only in
- * Python; ux-conventions N3). Non-decreasing by construction for a fixed reference point; the
- * reference (worst value seen + 10 % per objective, the core's rule) can move as trials arrive, so
- * the whole curve is recomputed from the trials each time. A flat tail says the search has stalled.
+ * Python; ux-conventions N3). The reference point is fixed before the first trial from the space's
+ * uniform designs (the CLI's rule, core/search/baselines.ts), so the curve never rescales, is
+ * non-decreasing, and compares with `mx-studio search` runs. A flat tail says the search has stalled.
  */
 import { useRef } from 'react';
 import { area, curveStepAfter, line, scaleLinear } from 'd3';
@@ -90,7 +90,7 @@ export function HypervolumeChart() {
       <div className="hv-foot">
         {hv ? (
           <span className="muted" data-testid="hv-reference">
-            reference point: {objs.map((o, i) => `${METRICS[o].label} ${METRICS[o].fmt(hv.reference_point[i])}`).join(' · ')}
+            reference point (from the uniform designs, as the CLI): {objs.map((o, i) => `${METRICS[o].label} ${METRICS[o].fmt(hv.reference_point[i])}`).join(' · ')}
           </span>
         ) : null}
         {st.stalled ? (
