@@ -37,7 +37,7 @@ import {
   actMax, attentionScaleConst, blockGemm, fxActivation, fxAdd, fxCausalSoftmax, fxEmbedding, fxLayerNorm, fxMul, fxNormParams, fxRmsNorm, fxRope, fxRopeTables, fxTable,
   type ActFormat, type F32Gemm, type F32GemmB, type FxNormParams, type FxRopeTables,
 } from '../datapath';
-import { FP32, formatToString, type Encoded, type FormatSpec } from '../formats';
+import { FP32, FormatError, formatToString, type Encoded, type FormatSpec } from '../formats';
 import type { Graph, Op, QuantPoint } from '../graph';
 import type { LoadedModel, WeightTensor } from '../model/types';
 import { activation, add, applyRope, causalSoftmax, columns, layerNorm, mul, rmsNorm, ropeTables, setColumns, tsF32Gemm } from './linalg';
@@ -222,7 +222,13 @@ export class Forward {
     let p = this.fx.get(key) as FxNormParams | undefined;
     if (!p) {
       const c = this.graph.config;
-      p = fxNormParams(this.weight(op.weight!), c.norm === 'layer' ? this.weight(op.bias!) : undefined, c.normEps, this.act);
+      try {
+        p = fxNormParams(this.weight(op.weight!), c.norm === 'layer' ? this.weight(op.bias!) : undefined, c.normEps, this.act);
+      } catch (e) {
+        // a model the fixed-point norm cannot express (a weight ≥ 2^23, a non-finite one, a bad eps)
+        if (e instanceof FormatError) throw new EmulatorError(`${op.id} (integer mode): ${e.message}`);
+        throw e;
+      }
       this.fx.set(key, p);
     }
     return p;

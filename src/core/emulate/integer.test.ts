@@ -26,10 +26,12 @@ let ids: number[];
 let em: Emulator;
 let kernels: EmulatorKernels;
 
+const DIR = ROOT + 'public/models/sotu-llama-1m';
+const loadDefault = () => loadModel(modelSourceFromFiles(new Map(readdirSync(DIR).map((f) => [f, new Uint8Array(readFileSync(`${DIR}/${f}`))])), 'sotu-llama-1m'));
+
 beforeAll(async () => {
-  const dir = ROOT + 'public/models/sotu-llama-1m';
-  model = await loadModel(modelSourceFromFiles(new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(`${dir}/${f}`))])), 'sotu-llama-1m'));
-  ids = model.tokenizer.encode(readFileSync(dir + '/test.txt', 'utf8'));
+  model = await loadDefault();
+  ids = model.tokenizer.encode(readFileSync(DIR + '/test.txt', 'utf8'));
   const fl = detectFlavor();
   kernels = { quant: await loadQuantKernels(kernelBytes, fl), gemm: await loadGemmKernel(kernelBytes, fl), f32gemm: await loadF32GemmKernel(kernelBytes, fl) };
   em = new Emulator(model, kernels);
@@ -201,5 +203,10 @@ describe('the hardware trace of integer mode (default model, real text)', () => 
     expect(() => new Emulator(model, {}, { act: { w: 26, f: 14 } })).toThrow(EmulatorError);
     expect(() => new Emulator(model, {}, { act: { w: 24, f: 3 } })).toThrow(/options.act: invalid ACT fraction bits/);
     expect(() => em.logits(ids.slice(0, 4), undefined, 'fp32', { hw: {} })).toThrow(/needs mode 'integer'/);
+    // a model the fixed-point norm cannot express: a norm weight beyond the 24-bit ROM (own copy of the model)
+    const odd = await loadDefault();
+    odd.weights.get('L1.norm2.w').f32()[7] = 2 ** 24;
+    expect(() => new Emulator(odd).logits(ids.slice(0, 4), { version: 1, rules: [] }, 'integer')).toThrow(/L1\.norm2 \(integer mode\): invalid norm weight/);
+    expect(() => new Emulator(odd).logits(ids.slice(0, 4), { version: 1, rules: [] }, 'fake')).not.toThrow(); // the float modes take it
   });
 });
