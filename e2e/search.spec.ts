@@ -33,8 +33,13 @@ function searchLink(settings: Record<string, unknown>): string {
   return `/#m=default&s=1.${Buffer.from(JSON.stringify(settings)).toString('base64url')}`;
 }
 
-/** A short search: 8 trials in batches of 4, each scored on 1,024 tokens (4 windows over the workers). */
-const SHORT = { budget: 8, batch: 4, seed: 7, fullTokens: 1024, strategy: 'nsga2' };
+/**
+ * A short search: 12 NSGA-II trials in batches of 4, each scored on 1,024 tokens (4 windows over the
+ * workers). The first 8 are MASE's uniform designs (fp32, then m = 8…2 everywhere), already scored to
+ * fix the hypervolume's reference point; the last 4 are the strategy's own.
+ */
+const N = 12;
+const SHORT = { budget: N, batch: 4, seed: 7, fullTokens: 1024, strategy: 'nsga2' };
 
 async function historyOf(page: Page): Promise<number[]> {
   const h = (await page.getByTestId('hv-chart').getAttribute('data-history')) ?? '';
@@ -46,7 +51,7 @@ async function waitDone(page: Page, timeout = 90_000): Promise<void> {
 }
 
 test('a short search: trials in the Pareto plot, a growing hypervolume, a picked point loads into Layers', async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   // A malformed search section in a link: said so, defaults used, the rest of the link kept.
   await page.goto('/#m=default&tok=2048&s=1.***');
   await expect(page.getByTestId('link-problems')).toContainText('The search settings s= could not be read (not valid base64url JSON)');
@@ -58,7 +63,7 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   await expect(page.getByTestId('pane-search')).toContainText('Automatic search');
   // The model loads on first open; the settings came from the link.
   await expect(page.getByTestId('model-name')).toContainText('sotu-llama-1m');
-  await expect(page.getByTestId('search-budget')).toHaveValue('8');
+  await expect(page.getByTestId('search-budget')).toHaveValue(String(N));
   await expect(page.getByTestId('search-seed')).toHaveValue('7');
   // MASE's default menu: fp32 or MXInt m = 8…2 at block 32, one gene per op type of the block (+ head points).
   await expect(page.getByTestId('space-size')).toContainText(/^\d+ genes · [\d.,e+]+ designs$/);
@@ -68,24 +73,26 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   const t0 = Date.now();
   await page.getByTestId('search-start').click();
   await expect(page.getByTestId('search-status')).toHaveAttribute('data-status', 'running');
-  await waitDone(page);
-  test.info().annotations.push({ type: 'search time (8 trials + 4 references, 1,024 tokens each)', description: `${((Date.now() - t0) / 1000).toFixed(1)} s` });
+  await waitDone(page, 200_000);
+  test.info().annotations.push({ type: `search time (${N} trials + 4 references, 1,024 tokens each)`, description: `${((Date.now() - t0) / 1000).toFixed(1)} s` });
 
   // Every trial is a circle; the references are labelled marks.
-  await expect(page.getByTestId('search-trials')).toHaveAttribute('data-value', '8');
-  await expect(page.getByTestId('pareto-point')).toHaveCount(8);
-  await expect(page.getByTestId('pareto-svg')).toHaveAttribute('data-points', '8');
+  await expect(page.getByTestId('search-trials')).toHaveAttribute('data-value', String(N));
+  await expect(page.getByTestId('pareto-point')).toHaveCount(N);
+  await expect(page.getByTestId('pareto-svg')).toHaveAttribute('data-points', String(N));
   for (const b of ['fp32', 'fixed8', 'mxint8', 'mxfp4']) await expect(page.getByTestId(`baseline-${b}`)).toHaveCount(1);
   await expect(page.getByTestId('baseline-mxfp4')).toContainText('MXFP4');
-  await expect(page.getByTestId('trials-table').locator('tbody tr')).toHaveCount(8);
+  await expect(page.getByTestId('trials-table').locator('tbody tr')).toHaveCount(N);
+  // NSGA-II started from the uniform designs: trial 1 is MXInt m = 8 at every point.
+  await expect(page.getByTestId('trial-row-1').locator('td').last()).toHaveText(`m8×${genes}`);
 
   // The hypervolume after each trial: positive at the end, never decreasing, its last value the one shown.
   const h = await historyOf(page);
-  expect(h.length).toBe(8);
+  expect(h.length).toBe(N);
   for (let i = 1; i < h.length; i++) expect(h[i]).toBeGreaterThanOrEqual(h[i - 1]);
-  expect(h[7]).toBeGreaterThan(0);
+  expect(h[N - 1]).toBeGreaterThan(0);
   const shown = Number(await page.getByTestId('hv-value').getAttribute('data-value'));
-  expect(Math.abs(shown / h[7] - 1)).toBeLessThan(1e-9);
+  expect(Math.abs(shown / h[N - 1] - 1)).toBeLessThan(1e-9);
   const front = Number(await page.getByTestId('pareto-svg').getAttribute('data-front'));
   expect(front).toBeGreaterThanOrEqual(1);
 
@@ -93,7 +100,7 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   await page.getByTestId('pareto-dominated').uncheck();
   await expect(page.getByTestId('pareto-point')).toHaveCount(front);
   await page.getByTestId('pareto-dominated').check();
-  await expect(page.getByTestId('pareto-point')).toHaveCount(8);
+  await expect(page.getByTestId('pareto-point')).toHaveCount(N);
 
   // Brush: drag over the whole plot area selects every drawn trial; the table can show just those.
   const box = (await page.locator('[data-testid="pareto-svg"] .brush .overlay').boundingBox())!;
@@ -102,9 +109,9 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
   await page.mouse.move(box.x + box.width - 2, box.y + box.height - 2, { steps: 4 });
   await page.mouse.up();
-  await expect(page.getByTestId('pareto-count')).toContainText('8 brushed');
+  await expect(page.getByTestId('pareto-count')).toContainText(`${N} brushed`);
   await page.getByTestId('trials-filter').getByRole('button', { name: /brushed/ }).click();
-  await expect(page.getByTestId('trials-table').locator('tbody tr')).toHaveCount(8);
+  await expect(page.getByTestId('trials-table').locator('tbody tr')).toHaveCount(N);
   await page.getByTestId('trials-filter').getByRole('button', { name: 'front' }).click();
   await expect(page.getByTestId('trials-table').locator('tbody tr')).toHaveCount(front);
   await page.getByTestId('trials-filter').getByRole('button', { name: 'all' }).click();
@@ -116,11 +123,11 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
   expect(dl.suggestedFilename()).toMatch(/^mx-search-run-[0-9a-z]+-[0-9a-z]{4}-seed7\.csv$/);
   const csv = (await readFile(await dl.path(), 'utf8')).trim().split('\n');
-  expect(csv.length).toBe(9);
+  expect(csv.length).toBe(N + 1);
   const head = csv[0].split(',');
   expect(head.slice(0, 3)).toEqual(['run_id', 'trial_id', 'seed']);
   const ids = csv.slice(1).map((l) => l.split(','));
-  expect(ids.map((r) => Number(r[1])).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  expect(ids.map((r) => Number(r[1])).sort((a, b) => a - b)).toEqual([...Array(N).keys()]);
   expect(new Set(ids.map((r) => r[0])).size).toBe(1);
   expect(ids.every((r) => r[2] === '7')).toBe(true);
   expect(ids.every((r) => Number(r[head.indexOf('energyPj')]) > 0)).toBe(true);
@@ -129,7 +136,7 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('pareto-svg-export').click()]);
   const svg = await readFile(await svgDl.path(), 'utf8');
   expect(svg.startsWith('<?xml')).toBe(true);
-  expect(svg.match(/data-testid="pareto-point"/g)?.length).toBe(8);
+  expect(svg.match(/data-testid="pareto-point"/g)?.length).toBe(N);
   expect(svg).toContain('MXINT8');
   expect(svg).not.toContain('class="overlay"');
   const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('pareto-png').click()]);
@@ -139,7 +146,8 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   expect(png.length).toBeGreaterThan(10_000);
 
   // Hover shows the trial; a click picks it and loads its formats into the document (Layers).
-  const pick = page.getByTestId('pareto-point').first();
+  // One of the strategy's own trials (not a uniform design), so its formats differ per op type.
+  const pick = page.locator(`[data-testid="pareto-point"][data-trial="${N - 1}"]`);
   const id = Number(await pick.getAttribute('data-trial'));
   await pick.hover();
   await expect(page.getByTestId('pareto-tip')).toContainText(`trial #${id}`);
@@ -174,8 +182,8 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
 });
 
 test('reload in the middle of a run: the trials are kept, and Resume finishes the same run', async ({ page }) => {
-  test.setTimeout(240_000);
-  const settings = { ...SHORT, budget: 12, batch: 2, seed: 11 };
+  test.setTimeout(420_000);
+  const settings = { ...SHORT, budget: 14, batch: 2, seed: 11 };
   await page.goto(searchLink(settings));
   await page.evaluate(() => indexedDB.deleteDatabase('mx-studio.search'));
   await page.reload();
@@ -187,7 +195,7 @@ test('reload in the middle of a run: the trials are kept, and Resume finishes th
     .poll(async () => Number(await page.getByTestId('search-trials').getAttribute('data-value')), { timeout: 90_000 })
     .toBeGreaterThanOrEqual(4);
   const before = Number(await page.getByTestId('search-trials').getAttribute('data-value'));
-  expect(before).toBeLessThan(12);
+  expect(before).toBeLessThan(14);
   await page.reload();
   await page.getByTestId('rail-search').click();
   // The recorded trials are back at once, and the run is offered for resume.
@@ -197,16 +205,16 @@ test('reload in the middle of a run: the trials are kept, and Resume finishes th
   expect(kept).toBeGreaterThanOrEqual(before);
   await page.getByTestId('resume-run').click();
   await waitDone(page, 150_000);
-  await expect(page.getByTestId('pareto-point')).toHaveCount(12);
+  await expect(page.getByTestId('pareto-point')).toHaveCount(14);
   const resumed = await historyOf(page);
 
   // The same settings run uninterrupted from scratch give the same trials (seeded ask/tell + replay).
   await page.getByTestId('search-discard').click();
   await page.getByTestId('search-start').click();
   await waitDone(page, 150_000);
-  await expect(page.getByTestId('pareto-point')).toHaveCount(12);
+  await expect(page.getByTestId('pareto-point')).toHaveCount(14);
   const fresh = await historyOf(page);
-  expect(resumed.length).toBe(12);
+  expect(resumed.length).toBe(14);
   expect(resumed).toEqual(fresh);
 });
 

@@ -70,7 +70,9 @@ export function axesFor(objectives: readonly MetricId[], view: ParetoView): Pare
   const y = acc[0] ?? objectives[0] ?? view.y;
   const x = cost.find((o) => o !== y) ?? objectives.find((o) => o !== y) ?? view.x;
   const third = objectives.find((o) => o !== x && o !== y);
-  return { ...view, x, y, color: third ?? (x === 'avgBits' || y === 'avgBits' ? 'none' : 'avgBits'), logX: !METRICS[x].accuracy && x !== 'avgBits' };
+  // Log axes where values span decades: costs (fp32 ≈ 8× an 8-bit design) and accuracy losses (the
+  // uniform m = 2 design sits an order of magnitude above the rest); non-positive data turns them off.
+  return { ...view, x, y, color: third ?? (x === 'avgBits' || y === 'avgBits' ? 'none' : 'avgBits'), logX: x !== 'avgBits', logY: y !== 'avgBits' };
 }
 
 export type TableFilter = 'all' | 'front' | 'feasible' | 'brushed';
@@ -91,8 +93,8 @@ export interface SearchState {
   settingsError: string | null;
 }
 
-/** Energy against perplexity, coloured by bits; energy on a log axis (fp32 costs ~8× an 8-bit design). */
-export const DEFAULT_PARETO: ParetoView = { x: 'energyPj', y: 'perplexity', color: 'avgBits', logX: true, logY: false, dominated: true, proxy: true };
+/** Energy against perplexity, coloured by bits, both on log axes (see axesFor). */
+export const DEFAULT_PARETO: ParetoView = { x: 'energyPj', y: 'perplexity', color: 'avgBits', logX: true, logY: true, dominated: true, proxy: true };
 
 export const searchStore = createStore<SearchState>()(() => ({
   run: null,

@@ -103,9 +103,9 @@ describe('parallelism (lanes) in the settings', () => {
 });
 
 describe('plot axes for a run', () => {
-  it('accuracy up, cost across, the third objective as colour; log x for costs', async () => {
+  it('accuracy up, cost across, the third objective as colour; log axes except for bits', async () => {
     const { axesFor, DEFAULT_PARETO } = await import('./search');
-    expect(axesFor(['perplexity', 'energyPj'], DEFAULT_PARETO)).toMatchObject({ x: 'energyPj', y: 'perplexity', color: 'avgBits', logX: true });
+    expect(axesFor(['perplexity', 'energyPj'], DEFAULT_PARETO)).toMatchObject({ x: 'energyPj', y: 'perplexity', color: 'avgBits', logX: true, logY: true });
     expect(axesFor(['memoryBits', 'kl', 'throughput'], DEFAULT_PARETO)).toMatchObject({ x: 'memoryBits', y: 'kl', color: 'throughput' });
     expect(axesFor(['kl', 'avgBits'], DEFAULT_PARETO)).toMatchObject({ x: 'avgBits', y: 'kl', color: 'none', logX: false });
     expect(axesFor(['energyPj', 'areaUm2'], DEFAULT_PARETO)).toMatchObject({ x: 'areaUm2', y: 'energyPj' });
