@@ -22,6 +22,7 @@ import type { SynthFlowId } from '../hdl';
 import type { LoadedModel } from '../model';
 import { RtlError } from './errors';
 import { makefileText, readmeText, synthScriptText, type BundlePlan } from './bundleTemplates';
+import { modelGenerator } from './model';
 
 /** One self-checking testbench (src/core/rtl/README.md, "Testbench convention"). */
 export interface RtlTestbench {
@@ -99,12 +100,7 @@ export interface RtlGenerator {
 // CLI, the RTL worker) checks the whole request and then says plainly that generation is not
 // available — it never produces placeholder RTL.
 /** The generator the CLI and the studio use. */
-export const MODEL_GENERATOR: RtlGenerator = {
-  supports: (op) => op.points.length > 0,
-  generate: () => {
-    throw new RtlError('rtl', 'the per-layer generator (src/core/rtl/layer.ts) is not wired in yet, so no RTL can be generated for a model; nothing was produced');
-  },
-};
+export const MODEL_GENERATOR: RtlGenerator = modelGenerator;
 
 /** Bundle contents: path → text or bytes. */
 export type BundleFiles = Record<string, string | Uint8Array>;
