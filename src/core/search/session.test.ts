@@ -166,7 +166,7 @@ describe('uniform reference and seeded strategies', () => {
     const { seededStrategy } = await import('./seeded');
     const s = seededStrategy(space, 'greedy', { sensitivity: () => 0, costObjective: { metric: 'avgBits' }, costOf: (c) => analytic()(c, 'full') });
     expect(typeof s).toBe('object');
-    const o = (s as { options: { start: number[]; gain: (g: number, c: number) => number } }).options;
+    const o = (s as unknown as { options: { start: readonly number[]; gain: (g: number, c: number) => number } }).options;
     expect(o.start.every((c) => c === 1)).toBe(true);
     expect(o.gain(0, 1)).toBeGreaterThan(0);
     expect(() => seededStrategy(space, 'greedy')).toThrow(/sensitivity/);
