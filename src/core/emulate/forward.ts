@@ -41,7 +41,7 @@ import { FP32, FormatError, formatToString, type Encoded, type FormatSpec } from
 import type { Graph, Op, QuantPoint } from '../graph';
 import type { LoadedModel, WeightTensor } from '../model/types';
 import { activation, add, applyRope, causalSoftmax, columns, layerNorm, mul, rmsNorm, ropeTables, setColumns, tsF32Gemm } from './linalg';
-import { addAcc, encodedValues, integerBlocker, measure, Quantizer, WeightCache, type PointAcc } from './quant';
+import { addAcc, integerBlocker, measure, Quantizer, WeightCache, type PointAcc } from './quant';
 import { EmulatorError, type EmulatorKernels, type EvalMode } from './types';
 
 /** What one forward run quantizes with. */
@@ -116,6 +116,8 @@ export class Forward {
   /** Integer mode: 2^f and 2^−f of the ACT format. */
   private readonly actScale: number;
   private readonly actUnit: number;
+  /** Integer mode: actMax(act), the symmetric saturation bound. */
+  private readonly actLim: number;
 
   constructor(
     readonly model: LoadedModel,
@@ -129,6 +131,7 @@ export class Forward {
     this.graph = graph;
     this.actScale = 2 ** act.f;
     this.actUnit = 2 ** -act.f;
+    this.actLim = actMax(act);
     this.q = quantizer;
     this.f32 = kernels.f32gemm ?? tsF32Gemm;
     const L = graph.config.numLayers;
@@ -195,10 +198,10 @@ export class Forward {
    * fix() of float32 GEMM results y[start, end), in place (ACT values), and their ACT integers into
    * yi at the same indices: NaN → 0, round half to even to 2^−f, symmetric saturation (±Inf too).
    */
-  private fixInto(y: Float32Array, yi: Int32Array, start = 0, end = y.length): void {
+  private fixInto(y: Float32Array, yi: Int32Array, start: number, end: number): void {
     const s = this.actScale;
     const u = this.actUnit;
-    const m = actMax(this.act);
+    const m = this.actLim;
     for (let i = start; i < end; i++) {
       let v = y[i] * s;
       // (v + M) − M with M = 1.5·2^52 rounds |v| < 2^51 to an integer, ties to even
@@ -410,8 +413,8 @@ export class Forward {
     const key = `${tensorKey}|${formatToString(spec)}|${axis}|e`;
     let e = x.shared.get(key) as { enc: Encoded; acc: PointAcc } | undefined;
     if (!e) {
-      const enc = this.q.encode(spec, v, shape, axis);
-      e = { enc, acc: measure(v, encodedValues(enc), enc.counts, elements) };
+      const { enc, values } = this.q.encodeWithValues(spec, v, shape, axis);
+      e = { enc, acc: measure(v, values, enc.counts, elements) };
       if (tensorKey) x.shared.set(key, e);
     }
     accInto(x.res.acts, point, e.acc);
@@ -462,7 +465,7 @@ export class Forward {
       y = this.f32.gemmPrepared(a, T, this.weightPrepared(pw, fw, W, [N, K], x));
     }
     let yi: Int32Array | undefined;
-    if (intMode) this.fixInto(y, (yi = new Int32Array(y.length))); // y = fix(f32(S))
+    if (intMode) this.fixInto(y, (yi = new Int32Array(y.length)), 0, y.length); // y = fix(f32(S))
     if (op.bias) {
       const pb = this.point(op, 'bias');
       let bias = this.weight(op.bias);
@@ -545,7 +548,7 @@ export class Forward {
     if (intMode) {
       // fix() the causal entries only: the others are 0 already
       const oi = new Int32Array(out.length);
-      for (let r = 0; r < H * T; r++) this.fixInto(out, oi, r * T, r * T + (r % T) + 1);
+      for (let h = 0; h < H; h++) for (let i = 0; i < T; i++) this.fixInto(out, oi, (h * T + i) * T, (h * T + i) * T + i + 1);
       this.intOut(op, x, oi);
     }
     x.trace?.(op.id, out);
@@ -594,7 +597,7 @@ export class Forward {
     }
     if (intMode) {
       const oi = new Int32Array(out.length);
-      this.fixInto(out, oi);
+      this.fixInto(out, oi, 0, out.length);
       this.intOut(op, x, oi);
     }
     x.trace?.(op.id, out);

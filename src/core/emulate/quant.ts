@@ -102,6 +102,14 @@ export class Quantizer {
     if (this.kernels && this.kernels.supports(spec)) return this.kernels.encode(spec, x, shape, axis);
     return encode(spec, x, shape, axis);
   }
+
+  /** Encode, plus the values the encoding decodes to (= quantize's; the kernel makes both in one pass). */
+  encodeWithValues(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number): { enc: Encoded; values: Float32Array } {
+    const k = this.kernels;
+    if (k && k.encodeWithValues && k.supports(spec)) return k.encodeWithValues(spec, x, shape, axis);
+    const enc = this.encode(spec, x, shape, axis);
+    return { enc, values: encodedValues(enc) };
+  }
 }
 
 /**
@@ -164,9 +172,9 @@ export class WeightCache {
       e.prepared = gemm!.prepareB(e.values!, K, N, 'NK');
       this.grow(e, e.values!.byteLength);
     } else if (want === 'enc' && !e.enc) {
-      const enc = this.q.encode(spec, w, shape, axis);
+      const { enc, values } = this.q.encodeWithValues(spec, w, shape, axis);
       e.enc = enc;
-      if (!e.values) e.acc = measure(w, encodedValues(enc), enc.counts);
+      if (!e.values) e.acc = measure(w, values, enc.counts);
       this.grow(e, enc.mantissas.byteLength + enc.elements.byteLength + enc.unitExp.byteLength + enc.scales.byteLength);
     }
     this.evict(key);

@@ -27,6 +27,11 @@ export interface QuantKernels {
   quantize(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number): QuantResult;
   /** Encode, as core encode (same elements, scales, mantissas, unitExp, counts). Throws as quantize. */
   encode(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number): Encoded;
+  /**
+   * Encode, and also return the dequantized values (what quantize returns; the kernel computes both
+   * in one pass, so a caller that needs the values too — the emulator's statistics — saves a decode).
+   */
+  encodeWithValues?(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number): { enc: Encoded; values: Float32Array };
 }
 
 export interface QuantKernelOptions {
@@ -64,13 +69,18 @@ function checkData(x: unknown): asserts x is ArrayLike<number> {
 /** Run one kernel call on `rows`×`n` floats at xPtr (blocks of `block` along each row). */
 type KernelCall = (xPtr: number, outPtr: number, elemPtr: number, scalePtr: number, rows: number, n: number, block: number) => void;
 
-/** |mantissa| of every MX element bit pattern (the datapath integer, in units of 2^unitExp). */
+/**
+ * The signed mantissa of every MX element bit pattern (the datapath integer, in units of 2^unitExp;
+ * both zeros give +0, as core). The kernel stores x's sign in the sign bit, so for every non-zero
+ * code this is core's |mantissa| with x's sign, and a table look-up replaces a data-dependent branch
+ * per element (half of them mispredicted on real activations).
+ */
 const mxMagCache = new Map<number, Float64Array>();
-function mxMagnitudes(e: ElemFormat): Float64Array {
+function mxMantissas(e: ElemFormat): Float64Array {
   let t = mxMagCache.get(e.id);
   if (!t) {
     t = new Float64Array(1 << e.bits);
-    for (let b = 0; b < t.length; b++) t[b] = Math.abs(decodeElemBits(b, e)) * 2 ** -e.unitExp;
+    for (let b = 0; b < t.length; b++) t[b] = decodeElemBits(b, e) * 2 ** -e.unitExp + 0; // + 0: −0 → +0
     mxMagCache.set(e.id, t);
   }
   return t;
@@ -99,10 +109,14 @@ class WasmQuantKernels implements QuantKernels {
   }
 
   encode(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1): Encoded {
+    return this.encodeWithValues(format, x, shape, axis).enc;
+  }
+
+  encodeWithValues(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1): { enc: Encoded; values: Float32Array } {
     const r = this.run(format, x, shape, axis, true);
     const { spec, layout } = r;
-    const { mantissas, unitExp } = datapathView(spec, layout, x, r.elements!, r.scales!);
-    return {
+    const { mantissas, unitExp } = datapathView(spec, layout, r.elements!, r.scales!);
+    const enc: Encoded = {
       spec,
       layout,
       elements: r.elements!,
@@ -114,6 +128,7 @@ class WasmQuantKernels implements QuantKernels {
       tensorScale: undefined,
       counts: r.counts,
     };
+    return { enc, values: r.values };
   }
 
   private run(format: FormatSpec | string, x: Float32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean) {
@@ -137,11 +152,16 @@ class WasmQuantKernels implements QuantKernels {
     const direct = layout.axis === rank - 1 && layout.tileRows === 1;
     const nA = layout.shape[layout.axis];
     const b = spec.block;
+    // a matrix blocked along its rows (axis 0, e.g. attention's V along T): whole columns are
+    // transposed into kernel rows, which is the direct path's arithmetic on the same blocks
+    const columnar = !direct && rank === 2 && layout.axis === 0 && layout.tileRows === 1 && nA <= this.chunk;
     let cap: number;
     let L = 0; // gathered row length (one block per row) on the gather path
     if (direct) {
       cap = nA <= this.chunk ? Math.max(1, Math.floor(this.chunk / nA)) * nA : b * Math.max(1, Math.floor(this.chunk / b));
       cap = Math.min(cap, numel);
+    } else if (columnar) {
+      cap = Math.min(Math.max(1, Math.floor(this.chunk / nA)) * nA, numel);
     } else {
       L = Math.min(b, nA) * (layout.tileAxis >= 0 ? Math.min(layout.tileRows, layout.shape[layout.tileAxis]) : 1);
       cap = L * Math.min(layout.numBlocks, Math.max(1, Math.floor(this.chunk / L)));
@@ -193,6 +213,26 @@ class WasmQuantKernels implements QuantKernels {
             if (scales) scales.set(sv!.subarray(0, Math.ceil(len / b)), r * nbRow + a0 / b);
           }
         }
+      }
+    } else if (columnar) {
+      const R = nA;
+      const C = layout.shape[1];
+      const nb = Math.ceil(R / b);
+      const colsPer = cap / R;
+      for (let c0 = 0; c0 < C; c0 += colsPer) {
+        const cc = Math.min(colsPer, C - c0);
+        for (let r = 0; r < R; r++) {
+          const o = r * C + c0;
+          for (let j = 0; j < cc; j++) xv[j * R + r] = x[o + j];
+        }
+        call(xPtr, oPtr, ePtr, sPtr, cc, R, b);
+        for (let r = 0; r < R; r++) {
+          const o = r * C + c0;
+          for (let j = 0; j < cc; j++) values[o + j] = ov[j * R + r];
+          if (elements) for (let j = 0; j < cc; j++) elements[o + j] = ev![j * R + r];
+        }
+        // the kernel numbers blocks per transposed row (column j: j·nb + kb), the layout in C order over [nb, C]
+        if (scales) for (let j = 0; j < cc; j++) for (let kb = 0; kb < nb; kb++) scales[kb * C + c0 + j] = sv![j * nb + kb];
       }
     } else {
       // Gather each block into a zero-padded row of length L (padding never changes amax or the
@@ -248,48 +288,75 @@ class WasmQuantKernels implements QuantKernels {
 
 /**
  * The datapath view core's encode returns (mantissas, unitExp), derived from the stored bits and
- * scale codes plus the sign of each input (the sign of a non-zero mantissa; zero is +0 as in core).
+ * scale codes (zero is +0 as in core).
  */
-function datapathView(spec: BlockSpec, layout: BlockLayout, x: Float32Array, elements: Uint32Array, scales: Uint32Array): { mantissas: Float64Array; unitExp: Float64Array } {
+function datapathView(spec: BlockSpec, layout: BlockLayout, elements: Uint32Array, scales: Uint32Array): { mantissas: Float64Array; unitExp: Float64Array } {
   const mantissas = new Float64Array(layout.numel);
   const unitExp = new Float64Array(layout.numBlocks);
+  // the signed mantissa of every stored bit pattern as one table (MX: the element grid; MXInt:
+  // two's complement; BFP: sign-magnitude), so the per-element work below is one look-up
   let nanCode: number;
-  let unitOf: (code: number) => number;
-  let mag: (bits: number) => number;
+  let unitOff: number;
+  let mag: Float64Array;
   if (spec.kind === 'mx') {
     const e = ELEMENTS[(spec as MxSpec).elem];
-    const sEmax = 2 ** (spec.scaleBits - 1) - 1;
     nanCode = 2 ** spec.scaleBits - 1;
-    unitOf = (code) => code - sEmax + e.unitExp;
-    const t = mxMagnitudes(e);
-    mag = (bits) => t[bits];
+    unitOff = -(2 ** (spec.scaleBits - 1) - 1) + e.unitExp;
+    mag = mxMantissas(e);
   } else {
     const s = spec as MxIntSpec | BfpSpec;
     nanCode = 2 ** s.e - 1;
-    unitOf = (code) => code - s.bias - (s.m - 1);
-    const half = 2 ** (s.m - 1);
-    const full = 2 ** s.m;
-    mag = s.kind === 'mxint' ? (bits) => (bits >= half ? full - bits : bits) : (bits) => (bits >= half ? bits - half : bits);
+    unitOff = -s.bias - (s.m - 1);
+    mag = intMagnitudes(s.kind, s.m);
   }
-  for (let blk = 0; blk < layout.numBlocks; blk++) unitExp[blk] = scales[blk] === nanCode ? NaN : unitOf(scales[blk]);
-  const fill = (blk: number, j: number) => {
-    if (scales[blk] === nanCode) mantissas[j] = NaN;
-    else {
-      const k = mag(elements[j]);
-      mantissas[j] = k === 0 ? 0 : x[j] < 0 ? -k : k; // integers: no −0 (as core)
-    }
-  };
+  for (let blk = 0; blk < layout.numBlocks; blk++) unitExp[blk] = scales[blk] === nanCode ? NaN : scales[blk] + unitOff;
   const rank = layout.shape.length;
   if (layout.axis === rank - 1 && layout.tileRows === 1) {
     const nA = layout.shape[rank - 1];
-    const nb = Math.ceil(nA / layout.block);
+    const B = layout.block;
+    const nb = Math.ceil(nA / B);
+    const rows = layout.numel / nA;
+    for (let r = 0, blk = 0; r < rows; r++) {
+      for (let kb = 0; kb < nb; kb++, blk++) {
+        const j0 = r * nA + kb * B;
+        const j1 = r * nA + Math.min(nA, (kb + 1) * B);
+        if (scales[blk] === nanCode) {
+          mantissas.fill(NaN, j0, j1);
+          continue;
+        }
+        for (let j = j0; j < j1; j++) mantissas[j] = mag[elements[j]];
+      }
+    }
+  } else if (rank === 2 && layout.axis === 0 && layout.tileRows === 1) {
+    const C = layout.shape[1];
+    const B = layout.block;
     for (let r = 0, j = 0; j < layout.numel; r++) {
-      for (let a = 0; a < nA; a++, j++) fill(r * nb + Math.floor(a / layout.block), j);
+      const b0 = Math.floor(r / B) * C;
+      for (let c = 0; c < C; c++, j++) mantissas[j] = scales[b0 + c] === nanCode ? NaN : mag[elements[j]];
     }
   } else {
     forEachBlock(layout, (blk, idx, len) => {
-      for (let i = 0; i < len; i++) fill(blk, idx[i]);
+      const nan = scales[blk] === nanCode;
+      for (let i = 0; i < len; i++) {
+        const j = idx[i];
+        mantissas[j] = nan ? NaN : mag[elements[j]];
+      }
     });
   }
   return { mantissas, unitExp };
+}
+
+/** The signed mantissa of every MXInt (two's complement) or BFP (sign-magnitude; its −0 → +0) element bit pattern of m bits. */
+const intMagCache = new Map<string, Float64Array>();
+function intMagnitudes(kind: 'mxint' | 'bfp', m: number): Float64Array {
+  const key = `${kind}${m}`;
+  let t = intMagCache.get(key);
+  if (!t) {
+    const half = 2 ** (m - 1);
+    const full = 2 ** m;
+    t = new Float64Array(full);
+    for (let b = 0; b < full; b++) t[b] = (kind === 'mxint' ? (b >= half ? b - full : b) : b >= half ? half - b : b) + 0;
+    intMagCache.set(key, t);
+  }
+  return t;
 }
