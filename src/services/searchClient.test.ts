@@ -178,7 +178,8 @@ describe('SearchClient', () => {
     const p = c.start({ ...REQ, budget: 12 }, col.on);
     while (pool.calls.length < 4) await delay(2);
     c.pause();
-    await delay(60);
+    // the evaluation that was in flight (or had just passed the gate) finishes
+    await delay(200);
     const held = pool.calls.length;
     await delay(250);
     expect(pool.calls.length).toBe(held);
