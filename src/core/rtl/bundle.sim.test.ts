@@ -115,9 +115,11 @@ describe('bundle + make on a real component testbench (tb_mx_cast)', () => {
 
 // A tiny design whose testbench can lie: it prints RESULT lines but ends with $finish (exit 0), so
 // only the Makefile's RESULT check can catch it. Icarus only (the check is the same for both).
-function tinyDesign(tbBody: string): RtlDesign {
+function tinyDesign(tbBody: string, over: Partial<RtlDesign> = {}): RtlDesign {
   return {
+    ...over,
     files: {
+      ...over.files,
       'rtl/add8.sv': 'module add8 (input logic clk, input logic [7:0] a, b, output logic [8:0] y);\n  always_ff @(posedge clk) y <= a + b;\nendmodule\n',
       'tb/tb_add8.sv': `module tb_add8;\n  initial begin\n${tbBody}\n    $finish;\n  end\nendmodule\n`,
     },
@@ -151,9 +153,12 @@ describe('the Makefile checks RESULT lines, not only the exit status', () => {
     expect(r.out).toContain('PASS build/log/add8.icarus.log: 1 RESULT line(s), 0 mismatches');
   }, 120_000);
 
-  it('make synth runs the fixed Yosys flows and leaves one report per top and flow', () => {
+  it('make synth runs the fixed Yosys flows and leaves one report per top and flow; a top with parameters gets its weight file', () => {
     need('yosys');
-    const dir = writeBundle(makeBundle(tinyDesign('')));
+    // A ROM whose contents come from a MEM file prefix, as the generator's shared layer modules do:
+    // the default prefix names no file, so only the chparam'd synthesis can read its memory.
+    const rom = 'module rom #(parameter MEM = "mem/none") (input logic clk, input logic [1:0] a, output logic [7:0] y);\n  logic [7:0] m [0:3];\n  initial $readmemh({MEM, ".hex"}, m);\n  always_ff @(posedge clk) y <= m[a];\nendmodule\n';
+    const dir = writeBundle(makeBundle(tinyDesign('', { files: { 'rtl/rom.sv': rom, 'mem/L0.hex': '11\n22\n33\n44\n' }, synthTops: ['add8', { top: 'rom', params: { MEM: 'mem/L0' } }] })));
     const r = make(dir, 'synth');
     expect(r.status, r.out).toBe(0);
     const fpga = readFileSync(join(dir, 'build/synth/add8.fpga.txt'), 'utf8');
@@ -164,5 +169,7 @@ describe('the Makefile checks RESULT lines, not only the exit status', () => {
     expect(fpga).not.toMatch(/DSP48/);
     expect(gates).toMatch(/\$_DFF_P_\s+9/);
     expect(gates).toMatch(/Estimated number of transistors:\s+\d+/);
+    expect(readFileSync(join(dir, 'build/synth/rom.fpga.txt'), 'utf8')).toMatch(/Number of cells:\s+[1-9]/);
+    expect(readFileSync(join(dir, 'build/synth/rom.gates.txt'), 'utf8')).toMatch(/Number of cells:\s+[1-9]/);
   }, 300_000);
 });

@@ -89,6 +89,18 @@ describe('makeBundle', () => {
     expect(rtlError(() => makeBundle(design({ synthTops: ['tb_top'] })))).toBe('synthesis top "tb_top": no RTL file (outside tb/, not tb_*) declares it');
   });
 
+  it('a synthesis top with parameters: read with -defer, chparam before the flow, listed in the manifest', () => {
+    const b2 = makeBundle(design({ synthTops: [{ top: 'q', params: { MEM: 'mem/L0_q', W: 4 } }, 'lone'] }));
+    const ys = b2['synth.ys'] as string;
+    expect(ys).toContain('design -reset\nread_verilog -sv -defer rtl/p.sv rtl/q.sv\nchparam -set MEM "mem/L0_q" q\nchparam -set W 4 q\nsynth_xilinx -flatten -nodsp -top q\ntee -o build/synth/q.fpga.txt stat\n');
+    expect(ys).toContain('design -reset\nread_verilog -sv rtl/p.sv rtl/lone.sv\nsynth_xilinx');
+    expect(JSON.parse(b2['manifest.json'] as string).bundle.synth_tops).toEqual([{ top: 'q', params: { MEM: 'mem/L0_q', W: 4 } }, 'lone']);
+    expect(b2['README.md']).toContain('Synthesis tops: `q` (MEM=mem/L0_q, W=4), `lone`.');
+    expect(rtlError(() => makeBundle(design({ synthTops: [{ top: 'q', params: { MEM: 'a"; shell rm' } }] })))).toBe('synthesis top "q": parameter MEM = "a\\"; shell rm": values are integers or strings of letters, digits and _ . / + -');
+    expect(rtlError(() => makeBundle(design({ synthTops: [{ top: 'q', params: { 'W;x': 1 } }] })))).toBe('synthesis top "q": parameter name "W;x" is not an identifier');
+    expect(rtlError(() => makeBundle(design({ synthTops: [{ top: 'q', params: { W: 1.5 } }] })))).toBe('synthesis top "q": parameter W = 1.5: values are integers or strings of letters, digits and _ . / + -');
+  });
+
   it('Makefile: a build and a run rule per testbench and simulator, with the flags the project tests use', () => {
     const mk = b['Makefile'] as string;
     expect(mk).toContain(`VERILATOR_FLAGS ?= ${VERILATOR_SIM_FLAGS}\n`);

@@ -53,10 +53,19 @@ export interface RtlDesign {
   /** The generator's description of the design (configuration, formats, seeds, versions): written as manifest.json with a `bundle` section added. */
   readonly manifest: object;
   /**
-   * Modules `make synth` synthesises. Default: the root modules of the RTL (declared in an RTL file
-   * and instantiated by no other RTL module).
+   * Modules `make synth` synthesises, by name or with parameter values (a shared layer module whose
+   * weights are a `MEM` file prefix: `{ top: 'lyr_q', params: { MEM: 'mem/L0_q' } }`). Default: the
+   * root modules of the RTL (declared in an RTL file and instantiated by no other RTL module), with
+   * their default parameters.
    */
-  readonly synthTops?: readonly string[];
+  readonly synthTops?: readonly (string | RtlSynthTop)[];
+}
+
+/** A synthesis top with parameter overrides (Yosys `chparam -set` before synthesis). */
+export interface RtlSynthTop {
+  readonly top: string;
+  /** Parameter → value: an integer, or a string of letters, digits and `_ . / + -` (a file prefix). */
+  readonly params?: Readonly<Record<string, string | number>>;
 }
 
 // ------------------------------------------------------------------------------ the generator contract
@@ -92,14 +101,13 @@ export interface RtlGenerator {
   generate(req: RtlGenerateRequest): RtlDesign | Promise<RtlDesign>;
 }
 
-// WIRING (src/core/rtl/layer.ts, being written): once the per-layer generator lands this becomes
-// `supports` = the op kinds layer.ts builds; `generate` = one integer-mode Emulator run over `ids`
-// with an HwTrace (src/core/emulate README, "For the RTL generator"), one layer.ts call per op, and
-// the per-layer file sets merged into one RtlDesign (each layer's testbench top and sources). The
-// top-level wiring (one module for the whole model) comes after it. Until then every caller (the
-// CLI, the RTL worker) checks the whole request and then says plainly that generation is not
-// available — it never produces placeholder RTL.
-/** The generator the CLI and the studio use. */
+/**
+ * The generator the CLI and the studio's RTL worker use: src/core/rtl/model.ts (per layer: the
+ * module over the component library, weight memories, a testbench with vectors from one
+ * integer-mode emulator run; with every op asked for, the top level too). It refuses with an
+ * RtlError naming the layer what the hardware cannot build (fp32 GEMM operands, lanes that do not
+ * divide, a model family it does not wire); it never produces placeholder RTL.
+ */
 export const MODEL_GENERATOR: RtlGenerator = modelGenerator;
 
 /** Bundle contents: path → text or bytes. */
@@ -257,6 +265,25 @@ function includeDirs(paths: readonly string[]): string[] {
 
 // ------------------------------------------------------------------------------ the bundle
 
+const PARAM_TEXT = /^[A-Za-z0-9_./+-]*$/;
+
+function checkSynthTop(t: string | RtlSynthTop, ix: RtlIndex): RtlSynthTop {
+  const top = typeof t === 'string' ? t : t?.top;
+  const label = `synthesis top ${JSON.stringify(top)}`;
+  if (typeof top !== 'string' || !ix.fileOf.has(top)) throw new RtlError(label, 'no RTL file (outside tb/, not tb_*) declares it');
+  if (typeof t === 'string' || t.params === undefined) return { top };
+  const params: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(t.params)) {
+    if (!IDENT.test(k)) throw new RtlError(label, `parameter name ${JSON.stringify(k)} is not an identifier`);
+    // Values go into synth.ys unescaped: integers, or strings that need no quoting inside "…".
+    if (typeof v === 'number' ? !Number.isSafeInteger(v) : typeof v !== 'string' || !PARAM_TEXT.test(v)) {
+      throw new RtlError(label, `parameter ${k} = ${JSON.stringify(v)}: values are integers or strings of letters, digits and _ . / + -`);
+    }
+    params[k] = v;
+  }
+  return { top, params };
+}
+
 function checkTestbenches(design: RtlDesign): void {
   if (!Array.isArray(design.testbenches)) throw new RtlError('bundle', 'testbenches must be a list of { name, top, sources }');
   const names = new Set<string>();
@@ -307,20 +334,19 @@ export function makeBundle(design: RtlDesign): BundleFiles {
 
   const ix = indexRtl(design.files);
   const lintModules = [...ix.fileOf.keys()];
-  let synthTops: string[];
+  let synthTops: RtlSynthTop[];
   if (design.synthTops !== undefined) {
-    synthTops = [...design.synthTops];
-    for (const t of synthTops) if (!ix.fileOf.has(t)) throw new RtlError(`synthesis top ${JSON.stringify(t)}`, 'no RTL file (outside tb/, not tb_*) declares it');
+    synthTops = design.synthTops.map((t) => checkSynthTop(t, ix));
   } else {
     const used = new Set<string>();
     for (const u of ix.uses.values()) for (const m of u) used.add(m);
-    synthTops = lintModules.filter((m) => !used.has(m));
+    synthTops = lintModules.filter((m) => !used.has(m)).map((top) => ({ top }));
   }
 
   const plan: BundlePlan = {
     testbenches: design.testbenches.map((t) => ({ name: t.name, top: t.top, sources: [...t.sources] })),
     lint: lintModules.map((m) => ({ module: m, sources: closure(ix, m) })),
-    synth: synthTops.map((t) => ({ top: t, sources: closure(ix, t) })),
+    synth: synthTops.map((t) => ({ top: t.top, params: t.params ?? {}, sources: closure(ix, t.top) })),
     includeDirs: includeDirs(paths),
     flows: [...BUNDLE_SYNTH_FLOWS],
     files: paths.map((p) => ({ path: p, bytes: byteLength(design.files[p]), lines: lineCount(design.files[p]) })),
@@ -337,7 +363,7 @@ export function makeBundle(design: RtlDesign): BundleFiles {
             version: 1,
             testbenches: plan.testbenches,
             lint_modules: lintModules,
-            synth_tops: synthTops,
+            synth_tops: synthTops.map((t) => (t.params ? { top: t.top, params: t.params } : t.top)),
             synth_flows: [...BUNDLE_SYNTH_FLOWS],
             files: Object.fromEntries(plan.files.map((f) => [f.path, f.bytes])),
           },
