@@ -111,6 +111,27 @@ describe('mx-studio rtl: a valid request', () => {
   });
 });
 
+describe('mx-studio rtl with the model-level generator (src/core/rtl/model.ts through MODEL_GENERATOR)', () => {
+  it('one layer: its module, weight memories, testbench and vectors from an integer-mode run, in a bundle', async () => {
+    const dir = fresh();
+    const r = await run(['--model', MODEL, '--uniform', 'mxint8', '--layers', 'L0.q', '--tokens', '4', '--out', dir], null);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(m.request.ops).toEqual(['L0.q']);
+    expect(m.request.formats).toEqual({ 'L0.q.x': 'mxint8', 'L0.q.w': 'mxint8' });
+    expect(m.bundle.testbenches.map((t: { name: string }) => t.name)).toEqual(['L0_q']);
+    const files = Object.keys(m.bundle.files);
+    expect(files).toContain('mem/L0_q.codes.hex');
+    expect(files).toContain('vectors/L0_q.in.hex');
+    expect(files).toContain('vectors/L0_q.out.hex');
+    expect(files).toContain('rtl/mx_linear.sv');
+    // 4 tokens × 128 outputs at the generator's default lanesN = 2 → 256 expected beats
+    expect(readFileSync(join(dir, 'vectors/L0_q.out.hex'), 'utf8').trim().split('\n')).toHaveLength(256);
+    expect(readFileSync(join(dir, 'Makefile'), 'utf8')).toContain('TESTBENCHES := L0_q\n');
+  });
+});
+
 describe('mx-studio rtl: invalid requests fail with one line, exit 2, and write nothing', () => {
   const hostile: RtlGenerator = { supports: () => true, generate: () => ({ ...castDesign(), files: { ...castDesign().files, '../evil.sv': 'module evil; endmodule' } }) };
   const refusing: RtlGenerator = {
@@ -168,12 +189,17 @@ describe('mx-studio rtl: invalid requests fail with one line, exit 2, and write 
     expect(asked).toBeNull(); // the output was checked before the model was read
   });
 
-  it('without the layer generator wired in, the command says so and writes nothing', async () => {
-    const out = fresh();
-    const r = await run(['--model', MODEL, '--uniform', 'mxint8', '--out', out], null);
-    expect(r.code).toBe(2);
-    expect(r.err).toEqual(['mx-studio rtl: error: rtl: the per-layer generator (src/core/rtl/layer.ts) is not wired in yet, so no RTL can be generated for a model; nothing was produced']);
-    expect(existsSync(out)).toBe(false);
+  it('the real generator refuses what the hardware cannot build, naming the layer, and nothing is written', async () => {
+    for (const [args, msg] of [
+      [['--uniform', 'fp32'], 'L0.q: input x: fp32 has no integer codes: the MX GEMM hardware needs a power-of-two block format (mx, mxint, bfp) on both operands'],
+      [['--uniform', 'mxint8', '--lanes', '3'], 'L0.q: lanesK = 3 does not divide K = 128'],
+    ] as const) {
+      const out = fresh();
+      const r = await run(['--model', MODEL, ...args, '--layers', 'L0.q', '--tokens', '4', '--out', out], null);
+      expect(r.code).toBe(2);
+      expect(r.err).toEqual([`mx-studio rtl: error: ${msg}`]);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it('parseLanes', () => {
