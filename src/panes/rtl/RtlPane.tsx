@@ -20,7 +20,7 @@ import { useDelayed, useSlice } from '../../ui/hooks';
 import { resolveTheme } from '../../ui/theme';
 import { ModelBar } from '../layers/ModelSource';
 import { ensureModel } from '../layers/modelRunner';
-import { defaultFile, fileTree, fmtBytes, type FolderNode, type TreeNode } from './fileTree';
+import { defaultFile, fileTree, fmtBytes, topFiles, type FolderNode, type TreeNode } from './fileTree';
 import { libraryFiles } from './library';
 import { MonacoView } from './MonacoView';
 import { TOKEN_CHOICES, cancelGeneration, designPoint, exportZip, generate, selectFile, setRtlView, toggleFolder, rtlViewStore, type RtlSource } from './rtlRunner';
@@ -115,7 +115,7 @@ export function RtlPane() {
   const selected = (() => {
     const s = view.selected[view.source];
     if (files && s && s in files) return s;
-    return root ? defaultFile(root) : null;
+    return root && files ? defaultFile(root, topFiles(files)) : null;
   })();
   const file = root && selected ? findFile(root, selected) : null;
   const content = files && selected ? files[selected] : undefined;

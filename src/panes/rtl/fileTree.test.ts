@@ -1,7 +1,7 @@
 // The Verilog pane's tree model: folder order (rtl, tb, vectors, mem, then others), natural name
 // order, sizes and line counts that add up, binary files, the first file opened, size labels.
 import { describe, expect, it } from 'vitest';
-import { defaultFile, fileTree, flatFiles, fmtBytes, languageOf, type FolderNode } from './fileTree';
+import { defaultFile, fileTree, flatFiles, fmtBytes, languageOf, topFiles, type FolderNode } from './fileTree';
 
 const FILES = {
   'manifest.json': '{}\n',
@@ -50,7 +50,11 @@ describe('fileTree', () => {
     expect(mem).toMatchObject({ path: 'mem', files: 2, bytes: 8 });
   });
 
-  it('opens the first RTL source, else the README, else the first file', () => {
+  it('opens a top module, else the first RTL source, else the README, else the first file', () => {
+    const manifest = JSON.stringify({ bundle: { synth_tops: [{ top: 'L10_q', params: { MEM: 'mem/x' } }, 'L2_q'] } });
+    expect(topFiles({ ...FILES, 'manifest.json': manifest })).toEqual(['rtl/L10_q.sv', 'rtl/L2_q.sv']);
+    expect(topFiles({ 'manifest.json': '{not json' })).toEqual([]);
+    expect(defaultFile(root, ['rtl/missing.sv', 'rtl/L10_q.sv'])).toBe('rtl/L10_q.sv');
     expect(defaultFile(root)).toBe('rtl/L2_q.sv');
     expect(defaultFile(fileTree({ Makefile: '', 'README.md': '' }))).toBe('README.md');
     expect(defaultFile(fileTree({ 'b.txt': '', 'a.txt': '' }))).toBe('a.txt');

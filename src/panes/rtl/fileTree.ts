@@ -88,10 +88,28 @@ export function flatFiles(node: FolderNode): FileNode[] {
   return node.children.flatMap((c) => (c.kind === 'file' ? [c] : flatFiles(c)));
 }
 
-/** The file to open first: the first RTL source, else the README, else the first file. */
-export function defaultFile(root: FolderNode): string | null {
+/**
+ * The file to open first: the first of `preferred` that exists (the design's top modules), else the
+ * first RTL source, else the README, else the first file.
+ */
+export function defaultFile(root: FolderNode, preferred: readonly string[] = []): string | null {
   const all = flatFiles(root);
+  const has = new Set(all.map((f) => f.path));
+  const first = preferred.find((p) => has.has(p));
+  if (first) return first;
   return (all.find((f) => f.path.startsWith('rtl/') && f.language === 'systemverilog') ?? all.find((f) => f.name === 'README.md') ?? all[0])?.path ?? null;
+}
+
+/** `rtl/<top>.sv` of the bundle's synthesis tops (manifest.json `bundle.synth_tops`), the files worth opening first. */
+export function topFiles(files: BundleFiles): string[] {
+  const m = files['manifest.json'];
+  if (typeof m !== 'string') return [];
+  try {
+    const tops = (JSON.parse(m) as { bundle?: { synth_tops?: (string | { top: string })[] } }).bundle?.synth_tops ?? [];
+    return tops.map((t) => `rtl/${typeof t === 'string' ? t : t.top}.sv`);
+  } catch {
+    return [];
+  }
 }
 
 /** "1.2 kB", "3.4 MB": sizes as people read them (decimal units, like file managers). */

@@ -14,7 +14,7 @@ import type { HardwareSettings } from '../../state/hardware';
 import type { LoadedModelView } from '../../state/model';
 import type { ModelSourceSpec, RtlFailure, RtlProgress, RtlRequest } from '../../../workers/api/rtl.api';
 import { RtlCancelledError, rtlClient, type BundleFiles } from '../../services/rtlClient';
-import { defaultFile, fileTree } from './fileTree';
+import { defaultFile, fileTree, topFiles } from './fileTree';
 
 /** Stimulus token counts offered for the vectors. */
 export const TOKEN_CHOICES = [4, 8, 16, 32] as const;
@@ -138,7 +138,7 @@ export async function generate(point: Extract<DesignPoint, { ok: true }>, force 
     if (out.ok) {
       const root = fileTree(out.result.files);
       const prev = rtlViewStore.getState().selected.design;
-      const keep = prev && prev in out.result.files ? prev : defaultFile(root);
+      const keep = prev && prev in out.result.files ? prev : defaultFile(root, topFiles(out.result.files));
       setRtlView({
         status: { state: 'idle' },
         result: { key: point.key, files: out.result.files, ops: out.result.ops, testbenches: out.result.testbenches, ms: out.result.ms, name: point.name },
