@@ -24,6 +24,7 @@ import { RunLog } from '../panes/terminal/RunLog';
 import { SearchPane } from '../panes/search/SearchPane';
 import { startSearchRunner } from '../panes/search/searchRunner';
 import { searchStore } from '../state/search';
+import { RtlPane } from '../panes/rtl/RtlPane';
 import { ErrorBoundary } from './ErrorBoundary';
 import { HelpPopover } from './HelpPopover';
 import { startShortcuts } from './shortcuts';
@@ -35,7 +36,7 @@ const PANE_TITLE: Record<PaneId, string> = {
   layers: 'Layers',
   cost: 'Hardware cost',
   search: 'Search / Pareto',
-  verilog: 'Verilog (coming)',
+  verilog: 'Verilog',
   terminal: 'Terminal (coming)',
 };
 
@@ -187,7 +188,7 @@ export function App() {
             <button key={p} aria-current={pane === p ? 'page' : undefined} title={`${PANE_TITLE[p]} (Alt+${i + 1})`} data-testid={`rail-${p}`} onClick={() => setSession({ pane: p })}>
               {p === 'cost' ? COST_ICON : icons[p]}
               {PANE_LABEL[p]}
-              {p === 'verilog' || p === 'terminal' ? <span className="soon" aria-label="coming" /> : null}
+              {p === 'terminal' ? <span className="soon" aria-label="coming" /> : null}
               {p === 'search' ? <SearchRailDot /> : null}
             </button>
           ))}
@@ -205,6 +206,8 @@ export function App() {
               <CostPane />
             ) : pane === 'search' ? (
               <SearchPane />
+            ) : pane === 'verilog' ? (
+              <RtlPane />
             ) : pane === 'terminal' ? (
               <ComingPane pane="terminal" wide>
                 <p style={{ marginTop: 14 }}>Until then it shows the worker run log:</p>

@@ -39,6 +39,8 @@ Usage:
   mx-studio search   --model DIR [--space SPACE.json] --objectives perplexity,energy_pj --strategy nsga2 ...
                                            mixed-precision search for a Pareto front (below)
   mx-studio objective --model DIR ...      the search problem as JSON lines on stdin/stdout (below)
+  mx-studio rtl      --model DIR (--config CONFIG.json | --uniform SPEC) --out DIR|FILE.zip
+                                           SystemVerilog + testbenches + Makefile (mx-studio rtl --help)
   mx-studio --help | --version
 
 Files are raw little-endian float32 in C order, without a header.
@@ -334,6 +336,8 @@ export async function main(argv: string[], io: { out?: (s: string) => void; err?
     out(VERSION);
     return 0;
   }
+  // rtl parses its own flags (src/cli/rtl.ts) and is loaded only when asked for: it pulls in the generator and the component library.
+  if (cmd === 'rtl') return (await import('./rtl')).rtlCommand(rest, { out, err });
   if (!(cmd in COMMAND_OPTS)) {
     err(`mx-studio: error: unknown command ${JSON.stringify(cmd)} (commands: ${Object.keys(COMMAND_OPTS).join(', ')}; see --help)`);
     return 2;
