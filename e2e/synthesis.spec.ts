@@ -4,7 +4,8 @@
 // parser reads from the saved log, and is compared with Debian's native Yosys running the same
 // script on the same RTL: asserted equal when the versions agree, reported otherwise (0.23 vs
 // 0.55 here). Then Verilog that does not parse gets a located message without losing the
-// previous result, and Cancel terminates a run and the next one still works.
+// previous result, and Cancel terminates a run and the next one still works. Finally the
+// hardware assumptions: edited in the pane, carried by the link (hw=), restored on reload.
 //
 // Until the per-layer RTL generator lands, the "layer" synthesised is the dot4 module (the
 // pane's "Synthesize layer" says why it is disabled).
@@ -50,8 +51,12 @@ function nativeLuts(): { luts: number; version: string | null } | null {
   }
 }
 
+/**
+ * The Cost pane loads the default model (for its breakdown), and the model panes evaluate it in the
+ * emulate workers: the smallest token budget keeps that from competing with Yosys for the 2 cores.
+ */
 async function openCost(page: Page): Promise<void> {
-  await page.goto('/');
+  await page.goto('/#m=default&tok=1024');
   await page.getByTestId('rail-cost').click();
   await expect(page.getByTestId('synth-panel')).toBeVisible();
 }
@@ -62,7 +67,7 @@ function terminalText(page: Page) {
 }
 
 test('synthesise the dot4 module in the browser: LUTs from Yosys, the log in the terminal', async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   await openCost(page);
   // No generated layer RTL yet: the layer action says so instead of faking it.
   await expect(page.getByTestId('synth-layer')).toBeDisabled();
@@ -71,8 +76,8 @@ test('synthesise the dot4 module in the browser: LUTs from Yosys, the log in the
   await page.getByTestId('synth-run').click();
   await expect(page.getByTestId('synth-running')).toBeVisible();
   // Progress names the Yosys pass as the log streams.
-  await expect(page.getByTestId('synth-running')).toContainText(/FPGA \(xc7\) \(1\/2\)|Gates \(CMOS\) \(2\/2\)/, { timeout: 60_000 });
-  await expect(page.getByTestId('synth-result')).toBeVisible({ timeout: 150_000 });
+  await expect(page.getByTestId('synth-running')).toContainText(/FPGA \(xc7\) \(1\/2\)|Gates \(CMOS\) \(2\/2\)/, { timeout: 120_000 });
+  await expect(page.getByTestId('synth-result')).toBeVisible({ timeout: 240_000 });
 
   const luts = Number(await page.getByTestId('synth-luts').getAttribute('data-value'));
   const ffs = Number(await page.getByTestId('synth-ffs').getAttribute('data-value'));
@@ -109,13 +114,15 @@ test('synthesise the dot4 module in the browser: LUTs from Yosys, the log in the
 });
 
 test('Verilog that does not parse: file, line and source shown; the previous result is kept', async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(480_000); // three Yosys runs
   await openCost(page);
   await page.getByTestId('synth-target').selectOption('pasted');
   await page.getByTestId('synth-source').fill('module broken (input logic a, output logic y);\n  assign y = a +;\nendmodule\n');
+  // The pane has taken the new text (its top module is offered) before Synthesize is pressed.
+  await expect(page.getByTestId('synth-top')).toHaveAttribute('placeholder', 'broken');
   await page.getByTestId('synth-run').click();
   const err = page.getByTestId('synth-error');
-  await expect(err).toBeVisible({ timeout: 120_000 });
+  await expect(err).toBeVisible({ timeout: 240_000 });
   await expect(err).toHaveAttribute('data-kind', 'verilog');
   await expect(err).toContainText('The Verilog does not parse or elaborate');
   await expect(err).toContainText('pasted.sv:2: syntax error');
@@ -124,19 +131,24 @@ test('Verilog that does not parse: file, line and source shown; the previous res
 
   // A module Yosys can read synthesises in the same worker; then the bad one again keeps the good result.
   await page.getByTestId('synth-source').fill('module inv8 (input logic [7:0] a, output logic [7:0] y);\n  assign y = ~a;\nendmodule\n');
+  await expect(page.getByTestId('synth-top')).toHaveAttribute('placeholder', 'inv8');
   await page.getByTestId('synth-run').click();
-  await expect(page.getByTestId('synth-result')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('synth-result')).toBeVisible({ timeout: 240_000 });
   const luts = await page.getByTestId('synth-luts').getAttribute('data-value');
   expect(Number(luts)).toBeGreaterThan(0);
   await page.getByTestId('synth-top').fill('nosuch');
   await page.getByTestId('synth-run').click();
-  await expect(err).toContainText('Top module nosuch is not defined in pasted.sv', { timeout: 120_000 });
+  await expect(err).toContainText('Top module nosuch is not defined in pasted.sv', { timeout: 240_000 });
+  // The failed run names its target and keeps inv8's numbers on screen.
+  await expect(err).toContainText('nosuch — your Verilog');
+  await expect(page.getByTestId('synth-luts')).toHaveAttribute('data-value', luts!);
   await page.getByTestId('synth-top').fill('');
+  await expect(page.getByTestId('synth-result')).toHaveAttribute('data-key', 'pasted#inv8');
   await expect(page.getByTestId('synth-luts')).toHaveAttribute('data-value', luts!);
 });
 
-test('Cancel terminates a running synthesis; the next run starts a fresh worker and finishes', async ({ page }) => {
-  test.setTimeout(180_000);
+test('Cancel terminates a running synthesis; the next run starts a fresh worker', async ({ page }) => {
+  test.setTimeout(300_000);
   await openCost(page);
   await page.getByTestId('synth-run').click();
   // The Cancel notice appears only after ~2 s of work.
@@ -147,7 +159,45 @@ test('Cancel terminates a running synthesis; the next run starts a fresh worker 
   await expect(page.getByTestId('synth-result')).toHaveCount(0);
   await expect(page.getByTestId('synth-error')).toHaveCount(0);
 
+  // The fresh worker recompiles Yosys and runs it to its end. A syntax error is the cheapest
+  // complete run (no cell library to read): it proves the new worker's Yosys works.
+  await page.getByTestId('synth-target').selectOption('pasted');
+  await page.getByTestId('synth-source').fill('module m (input logic a, output logic y);\n  assign y = a +;\nendmodule\n');
+  await expect(page.getByTestId('synth-top')).toHaveAttribute('placeholder', 'm');
   await page.getByTestId('synth-run').click();
-  await expect(page.getByTestId('synth-result')).toBeVisible({ timeout: 150_000 });
-  expect(Number(await page.getByTestId('synth-luts').getAttribute('data-value'))).toBeGreaterThan(0);
+  await expect(page.getByTestId('synth-error')).toHaveAttribute('data-kind', 'verilog', { timeout: 240_000 });
+  await expect(terminalText(page)).toContainText('[yosys exited with status 1');
+});
+
+test('hardware assumptions: the node moves the energy, travels in the link, and a bad link part is named', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/#m=default');
+  await page.getByTestId('rail-cost').click();
+  const energy = page.getByTestId('cost-energy');
+  await expect(energy).not.toHaveAttribute('data-value', '', { timeout: 60_000 });
+  const at45 = Number(await energy.getAttribute('data-value'));
+  expect(at45).toBeGreaterThan(0);
+  await expect(page.getByTestId('cost-bars')).toHaveAttribute('data-rows', '37'); // 4 blocks × 9 GEMMs + the head
+
+  await page.getByTestId('hw-assumptions').getByRole('button', { name: '16', exact: true }).click();
+  await expect(energy).not.toHaveAttribute('data-value', String(at45));
+  const at16 = Number(await energy.getAttribute('data-value'));
+  expect(at16).toBeLessThan(at45 * 0.5); // Stillmaker–Baas: 16 nm energy ≈ 0.17 of 45 nm (memory scales less)
+  await expect(page).toHaveURL(/[#&]hw=1\.n16(&|$)/);
+
+  // The link restores it (a fresh page: nothing from this one's memory).
+  const url = page.url();
+  const fresh = await page.context().newPage();
+  await fresh.goto(url);
+  await fresh.getByTestId('rail-cost').click();
+  await expect(fresh.getByTestId('hw-node')).toHaveValue('16');
+  await expect(fresh.getByTestId('cost-energy')).toHaveAttribute('data-value', String(at16), { timeout: 60_000 });
+  await fresh.close();
+
+  // A bad part is named and replaced by its default; the good parts stay.
+  await page.goto('/#m=default&hw=1.n3.dram');
+  await expect(page.getByTestId('link-problems')).toContainText('hw part "n3": the technology node must be an integer from 7 to 45 nm');
+  await page.getByTestId('rail-cost').click();
+  await expect(page.getByTestId('hw-node')).toHaveValue('45');
+  await expect(page.getByTestId('hw-weights').getByRole('button', { name: 'DRAM' })).toHaveAttribute('aria-pressed', 'true');
 });

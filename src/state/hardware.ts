@@ -232,8 +232,8 @@ export interface SynthTarget {
 
 export type SynthStatus =
   | { state: 'idle' }
-  | { state: 'running'; key: string; startedAt: number; progress: SynthProgress | null }
-  | { state: 'error'; key: string; error: SynthFailure };
+  | { state: 'running'; key: string; label: string; startedAt: number; progress: SynthProgress | null }
+  | { state: 'error'; key: string; label: string; error: SynthFailure };
 
 export interface SynthResultView {
   target: SynthTarget;
@@ -247,6 +247,8 @@ export interface SynthState {
   status: SynthStatus;
   /** Latest result per target key. */
   results: Record<string, SynthResultView>;
+  /** Key of the latest successful run: shown when the selected target has no result of its own. */
+  lastKey: string | null;
 }
 
-export const synthStore = createStore<SynthState>()(() => ({ status: { state: 'idle' }, results: {} }));
+export const synthStore = createStore<SynthState>()(() => ({ status: { state: 'idle' }, results: {}, lastKey: null }));

@@ -28,6 +28,7 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
   const hw = useSlice(hardwareStore, (s) => s);
   const status = useSlice(synthStore, (s) => s.status);
   const results = useSlice(synthStore, (s) => s.results);
+  const lastKey = useSlice(synthStore, (s) => s.lastKey);
   const library = useMemo(() => [TEST_TARGET, ...libraryTargets()], []);
   const [choice, setChoice] = useState<string>(TEST_TARGET.key);
   const [text, setText] = useState(EXAMPLE);
@@ -40,10 +41,12 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
 
   const running = status.state === 'running';
   const late = useDelayed(running, 2000);
-  // Results and errors belong to a target: switching targets shows that target's, and a failed
-  // run never hides the last good result of another target.
-  const result = target && !running ? results[target.key] : undefined;
-  const error = status.state === 'error' && status.key === target?.key ? status.error : null;
+  // The latest run's error stays until the next run, naming its target. The result shown is the
+  // selected target's, else the latest one (labelled with its module), so a run's numbers never
+  // vanish because the selection or the text changed meanwhile; a failed run keeps the others'.
+  const error = status.state === 'error' ? status : null;
+  const shown = running ? undefined : ((target && results[target.key]) ?? (lastKey ? results[lastKey] : undefined));
+  const result = shown && shown.target.key !== error?.key ? shown : undefined;
 
   return (
     <section
@@ -112,7 +115,7 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
             <span className="grow">
               {status.progress ? (
                 <>
-                  {SYNTH_FLOWS[status.progress.flow].label} ({status.progress.flowIndex + 1}/{status.progress.flows}): <span className="mono">{status.progress.pass}</span>
+                  <b className="mono">{status.label.split(' — ')[0]}</b> · {SYNTH_FLOWS[status.progress.flow].label} ({status.progress.flowIndex + 1}/{status.progress.flows}): <span className="mono">{status.progress.pass}</span>
                 </>
               ) : (
                 'Starting Yosys (the first run fetches and compiles 31 MB of WebAssembly)…'
@@ -128,13 +131,13 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
         ) : null}
 
         {error ? (
-          <div className="synth-error" role="alert" data-testid="synth-error" data-kind={error.kind}>
-            <b>{KIND_TITLE[error.kind]}</b>
-            <pre>{error.message}</pre>
+          <div className="synth-error" role="alert" data-testid="synth-error" data-kind={error.error.kind}>
+            <b>{KIND_TITLE[error.error.kind]}</b> <span className="muted">({error.label})</span>
+            <pre>{error.error.message}</pre>
           </div>
         ) : null}
 
-        {result && !error ? <SynthResult view={result} /> : null}
+        {result ? <SynthResult view={result} /> : null}
 
         <div className="synth-log-head row">
           <span className="label-inline">Yosys log</span>
@@ -175,6 +178,7 @@ function SynthResult({ view }: { view: SynthResultView }) {
     <div className="synth-result" data-testid="synth-result" data-key={view.target.key}>
       <div className="row">
         <b className="mono">{view.target.design.top}</b>
+        <span className="muted">{view.target.label.split(' — ')[1] ?? ''}</span>
         <span className="muted">
           Yosys {fpga?.version ?? gates?.version ?? '?'} · {(view.ms / 1000).toFixed(1)} s · {new Date(view.at).toLocaleTimeString()}
         </span>

@@ -19,7 +19,7 @@ export async function synthesizeTarget(target: SynthTarget): Promise<void> {
   if (synthStore.getState().status.state === 'running') client.cancel();
   const id = ++runId;
   synthLog.clear();
-  synthStore.setState({ status: { state: 'running', key: target.key, startedAt: performance.now(), progress: null } });
+  synthStore.setState({ status: { state: 'running', key: target.key, label: target.label, startedAt: performance.now(), progress: null } });
   appendLog('info', `synthesis: ${target.design.top} (${Object.keys(target.design.files).length} file${Object.keys(target.design.files).length === 1 ? '' : 's'}) — Yosys in the synthesis worker`);
   try {
     const out = await client.run(target.design, FLOWS, {
@@ -34,12 +34,12 @@ export async function synthesizeTarget(target: SynthTarget): Promise<void> {
     if (id !== runId) return;
     if (out.ok) {
       const { report } = out;
-      synthStore.setState((s) => ({ status: { state: 'idle' }, results: { ...s.results, [target.key]: { target, flows: [...report.flows], ms: report.ms, at: Date.now() } } }));
+      synthStore.setState((s) => ({ status: { state: 'idle' }, lastKey: target.key, results: { ...s.results, [target.key]: { target, flows: [...report.flows], ms: report.ms, at: Date.now() } } }));
       const f = report.flows.find((x) => x.fpga)?.fpga;
       const g = report.flows.find((x) => x.gates)?.gates;
       appendLog('info', `synthesis: ${target.design.top}: ${f ? `${f.luts} LUT, ${f.ffs} FF, ${f.dsps} DSP, ${f.brams} BRAM` : ''}${g && g.gateEquivalents !== null ? `, ${g.gateEquivalents} GE` : ''} (Yosys ${report.flows[0]?.version ?? '?'}, ${(report.ms / 1000).toFixed(1)} s)`);
     } else {
-      synthStore.setState({ status: { state: 'error', key: target.key, error: out.error } });
+      synthStore.setState({ status: { state: 'error', key: target.key, label: target.label, error: out.error } });
       synthLog.append(`\n${out.error.message}\n`);
       appendLog('error', `synthesis: ${target.design.top}: ${out.error.message.split('\n')[0]}`);
     }
