@@ -12,11 +12,20 @@ export interface HdlDesign {
   /**
    * File name → text. `.sv` and `.v` files are read (in insertion order, so packages the
    * generator emits first are known to the files after them); `.svh`/`.vh` are only placed next to
-   * them for `` `include ``. Names are plain relative paths (letters, digits, `_ . - /`).
+   * them for `` `include ``, and `.hex`/`.mem` data files for `$readmemh` (a generated layer's
+   * weights). Names are plain relative paths (letters, digits, `_ . - /`); `a/b.hex` is file `b.hex`
+   * in folder `a` of the working directory.
    */
   readonly files: Readonly<Record<string, string>>;
   /** The top module's name (a plain Verilog identifier). */
   readonly top: string;
+  /**
+   * Parameter overrides of the top (Yosys `chparam -set`, e.g. the memory-file prefix of a
+   * generated layer): an integer, or a string of letters, digits and `_ . / + -`. With overrides
+   * the sources are read with `-defer`, so the defaults (which may name missing files) are never
+   * elaborated.
+   */
+  readonly params?: Readonly<Record<string, string | number>>;
 }
 
 /** A problem with a design or with a tool run, in words a user can act on. */
@@ -38,6 +47,8 @@ const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 const SOURCE_EXT = /\.(sv|v)$/;
 const HEADER_EXT = /\.(svh|vh)$/;
+const DATA_EXT = /\.(hex|mem)$/;
+const PARAM_STRING = /^[A-Za-z0-9_./+-]+$/;
 
 /** Largest design accepted (all files together): far above any generated layer, far below what hangs a tab. */
 export const MAX_DESIGN_BYTES = 8 * 1024 * 1024;
@@ -64,11 +75,16 @@ export function checkDesign(design: HdlDesign): void {
     if (!FILE_NAME.test(name) || name.split('/').includes('..')) {
       throw new HdlError('request', `File name ${JSON.stringify(name)} is not a plain relative path (letters, digits, _ . - /; no spaces or "..").`);
     }
-    if (!SOURCE_EXT.test(name) && !HEADER_EXT.test(name)) {
-      throw new HdlError('request', `File ${name}: only .sv, .v (read) and .svh, .vh (included) files are accepted.`);
+    if (!SOURCE_EXT.test(name) && !HEADER_EXT.test(name) && !DATA_EXT.test(name)) {
+      throw new HdlError('request', `File ${name}: only .sv, .v (read), .svh, .vh (included) and .hex, .mem (data) files are accepted.`);
     }
     if (typeof text !== 'string') throw new HdlError('request', `File ${name}: its content must be text.`);
     bytes += text.length;
+  }
+  for (const [k, v] of Object.entries(design.params ?? {})) {
+    if (!IDENT.test(k)) throw new HdlError('request', `Parameter name ${JSON.stringify(k)} is not a Verilog identifier.`);
+    const ok = typeof v === 'number' ? Number.isSafeInteger(v) : typeof v === 'string' && PARAM_STRING.test(v);
+    if (!ok) throw new HdlError('request', `Parameter ${k} = ${JSON.stringify(v)}: a value is an integer or a string of letters, digits and _ . / + -.`);
   }
   if (bytes > MAX_DESIGN_BYTES) {
     throw new HdlError('request', `The design is ${(bytes / 1048576).toFixed(1)} MiB of source; at most ${MAX_DESIGN_BYTES / 1048576} MiB is accepted.`);

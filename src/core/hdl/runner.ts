@@ -37,7 +37,7 @@ export function yowaspRun(runYosys: YowaspRunYosys): YosysRun {
       }
     };
     try {
-      await runYosys(args, { ...files }, { stdout: sink, stderr: sink });
+      await runYosys(args, toTree(files), { stdout: sink, stderr: sink });
       return 0;
     } catch (e) {
       const code = (e as { code?: unknown } | null)?.code;
@@ -45,6 +45,26 @@ export function yowaspRun(runYosys: YowaspRunYosys): YosysRun {
       throw e;
     }
   };
+}
+
+/**
+ * YoWASP's file tree is nested (a folder is an object): `mem/L0_q.codes.hex` becomes
+ * `{ mem: { 'L0_q.codes.hex': … } }`, so `$readmemh("mem/L0_q.codes.hex")` finds it.
+ */
+export function toTree(files: Record<string, string>): YowaspTree {
+  const root: YowaspTree = {};
+  for (const [path, text] of Object.entries(files)) {
+    const parts = path.split('/');
+    let dir = root;
+    for (const p of parts.slice(0, -1)) {
+      const next = dir[p];
+      if (next === undefined) dir = dir[p] = {};
+      else if (typeof next === 'object' && !(next instanceof Uint8Array)) dir = next;
+      else throw new Error(`${path}: ${p} is a file, not a folder`);
+    }
+    dir[parts[parts.length - 1]] = text;
+  }
+  return root;
 }
 
 /**

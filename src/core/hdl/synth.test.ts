@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { runYosys } from '@yowasp/yosys';
 import { describe, expect, it } from 'vitest';
 import { HdlError, checkDesign, type HdlDesign } from './design';
-import { utf8Stream, yowaspRun, type YosysRun } from './runner';
+import { toTree, utf8Stream, yowaspRun, type YosysRun } from './runner';
 import { fpgaCounts, parseStat } from './stat';
 import { synthesize, type SynthProgress } from './synth';
 import { yosysArgs, yosysScript } from './yosysScript';
@@ -42,6 +42,9 @@ describe('yosysScript', () => {
     expect(yosysScript('fpga', d, { dsp: true })).toBe('read_verilog -sv pkg.sv top.sv; synth_xilinx -flatten -top top; stat');
     expect(yosysScript('gates', d)).toBe('read_verilog -sv pkg.sv top.sv; synth -flatten -top top; async2sync; dfflegalize -cell $_DFF_P_ 01 -cell $_DFF_N_ 01; abc -g cmos2; stat -tech cmos');
     expect(yosysArgs('fpga', d)[0]).toBe('-p');
+    // Parameter overrides: a deferred read, then chparam (strings quoted), then the flow.
+    const p: HdlDesign = { files: { 'rtl/l.sv': '', 'mem/l.codes.hex': '' }, top: 'lyr_q', params: { MEM: 'mem/L0_q', W: 8 } };
+    expect(yosysScript('fpga', p)).toBe('read_verilog -sv -defer rtl/l.sv; chparam -set MEM "mem/L0_q" lyr_q; chparam -set W 8 lyr_q; synth_xilinx -flatten -nodsp -top lyr_q; stat');
   });
 
   it('rejects designs that would not be safe or meaningful to script, naming the problem', () => {
@@ -49,10 +52,20 @@ describe('yosysScript', () => {
     expect(bad({ files: { 'a.sv': '' }, top: 'a; shell' })).toThrow(/Top module "a; shell" is not a Verilog identifier/);
     expect(bad({ files: { 'a b.sv': '' }, top: 'a' })).toThrow(/File name "a b.sv" is not a plain relative path/);
     expect(bad({ files: { '../x.sv': '' }, top: 'a' })).toThrow(/not a plain relative path/);
-    expect(bad({ files: { 'a.vhd': '' }, top: 'a' })).toThrow(/only .sv, .v/);
+    expect(bad({ files: { 'a.vhd': '' }, top: 'a' })).toThrow(/only .sv, .v \(read\), .svh, .vh \(included\) and .hex, .mem \(data\)/);
+    expect(bad({ files: { 'a.sv': '' }, top: 'a', params: { 'W;x': 1 } })).toThrow(/Parameter name "W;x" is not a Verilog identifier/);
+    expect(bad({ files: { 'a.sv': '' }, top: 'a', params: { MEM: 'a b"; tee' } })).toThrow('Parameter MEM = "a b\\"; tee": a value is an integer or a string');
+    expect(bad({ files: { 'a.sv': '' }, top: 'a', params: { W: 1.5 } })).toThrow(/Parameter W = 1.5/);
     expect(bad({ files: { 'a.svh': '' }, top: 'a' })).toThrow(/no .sv or .v file/);
     expect(bad({ files: { 'a.sv': 'x'.repeat(9 << 20) }, top: 'a' })).toThrow(/9.0 MiB of source; at most 8 MiB/);
     expect(bad(null)).toThrow(/\{ files: \{ name: text \}, top: name \}/);
+  });
+});
+
+describe('toTree', () => {
+  it('nests paths into YoWASP folders and refuses a file used as a folder', () => {
+    expect(toTree({ 'a.sv': 'A', 'mem/x.hex': 'X', 'mem/deep/y.hex': 'Y' })).toEqual({ 'a.sv': 'A', mem: { 'x.hex': 'X', deep: { 'y.hex': 'Y' } } });
+    expect(() => toTree({ a: '1', 'a/b': '2' })).toThrow('a/b: a is a file, not a folder');
   });
 });
 
@@ -137,6 +150,19 @@ describe('synthesize on the real YoWASP Yosys 0.55', () => {
     expect(e).toBeInstanceOf(HdlError);
     expect(e.kind).toBe('verilog');
     expect(e.message).toBe('bad_syntax.sv:7: syntax error, unexpected TOK_ENDMODULE\n  7 | endmodule');
+  });
+
+  it('a parameterised top reading its memory file from a folder (a generated layer\'s shape)', { timeout: 180_000 }, async () => {
+    const rom = src('rom.sv');
+    // Four 8-bit words 1..4: only the low three bits vary, so three flip-flops survive.
+    const d: HdlDesign = { files: { 'rtl/rom.sv': rom, 'mem/w.hex': '1\n2\n3\n4\n' }, top: 'rom', params: { MEM: 'mem/w', W: 8 } };
+    const r = await synthesize(wasm, d, ['fpga']);
+    expect(r.flows[0].fpga).toMatchObject({ ffs: 3, dsps: 0, brams: 0 });
+    expect(r.flows[0].fpga!.luts).toBeGreaterThan(0);
+    // Without the override the default file is missing: a clear error, not zeros.
+    const e = (await synthesize(wasm, { files: d.files, top: 'rom' }, ['fpga']).catch((x: unknown) => x)) as HdlError;
+    expect(e).toBeInstanceOf(HdlError);
+    expect(e.message).toMatch(/Can not open file `mem\/none\.hex`/);
   });
 
   it.skipIf(!hasNative)('native Debian Yosys reports the same LUT/FF counts for the same scripts', { timeout: 300_000 }, async () => {

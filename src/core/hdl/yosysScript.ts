@@ -56,7 +56,12 @@ export function flowCommands(flow: SynthFlowId, top: string, opts: ScriptOptions
  */
 export function yosysScript(flow: SynthFlowId, design: HdlDesign, opts: ScriptOptions = {}): string {
   checkDesign(design);
-  return [`read_verilog -sv ${sourceFiles(design).join(' ')}`, ...flowCommands(flow, design.top, opts)].join('; ');
+  const params = Object.entries(design.params ?? {});
+  // With overrides, -defer: the sources are elaborated by synth's hierarchy pass, after chparam,
+  // so defaults that name missing files (a layer's `MEM = "mem/layer"`) are never elaborated.
+  const read = `read_verilog -sv${params.length ? ' -defer' : ''} ${sourceFiles(design).join(' ')}`;
+  const chparam = params.map(([k, v]) => `chparam -set ${k} ${typeof v === 'number' ? v : `"${v}"`} ${design.top}`);
+  return [read, ...chparam, ...flowCommands(flow, design.top, opts)].join('; ');
 }
 
 /** The command line arguments for a flow: the same for native Yosys and YoWASP's runYosys. */
