@@ -7,8 +7,8 @@
 // previous result, and Cancel terminates a run and the next one still works. Finally the
 // hardware assumptions: edited in the pane, carried by the link (hw=), restored on reload.
 //
-// Until the per-layer RTL generator lands, the "layer" synthesised is the dot4 module (the
-// pane's "Synthesize layer" says why it is disabled).
+// The module synthesised is the dot4 test design (its native count is known); "Synthesize layer"
+// (the generator's RTL of the selected op) has its own scenario below.
 import { expect, test as base, type Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,8 +69,9 @@ function terminalText(page: Page) {
 test('synthesise the dot4 module in the browser: LUTs from Yosys, the log in the terminal', async ({ page }) => {
   test.setTimeout(300_000);
   await openCost(page);
-  // No generated layer RTL yet: the layer action says so instead of faking it.
+  // No layer selected: the layer action says so.
   await expect(page.getByTestId('synth-layer')).toBeDisabled();
+  await expect(page.getByTestId('synth-layer-note')).toContainText('Select a layer');
 
   await expect(page.getByTestId('synth-target')).toHaveValue('module:fixtures/dot4.sv#dot4');
   await page.getByTestId('synth-run').click();

@@ -232,7 +232,8 @@ export interface SynthTarget {
 
 export type SynthStatus =
   | { state: 'idle' }
-  | { state: 'running'; key: string; label: string; startedAt: number; progress: SynthProgress | null }
+  /** `note`: a step before Yosys (generating a layer's RTL), shown until Yosys reports progress. */
+  | { state: 'running'; key: string; label: string; startedAt: number; progress: SynthProgress | null; note: string | null }
   | { state: 'error'; key: string; label: string; error: SynthFailure };
 
 export interface SynthResultView {

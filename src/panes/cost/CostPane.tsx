@@ -8,7 +8,6 @@
  * Register it in src/app/App.tsx as a pane (see this folder's README for the exact lines).
  */
 import { useEffect } from 'react';
-import { documentStore } from '../../state/document';
 import { costViewStore, type CostMetric } from '../../state/hardware';
 import { modelStore, setModelView } from '../../state/model';
 import { Segmented } from '../../ui/controls';
@@ -42,7 +41,6 @@ function Metric({ label, value, sub, testId, dataValue, big }: { label: string; 
 
 export function CostPane() {
   const model = useSlice(modelStore, (s) => s.model);
-  const quant = useSlice(documentStore, (s) => s.model.quant);
   const current = useSlice(modelStore, (s) => s.current);
   const selected = useSlice(modelStore, (s) => s.selectedOp);
   const metric = useSlice(costViewStore, (s) => s.metric);
@@ -102,7 +100,7 @@ export function CostPane() {
           ) : !g ? (
             <div className="placeholder">The cost breakdown appears once a model is loaded (drop a model folder here, or load one above). Synthesis below works without one.</div>
           ) : null}
-          <SynthPanel g={g} report={report} quant={quant} selectedOp={selected} />
+          <SynthPanel g={g} report={report} selectedOp={selected} />
         </section>
       </div>
     </ModelDropZone>

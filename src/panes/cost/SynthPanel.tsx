@@ -7,25 +7,33 @@
  * whole log in a terminal (and as a file).
  */
 import { useMemo, useState } from 'react';
-import type { Graph, QuantConfig } from '../../core/graph';
+import type { Graph } from '../../core/graph';
 import type { CostReport } from '../../core/cost';
 import { SYNTH_FLOWS, type FlowResult } from '../../core/hdl';
+import { documentStore } from '../../state/document';
 import { hardwareStore, synthStore, type SynthResultView, type SynthTarget } from '../../state/hardware';
+import { modelStore } from '../../state/model';
 import { synthLog } from '../../services/synthClient';
 import { Spinner } from '../../ui/controls';
 import { fmtInt } from '../../ui/format';
 import { useDelayed, useSlice } from '../../ui/hooks';
-import { TEST_TARGET, layerTarget, libraryTargets, pastedTarget } from './rtlSource';
+import { designPoint } from '../rtl/rtlRunner';
+import { TEST_TARGET, libraryTargets, pastedTarget } from './rtlSource';
 import { SynthTerminal } from './SynthTerminal';
-import { cancelSynthesis, synthesizeTarget } from './synthRunner';
+import { cancelSynthesis, synthesizeLayer, synthesizeTarget } from './synthRunner';
+
+/** Stimulus tokens of a layer generated for synthesis (vectors are not synthesised: the fewest). */
+const LAYER_TOKENS = 4;
 
 const PASTE = 'pasted';
 const EXAMPLE = `module mac8 (\n  input  logic        clk,\n  input  logic [7:0]  a, b,\n  output logic [19:0] acc\n);\n  always_ff @(posedge clk) acc <= acc + a * b;\nendmodule\n`;
 
 const KIND_TITLE = { verilog: 'The Verilog does not parse or elaborate', request: 'The design was not accepted', tool: 'Yosys failed' } as const;
 
-export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; report: CostReport | null; quant: QuantConfig; selectedOp: string | null }) {
+export function SynthPanel({ g, report, selectedOp }: { g: Graph | null; report: CostReport | null; selectedOp: string | null }) {
   const hw = useSlice(hardwareStore, (s) => s);
+  const doc = useSlice(documentStore, (s) => s.model);
+  const loaded = useSlice(modelStore, (s) => s.model);
   const status = useSlice(synthStore, (s) => s.status);
   const results = useSlice(synthStore, (s) => s.results);
   const lastKey = useSlice(synthStore, (s) => s.lastKey);
@@ -33,19 +41,27 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
   const [choice, setChoice] = useState<string>(TEST_TARGET.key);
   const [text, setText] = useState(EXAMPLE);
   const [top, setTop] = useState('');
+  // Which result to show: the last one asked for (a run started here, or a module picked).
+  const [focus, setFocus] = useState<string | null>(null);
 
-  const op = selectedOp && report?.layers.some((l) => l.op === selectedOp) ? selectedOp : null;
-  const layer = useMemo(() => (g && report && op ? layerTarget(g, report, op, quant, hw) : null), [g, report, op, quant, hw]);
+  const op = (g && selectedOp && report?.layers.find((l) => l.op === selectedOp)) || null;
+  // The layer's RTL comes from the Verilog pane's generator: the same design point (document
+  // formats, the lanes set here) with this op selected.
+  const point = useMemo(() => (op ? designPoint(doc, loaded, hw, { scope: 'selected', tokens: LAYER_TOKENS }, op.op) : null), [op, doc, loaded, hw]);
   const pasted = choice === PASTE ? pastedTarget(text, top) : null;
   const target: SynthTarget | null = choice === PASTE ? (pasted && 'key' in pasted ? pasted : null) : (library.find((t) => t.key === choice) ?? null);
 
   const running = status.state === 'running';
+  const run = (t: SynthTarget) => {
+    setFocus(t.key);
+    void synthesizeTarget(t);
+  };
   const late = useDelayed(running, 2000);
   // The latest run's error stays until the next run, naming its target. The result shown is the
   // selected target's, else the latest one (labelled with its module), so a run's numbers never
   // vanish because the selection or the text changed meanwhile; a failed run keeps the others'.
   const error = status.state === 'error' ? status : null;
-  const shown = running ? undefined : ((target && results[target.key]) ?? (lastKey ? results[lastKey] : undefined));
+  const shown = running ? undefined : ((focus && results[focus]) ?? (lastKey ? results[lastKey] : undefined));
   const result = shown && shown.target.key !== error?.key ? shown : undefined;
 
   return (
@@ -57,7 +73,7 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
         // Ctrl+Enter runs the focused pane's primary action (ux-conventions §5.2), also from the source box.
         if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && target && !running) {
           e.preventDefault();
-          void synthesizeTarget(target);
+          run(target);
         }
       }}
     >
@@ -67,19 +83,29 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
       </div>
       <div className="panel-body stack">
         <div className="row synth-layer">
-          <button className="btn small primary" data-testid="synth-layer" disabled={!layer || running} onClick={() => layer && void synthesizeTarget(layer)} title={layer ? `Synthesise ${op}'s generated RTL` : 'Needs the per-layer RTL generator'}>
-            Synthesize layer{op ? ` ${op}` : ''}
+          <button
+            className="btn small primary"
+            data-testid="synth-layer"
+            disabled={!op || !point?.ok || running}
+            onClick={() => {
+              if (!op || !point?.ok) return;
+              setFocus(`op:${op.op}`);
+              void synthesizeLayer(point, op);
+            }}
+            title={op ? `Generate ${op.op}'s RTL (the Verilog pane's generator) and synthesise it` : 'Select a layer first'}
+          >
+            Synthesize layer{op ? ` ${op.op}` : ''}
           </button>
           <span className="muted" data-testid="synth-layer-note">
             {!op
-              ? 'Select a layer (click a bar) to synthesise its RTL.'
-              : layer
-                ? `${Object.keys(layer.design.files).length} generated files, top ${layer.design.top}`
-                : `No RTL for ${op} yet: the per-layer generator (src/core/rtl/layer.ts) has not landed. Synthesise a module below meanwhile.`}
+              ? 'Select a layer (click a bar) to generate and synthesise its RTL.'
+              : point && !point.ok
+                ? point.reason
+                : `Generates ${op.op} with ${op.lanes.k}×${op.lanes.n} lanes in the document's formats, then runs both flows; the cost model's estimate of the same layer is shown beside.`}
           </span>
         </div>
         <div className="row">
-          <select className="select grow" aria-label="Module to synthesise" data-testid="synth-target" value={choice} onChange={(e) => setChoice(e.target.value)}>
+          <select className="select grow" aria-label="Module to synthesise" data-testid="synth-target" value={choice} onChange={(e) => (setChoice(e.target.value), setFocus(e.target.value))}>
             {library.map((t) => (
               <option key={t.key} value={t.key}>
                 {t.label}
@@ -87,7 +113,7 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
             ))}
             <option value={PASTE}>Your Verilog…</option>
           </select>
-          <button className="btn small primary" data-testid="synth-run" disabled={!target || running} onClick={() => target && void synthesizeTarget(target)} title="Run both flows on this module (Ctrl+Enter)">
+          <button className="btn small primary" data-testid="synth-run" disabled={!target || running} onClick={() => target && run(target)} title="Run both flows on this module (Ctrl+Enter)">
             Synthesize
           </button>
         </div>
@@ -113,7 +139,11 @@ export function SynthPanel({ g, report, quant, selectedOp }: { g: Graph | null; 
           <div className="synth-progress" data-testid="synth-running">
             <Spinner />
             <span className="grow">
-              {status.progress ? (
+              {status.note && !status.progress ? (
+                <>
+                  <b className="mono">{status.label.split(' — ')[0]}</b> · {status.note}
+                </>
+              ) : status.progress ? (
                 <>
                   <b className="mono">{status.label.split(' — ')[0]}</b> · {SYNTH_FLOWS[status.progress.flow].label} ({status.progress.flowIndex + 1}/{status.progress.flows}): <span className="mono">{status.progress.pass}</span>
                 </>

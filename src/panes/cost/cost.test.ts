@@ -7,7 +7,7 @@ import { prepareCost } from '../../core/cost';
 import { buildGraph, resolveConfig, uniformConfig, type Graph } from '../../core/graph';
 import { DEFAULT_HARDWARE, costOptions } from '../../state/hardware';
 import { METRICS, computeCost, costByKind, metricTotal, opColorScale } from './costReport';
-import { TEST_TARGET, filesFor, layerTarget, libraryTargets, moduleNames, pastedTarget } from './rtlSource';
+import { TEST_TARGET, bundleDesign, filesFor, libraryTargets, moduleNames, pastedTarget } from './rtlSource';
 
 function tinyLlama(): Graph {
   return buildGraph({ arch: 'llama', vocabSize: 64, hiddenSize: 32, numLayers: 2, numHeads: 2, numKvHeads: 2, headDim: 16, intermediateSize: 64, maxPositions: 16, norm: 'rms', normEps: 1e-5, ropeTheta: 10000, activation: 'silu', bias: false, tiedEmbeddings: false, bosTokenId: null, eosTokenId: null, raw: {} });
@@ -112,11 +112,33 @@ describe('rtlSource', () => {
     expect(pastedTarget('assign a = b;')).toEqual({ error: 'No module declaration found: the text needs "module <name> (...); … endmodule".' });
   });
 
-  it('has no layer RTL until the generator lands (the hook returns null)', () => {
-    const g = tinyLlama();
-    const r = computeCost(g, uniformConfig('mxint8'), DEFAULT_HARDWARE);
-    if (!r.ok) throw new Error(r.message);
-    expect(layerTarget(g, r.report, 'L0.q', uniformConfig('mxint8'), DEFAULT_HARDWARE)).toBeNull();
-    expect(layerTarget(g, r.report, 'nope', uniformConfig('mxint8'), DEFAULT_HARDWARE)).toBeNull();
+  it('turns a generated single-layer bundle into a design: its RTL and weight files, its top, MEM set to its own weights', () => {
+    const manifest = JSON.stringify({ generator: {}, bundle: { synth_tops: ['lyr_q'] } });
+    const files = {
+      'rtl/lyr_q.sv': 'module lyr_q #(parameter MEM = "mem/layer") (); mx_linear u(); endmodule',
+      'rtl/mx_linear.sv': 'module mx_linear; endmodule',
+      'tb/tb_lyr_q.sv': 'module tb_lyr_q; endmodule',
+      'mem/L0_q.codes.hex': '00\n',
+      'mem/L0_q.exps.hex': '7f\n',
+      'vectors/L0_q.in.hex': '0\n',
+      'Makefile': 'all:',
+      'manifest.json': manifest,
+    };
+    expect(bundleDesign(files)).toEqual({
+      files: { 'rtl/lyr_q.sv': files['rtl/lyr_q.sv'], 'rtl/mx_linear.sv': files['rtl/mx_linear.sv'], 'mem/L0_q.codes.hex': '00\n', 'mem/L0_q.exps.hex': '7f\n' },
+      top: 'lyr_q',
+      params: { MEM: 'mem/L0_q' },
+    });
+    // Parameters the manifest gives win; a top without MEM gets none.
+    const given = bundleDesign({ ...files, 'manifest.json': JSON.stringify({ bundle: { synth_tops: [{ top: 'lyr_q', params: { MEM: 'mem/other' } }] } }) });
+    expect('params' in given && given.params).toEqual({ MEM: 'mem/other' });
+    const noMem = bundleDesign({ ...files, 'rtl/lyr_q.sv': 'module lyr_q (); endmodule' });
+    expect('top' in noMem && !('params' in noMem)).toBe(true);
+    // Two layers' weights: no guessing.
+    const two = bundleDesign({ ...files, 'mem/L1_q.codes.hex': '00\n' });
+    expect('params' in two).toBe(false);
+    expect(bundleDesign({ ...files, 'manifest.json': '{' })).toEqual({ error: 'The RTL bundle has no readable manifest.json.' });
+    expect(bundleDesign({ ...files, 'manifest.json': JSON.stringify({ bundle: { synth_tops: [] } }) })).toEqual({ error: 'The RTL bundle names no synthesis top (manifest.json bundle.synth_tops).' });
+    expect(bundleDesign({ ...files, 'manifest.json': JSON.stringify({ bundle: { synth_tops: ['nope'] } }) })).toEqual({ error: 'The RTL bundle has no file declaring its synthesis top nope.' });
   });
 });
