@@ -170,6 +170,33 @@ test('Cancel terminates a running synthesis; the next run starts a fresh worker'
   await expect(terminalText(page)).toContainText('[yosys exited with status 1');
 });
 
+test("Synthesize layer: the selected op's generated RTL through Yosys, beside the model's estimate", async ({ page }) => {
+  // Expected to fail today, for a real reason: Yosys (0.55 here, 0.23 native) cannot read the
+  // component library's functions (`return sum;` at rtl/mx_linear.sv:234, also mx_dot, mx_quant,
+  // hs_fifo). When src/core/rtl/components parse in Yosys this test passes, Playwright reports the
+  // unexpected pass, and this line goes.
+  test.fail(true, 'the generated RTL does not parse in Yosys yet (return statements in functions)');
+  test.setTimeout(600_000);
+  // MXINT8 everywhere (the generator refuses fp32 GEMM operands), the smallest evaluation budget.
+  await page.goto('/#m=default&q=1.W1siKiIsIm14aW50OCJdXQ&tok=1024');
+  await page.getByTestId('rail-cost').click();
+  await page.getByTestId('cost-row-L0.q').click({ timeout: 60_000 });
+  await expect(page.getByTestId('synth-layer')).toBeEnabled();
+  await expect(page.getByTestId('synth-layer')).toHaveText('Synthesize layer L0.q');
+  await page.getByTestId('synth-layer').click();
+  await expect(page.getByTestId('synth-running')).toContainText("generating L0.q's RTL");
+  // Generation, then Yosys: a result or a located error, whichever comes first.
+  const done = page.getByTestId('synth-result').or(page.getByTestId('synth-error'));
+  await expect(done).toBeVisible({ timeout: 540_000 });
+  const error = page.getByTestId('synth-error');
+  if (await error.count()) expect(await error.innerText(), 'Yosys could not synthesise the generated layer').toBe('');
+  await expect(page.getByTestId('synth-result')).toHaveAttribute('data-key', 'op:L0.q');
+  const luts = Number(await page.getByTestId('synth-luts').getAttribute('data-value'));
+  expect(Number.isInteger(luts) && luts > 0).toBe(true);
+  // The cost model's estimate of the same layer sits beside it.
+  await expect(page.getByTestId('synth-luts').locator('td').nth(2)).not.toHaveText('—');
+});
+
 test('hardware assumptions: the node moves the energy, travels in the link, and a bad link part is named', async ({ page }) => {
   test.setTimeout(120_000);
   await page.goto('/#m=default');
