@@ -5,7 +5,7 @@
  * (the Layers pane's perplexity), with the hardware assumptions editable, and real Yosys synthesis
  * of RTL next to the model's estimate.
  *
- * Register it in src/app/App.tsx as a pane (see this folder's README for the exact lines).
+ * Registered by src/app/App.tsx as the `cost` pane.
  */
 import { useEffect } from 'react';
 import { costViewStore, type CostMetric } from '../../state/hardware';
