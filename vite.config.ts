@@ -8,7 +8,8 @@ import { svText } from './tools/vite/svText';
 
 export default defineConfig({
   plugins: [svText(), react()],
-  worker: { format: 'es' },
+  // Workers get the .sv text plugin too: the RTL worker embeds the component library.
+  worker: { format: 'es', plugins: () => [svText()] },
   build: {
     outDir: 'dist-app',
     emptyOutDir: true,

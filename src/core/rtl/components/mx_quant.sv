@@ -65,11 +65,13 @@ module mx_quant #(
     return a[ACT_W-1] ? 64'(-v) : v;
   endfunction
 
-  function automatic logic [63:0] block_amax(input logic [BLOCK*ACT_W-1:0] blk);
+  // (the argument is not called blk: mx_cast, which instantiates this module, has a signal blk, and
+  // the -Wall lint flags a hidden name as VARHIDDEN in the flattened design)
+  function automatic logic [63:0] block_amax(input logic [BLOCK*ACT_W-1:0] vals);
     logic [63:0] m, a;
     m = '0;
     for (int i = 0; i < BLOCK; i++) begin
-      a = mag_of(blk[i*ACT_W +: ACT_W]);
+      a = mag_of(vals[i*ACT_W +: ACT_W]);
       if (a > m) m = a;
     end
     return m;
