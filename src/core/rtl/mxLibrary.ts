@@ -47,7 +47,7 @@ const DIRECT: Record<string, readonly string[]> = {
   mx_quant: [],
   mx_cast: ['mx_quant'],
   mx_dec: [],
-  mx_dot: ['mx_dec'],
+  mx_dot: [],
   mx_out: [],
   mx_linear: ['mx_cast', 'mx_dot', 'mx_out', 'hs_fifo'],
   mx_matmul: ['mx_cast', 'mx_quant', 'mx_dot', 'mx_out', 'hs_fifo'],
