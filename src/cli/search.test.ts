@@ -186,6 +186,15 @@ describe('mx-studio objective', () => {
   });
 });
 
+describe('help', () => {
+  it('documents every flag of search and objective', async () => {
+    const { SEARCH_OPTS, OBJECTIVE_OPTS } = await import('./search');
+    const r = await run(['search', '--help']);
+    expect(r.code).toBe(0);
+    for (const k of [...Object.keys(SEARCH_OPTS), ...Object.keys(OBJECTIVE_OPTS)]) expect(r.out.join('\n')).toContain(`--${k}`);
+  });
+});
+
 describe('bad input: one line, exit 2', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown objective', ['--objectives', 'perplexity,joules'], /unknown objective "joules"/],
