@@ -148,7 +148,7 @@ test('fixed point runs on the TypeScript engine and says so; pasted numbers are 
   await expect(page.getByTestId('paste-error')).toContainText('"x3" at line 1, column 7');
 });
 
-test('shell: theme toggle persists per browser (not in the link), undo/redo, help, coming panes', async ({ page }) => {
+test('shell: theme toggle persists per browser (not in the link), undo/redo, help, every pane reachable', async ({ page }) => {
   await page.goto('/#f=mxfp4&gen=normal&n=1024&seed=1');
   await sqnrFor(page, 'mxfp4');
   const html = page.locator('html');
@@ -178,7 +178,7 @@ test('shell: theme toggle persists per browser (not in the link), undo/redo, hel
   await page.getByTestId('rail-graph').click();
   await expect(page.getByTestId('pane-graph')).toBeVisible();
   await page.getByTestId('rail-verilog').click();
-  await expect(page.getByTestId('pane-verilog')).toContainText('Hardware');
+  await expect(page.getByTestId('pane-verilog')).toContainText('Component library'); // built: e2e/rtl scenario in src/panes/rtl/README.md
   await page.getByTestId('rail-search').click();
   await expect(page.getByTestId('pane-search')).toContainText('Automatic search');
   await page.getByTestId('rail-terminal').click();
