@@ -27,7 +27,7 @@ module hs_fifo #(
   wire pop = out_valid && out_ready;
 
   function automatic logic [AW-1:0] next(input logic [AW-1:0] p);
-    return (32'(p) == DEPTH - 1) ? '0 : p + AW'(1);
+    next = (32'(p) == DEPTH - 1) ? '0 : p + AW'(1);
   endfunction
 
   always_ff @(posedge clk) begin

@@ -34,12 +34,12 @@ module mx_dot #(
     logic [63:0] m;
     if (A_KIND == 0) begin
       m = ca & ((64'd1 << A_MBITS) - 1);
-      ea = int'((ca >> A_MBITS) & ((64'd1 << (A_CODE_W - 1 - A_MBITS)) - 1));
+      ea = 32'((ca >> A_MBITS) & ((64'd1 << (A_CODE_W - 1 - A_MBITS)) - 1));
       if (ea != 0) begin m = m | (64'd1 << A_MBITS); ea = ea - 1; end
-      sa = ca[A_CODE_W-1] ? -PSUM_W'(m) : PSUM_W'(m);
+      sa = ca[A_CODE_W-1] ? -(PSUM_W'(m)) : PSUM_W'(m);
     end else if (A_KIND == 3) begin
       m = ca & ((64'd1 << (A_CODE_W - 1)) - 1);
-      sa = ca[A_CODE_W-1] ? -PSUM_W'(m) : PSUM_W'(m);
+      sa = ca[A_CODE_W-1] ? -(PSUM_W'(m)) : PSUM_W'(m);
       ea = 0;
     end else begin
       sa = ca[A_CODE_W-1] ? PSUM_W'(ca) - (PSUM_W'(1) << A_CODE_W) : PSUM_W'(ca);
@@ -47,25 +47,25 @@ module mx_dot #(
     end
     if (B_KIND == 0) begin
       m = cb & ((64'd1 << B_MBITS) - 1);
-      eb = int'((cb >> B_MBITS) & ((64'd1 << (B_CODE_W - 1 - B_MBITS)) - 1));
+      eb = 32'((cb >> B_MBITS) & ((64'd1 << (B_CODE_W - 1 - B_MBITS)) - 1));
       if (eb != 0) begin m = m | (64'd1 << B_MBITS); eb = eb - 1; end
-      sb = cb[B_CODE_W-1] ? -PSUM_W'(m) : PSUM_W'(m);
+      sb = cb[B_CODE_W-1] ? -(PSUM_W'(m)) : PSUM_W'(m);
     end else if (B_KIND == 3) begin
       m = cb & ((64'd1 << (B_CODE_W - 1)) - 1);
-      sb = cb[B_CODE_W-1] ? -PSUM_W'(m) : PSUM_W'(m);
+      sb = cb[B_CODE_W-1] ? -(PSUM_W'(m)) : PSUM_W'(m);
       eb = 0;
     end else begin
       sb = cb[B_CODE_W-1] ? PSUM_W'(cb) - (PSUM_W'(1) << B_CODE_W) : PSUM_W'(cb);
       eb = 0;
     end
-    return (sa * sb) <<< (ea + eb);
+    term = (sa * sb) <<< (ea + eb);
   endfunction
 
   function automatic logic signed [PSUM_W-1:0] dot(input logic [LANES*A_CODE_W-1:0] a, input logic [LANES*B_CODE_W-1:0] b);
     logic signed [PSUM_W-1:0] tot;
     tot = '0;
     for (int k = 0; k < LANES; k++) tot = tot + term(64'(a[k*A_CODE_W +: A_CODE_W]), 64'(b[k*B_CODE_W +: B_CODE_W]));
-    return tot;
+    dot = tot;
   endfunction
 
   assign psum = dot(a_codes, b_codes);

@@ -231,7 +231,7 @@ module mx_linear #(
       sh = 32'(xe[g*8 +: 8]) + 32'(we[g*8 +: 8]) - SH_OFF;
       if (sh >= 0 && sh < ACC_W) sum = sum + (ACC_W'($signed(ps[g*PSUM_W +: PSUM_W])) <<< sh);
     end
-    return sum;
+    acc_step = sum;
   endfunction
 
   for (genvar j = 0; j < LANES_N; j++) begin : g_col

@@ -109,12 +109,14 @@ module mx_matmul #(
   // ---------------------------------------------------------------- A: causal mask (P·V), cast, row buffers
   logic [TW-1:0]  a_row;   // row of the beat at the input
   logic [KRW-1:0] a_col;   // its first element
-  logic [IN_LANES_A*ACT_W-1:0] a_masked;
-  always_comb begin
-    a_masked = a_data;
+  function automatic logic [IN_LANES_A*ACT_W-1:0] causal_mask(input logic [IN_LANES_A*ACT_W-1:0] d, input logic [KRW-1:0] col, input logic [TW-1:0] row);
+    logic [IN_LANES_A*ACT_W-1:0] m;
+    m = d;
     if (MODE == 1)
-      for (int i = 0; i < IN_LANES_A; i++) if (32'(a_col) + i > 32'(a_row)) a_masked[i*ACT_W +: ACT_W] = '0;
-  end
+      for (int i = 0; i < IN_LANES_A; i++) if (32'(col) + i > 32'(row)) m[i*ACT_W +: ACT_W] = '0;
+    causal_mask = m;
+  endfunction
+  wire [IN_LANES_A*ACT_W-1:0] a_masked = causal_mask(a_data, a_col, a_row);
 
   logic [BLOCK*ACW-1:0] ablk_codes;
   logic [7:0]           ablk_exp;
@@ -400,7 +402,7 @@ module mx_matmul #(
       sh = 32'(ae[g*8 +: 8]) + 32'(be[g*8 +: 8]) - SH_OFF;
       if (sh >= 0 && sh < ACC_W) sum = sum + (ACC_W'($signed(ps[g*PSUM_W +: PSUM_W])) <<< sh);
     end
-    return sum;
+    acc_step = sum;
   endfunction
 
   logic signed [ACC_W-1:0] acc [LANES_N];

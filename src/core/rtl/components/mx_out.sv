@@ -25,7 +25,6 @@ module mx_out #(
   function automatic int msbw(input logic [ACC_W-1:0] v);
     int p;
     logic [ACC_W-1:0] x;
-    if (v == 0) return -1;
     p = 0;
     x = v;
     for (int s = 1 << (SW - 1); s >= 1; s = s / 2) begin
@@ -34,7 +33,7 @@ module mx_out #(
         x = x >> s;
       end
     end
-    return p;
+    msbw = (v == 0) ? -1 : p;
   endfunction
 
   // first rounding: the magnitude rounded to 24 significant bits (quantum never below 2^-149), in acc LSBs
@@ -54,7 +53,7 @@ module mx_out #(
       inc = half & (sticky | m[d1]);
       m = (m & ~lowmask) + (inc ? (MW'(1) << d1) : MW'(0));
     end
-    return m;
+    round_f32 = m;
   endfunction
 
   // second rounding to ACT: a constant shift (right with ties to even, or left), then saturation
@@ -73,7 +72,7 @@ module mx_out #(
       // m1 has at most ACC_W + 1 significant bits, so the shift into MW bits is exact
       v = m1 << LSH;
     end
-    return (v > ACT_MAX) ? ACT_MAX : v;
+    round_act = (v > ACT_MAX) ? ACT_MAX : v;
   endfunction
 
   wire               neg = acc[ACC_W-1];
