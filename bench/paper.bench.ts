@@ -1,0 +1,118 @@
+// The MASE paper's headline on the studio's default model (sotu-llama-1m): a mixed-precision MXInt
+// config at a low average bit width within 1 % perplexity of fp32, next to uniform 8-bit fixed point,
+// uniform MXINT8 and uniform MXFP4 — perplexity, Δppl %, average bits, energy, area and LUTs.
+//
+// How the mixed config is found (nothing hand-picked): `mx-studio search`'s greedy strategy
+// (studioStrategy: start at MXInt8 everywhere, lower one gene one menu step at a time, the step with
+// the least emulator sensitivity per average bit saved first; a step that breaks the budget is
+// undone and that gene frozen) over MASE's default space (every quant point: fp32 or MXInt m = 8…2,
+// block 32, 8-bit shared exponent; tied across blocks), objectives perplexity + avg_bits, constraint
+// Δppl ≤ 1 % on the search tokens (the first 16,384 of test.txt; sensitivities on the first 1024).
+// The feasible trials are then re-evaluated, lowest average bits first, on held-out tokens (the next
+// 16,384); the first still within 1 % there is the headline, and every row of the table is measured
+// on those held-out tokens. Why so many tokens: a search picks the steps that look cheapest on its
+// tokens, so its Δppl reads low — with a 1024- or 4096-token search, configs at 0.8–0.95 % came out
+// at 1.2–2 % on 16,384 tokens (uniform designs agree within ~0.1 point from 4096 tokens up).
+// Accuracy in fake mode (integer mode is being reworked). Costs from the cost model at T = 256,
+// 45 nm, weights on chip.
+// Env: PAPER_BENCH_SEARCH_TOKENS (16384), PAPER_BENCH_SENSITIVITY_TOKENS (1024), PAPER_BENCH_VALIDATE_TOKENS (16384).
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PAPER_COMPARISON } from '../src/core/cost';
+import { formatToString, parseFormat } from '../src/core/formats';
+import type { QuantConfig } from '../src/core/graph';
+import { makeEvaluator, runSearch, type Metrics } from '../src/core/search';
+import { prepareProblem, studioStrategy } from '../src/cli/search';
+import { machineLine } from './machine';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const MODEL = join(root, 'public/models/sotu-llama-1m');
+const MENU = ['mxint:m=8,block=32', 'mxint:m=7,block=32', 'mxint:m=6,block=32', 'mxint:m=5,block=32', 'mxint:m=4,block=32', 'mxint:m=3,block=32', 'mxint:m=2,block=32'];
+const MAX_CANDIDATES = 16;
+
+export async function run(): Promise<void> {
+  const searchTokens = Number(process.env.PAPER_BENCH_SEARCH_TOKENS ?? 16384);
+  const sensTokens = Number(process.env.PAPER_BENCH_SENSITIVITY_TOKENS ?? 1024);
+  const validateTokens = Number(process.env.PAPER_BENCH_VALIDATE_TOKENS ?? 16384);
+  // the search problem, through the CLI's own setup (the flags of `mx-studio search`; default space)
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const p = await prepareProblem({ model: MODEL, objectives: 'perplexity,avg_bits', constraint: ['delta_perplexity_pct<=1'], tokens: String(searchTokens) });
+  const { strategy, options, sensitivity_ms } = await studioStrategy(p, 'greedy', { sensTokens });
+  const r = await runSearch({
+    space: p.space,
+    objectives: p.objectives.map((o) => ({ metric: o.metric, direction: o.direction })),
+    constraints: p.constraints,
+    strategy,
+    budget: 1000,
+    seed: 0,
+    batch: 1,
+    evaluate: p.evaluate,
+  });
+  const searchS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const searchCpuS = (cpu.user + cpu.system) / 1e6;
+  const feasible = r.trials.filter((t) => t.feasible).sort((a, b) => a.metrics.avgBits - b.metrics.avgBits || a.id - b.id);
+
+  // held-out validation: the tokens after the search's, on the same emulator
+  const heldOut = p.tokens.slice(searchTokens);
+  if (heldOut.length < validateTokens) throw new Error(`test.txt has ${p.tokens.length} tokens: too few for ${searchTokens} search + ${validateTokens} held-out`);
+  const validate = makeEvaluator({ emulator: p.emulator, tokens: heldOut, fullTokens: validateTokens, window: p.fidelity.window, cost: { tokens: p.fidelity.cost_tokens } });
+  const tried: { id: number; searchPct: number; pct: number; bits: number }[] = [];
+  let chosen: { config: QuantConfig; m: Metrics; id: number } | null = null;
+  for (const t of feasible.slice(0, MAX_CANDIDATES)) {
+    const m = await validate(t.config, 'full', {});
+    tried.push({ id: t.id, searchPct: t.metrics.deltaPerplexityPct, pct: m.deltaPerplexityPct, bits: m.avgBits });
+    if (m.deltaPerplexityPct <= 1) {
+      chosen = { config: t.config, m, id: t.id };
+      break;
+    }
+  }
+
+  const rows: [string, QuantConfig][] = [
+    ['fp32', { version: 1, rules: [] }],
+    ['uniform fixed8 (MASE baseline: acts Q3.4, weights Q0.7)', PAPER_COMPARISON.find((c) => c.name === 'fixed8')!.config],
+    ['uniform MXINT8 (OCP: E8M0 per 32, INT8)', { version: 1, rules: [['*', 'mxint8']] }],
+    ['uniform MXInt m=8 (MASE: 8-bit exp. per 32)', { version: 1, rules: [['*', MENU[0]]] }],
+    ['uniform MXInt m=6 (MASE)', { version: 1, rules: [['*', MENU[2]]] }],
+    ['uniform MXInt m=5 (MASE)', { version: 1, rules: [['*', MENU[3]]] }],
+    ['uniform MXInt m=4 (MASE)', { version: 1, rules: [['*', MENU[4]]] }],
+    ['uniform MXFP4 (OCP: E8M0 per 32, E2M1)', { version: 1, rules: [['*', 'mxfp4']] }],
+  ];
+  const results: [string, Metrics][] = [];
+  for (const [name, c] of rows) results.push([name, await validate(c, 'full', {})]);
+  if (chosen) results.push([`mixed MXInt, found by greedy search (trial ${chosen.id})`, chosen.m]);
+  const fixed8 = results[1][1];
+
+  console.log(`sotu-llama-1m: accuracy in fake mode on held-out tokens ${searchTokens}…${searchTokens + validateTokens - 1} of test.txt (windows of ${p.fidelity.window}); costs from the cost model at T = ${p.fidelity.cost_tokens}, 45 nm, weights on chip`);
+  console.log(`search: greedy (${JSON.stringify({ gain: options.gain, sensitivity_tokens: options.sensitivity_tokens })}) over MASE's default space (${p.space.genes.length} genes tied across blocks × fp32 | MXInt m=8…2, block 32), objectives perplexity + avg_bits, constraint Δppl ≤ 1 % on the first ${searchTokens} tokens: ${r.trials.length} trials (${feasible.length} feasible) in ${searchS.toFixed(0)} s wall, ${searchCpuS.toFixed(0)} s CPU (incl. model load, baselines and the sensitivity pass: ${(sensitivity_ms / 1000).toFixed(0)} s wall)`);
+  console.log(`validation on the held-out tokens (lowest avg bits first; Δppl search → held-out): ${tried.map((x) => `trial ${x.id}: ${x.bits.toFixed(3)} b, Δppl ${x.searchPct.toFixed(2)} % → ${x.pct.toFixed(2)} %`).join('; ')}`);
+  console.log('');
+  console.log('| config | perplexity | Δppl vs fp32 | avg bits | energy (pJ) | vs fixed8 | area (µm²) | LUT |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const [name, m] of results) {
+    console.log(`| ${name} | ${m.perplexity.toFixed(3)} | ${m.deltaPerplexityPct >= 0 ? '+' : ''}${m.deltaPerplexityPct.toFixed(2)} % | ${m.avgBits.toFixed(2)} | ${m.energyPj.toExponential(3)} | ${(m.energyPj / fixed8.energyPj).toFixed(2)}× | ${m.areaUm2.toExponential(3)} | ${Math.round(m.luts).toLocaleString('en-US')} |`);
+  }
+  console.log('');
+  if (chosen) {
+    const bitsOf = new Map<string, number>();
+    for (const [, s] of chosen.config.rules) {
+      const k = formatToString(parseFormat(s)).replace(',block=32', '');
+      bitsOf.set(k, (bitsOf.get(k) ?? 0) + 1);
+    }
+    console.log(`mixed config: ${[...bitsOf].sort().map(([k, n]) => `${n} × ${k}`).join(', ')} (over ${chosen.config.rules.length} genes); avg bits include the shared exponent (8 bits per 32 elements = 0.25 b)`);
+    const m = chosen.m;
+    console.log(
+      `headline: ${m.avgBits.toFixed(2)} average bits at ${m.deltaPerplexityPct >= 0 ? '+' : ''}${m.deltaPerplexityPct.toFixed(2)} % perplexity vs fp32 (paper: "an average precision of 4-bits … minimal to no accuracy degradation"); vs uniform fixed8: Δppl ${(fixed8.deltaPerplexityPct - m.deltaPerplexityPct).toFixed(2)} points better, energy ${((m.energyPj / fixed8.energyPj - 1) * 100).toFixed(1)} % (paper: 3 % overhead), area ${((m.areaUm2 / fixed8.areaUm2 - 1) * 100).toFixed(1)} %`,
+    );
+    const m4 = results.find(([n]) => n.startsWith('uniform MXInt m=4'))![1];
+    console.log(
+      m.avgBits <= 4.5
+        ? `verdict: ≈4-bit mixed MXInt within 1 % of fp32 — reproduced on this model`
+        : `verdict: ≈4 bits within 1 % is NOT reached on this 1 M-parameter model: the search's best within 1 % needs ${m.avgBits.toFixed(2)} bits (${(m.avgBits - 0.25).toFixed(2)} without the shared exponent); uniform MXInt4 (${m4.avgBits.toFixed(2)} b) costs +${m4.deltaPerplexityPct.toFixed(1)} %`,
+    );
+  } else {
+    console.log(`headline: no searched config stayed within 1 % of fp32 on the held-out tokens (${tried.length} candidates tried)`);
+  }
+  console.log(`(${machineLine()})`);
+}
