@@ -109,11 +109,25 @@ export const SEARCH_OPTS = {
 /** parseArgs options of `objective`. */
 export const OBJECTIVE_OPTS = { ...COMMON_OPTS, label: { type: 'string' } } as const;
 
+/** Words of `text` in lines of at most `width` characters, each indented by `indent` spaces. */
+function wrap(text: string, indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line && indent + line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => ' '.repeat(indent) + l).join('\n');
+}
+
 export const SEARCH_HELP = `  mx-studio search    --model DIR [--space SPACE.json] [--objectives perplexity,energy_pj]
                       [--strategy nsga2|tpe|random|greedy] [--trials N] [--seed S] [--out results.json]
                       [--constraint NAME<=X ...] [--tokens N] [--window N] [--text FILE] [--mode fake|integer]
                       [--cost-tokens T] [--reference R1,R2] [--batch B] [--population P]
-                      [--sensitivity-tokens N] [--kernels DIR|off]
+                      [--sensitivity-tokens N] [--plain] [--kernels DIR|off]
   mx-studio objective --model DIR [same problem flags] [--out results.json] [--label NAME]
 
 search: mixed-precision search of the model's quant-point formats (src/core/search), every trial
@@ -122,9 +136,10 @@ scored by the emulator (accuracy) and the cost model (hardware), for a Pareto fr
                         "choices": [spec, …]}]} (choices from highest to lowest precision). Default:
                         MASE's space — every point fp32 or MXInt m = 8…2 (block 32, 8-bit shared
                         exponent), tied across the decoder blocks.
-  --objectives LIST     Comma-separated, all minimised in the search (accuracy, top1_agreement,
-                        throughput and fpga_throughput are maximised): ${Object.keys(METRICS).join(', ')}.
-                        Default perplexity,energy_pj.
+  --objectives LIST     Comma-separated (default perplexity,energy_pj), from:
+${wrap(Object.keys(METRICS).join(', '), 24, 100)}
+                        All are minimised except accuracy, top1_agreement, throughput and
+                        fpga_throughput (maximised).
   --constraint C        A budget NAME<=X or NAME>=X (repeatable), e.g. delta_perplexity_pct<=1.
                         Infeasible trials rank after feasible ones and are left off the front.
   --strategy S          nsga2 (default), tpe, random or greedy (greedy walks the menus down by the
