@@ -171,11 +171,6 @@ test('Cancel terminates a running synthesis; the next run starts a fresh worker'
 });
 
 test("Synthesize layer: the selected op's generated RTL through Yosys, beside the model's estimate", async ({ page }) => {
-  // Expected to fail today, for a real reason: Yosys (0.55 here, 0.23 native) cannot read the
-  // component library's functions (`return sum;` at rtl/mx_linear.sv:234, also mx_dot, mx_quant,
-  // hs_fifo). When src/core/rtl/components parse in Yosys this test passes, Playwright reports the
-  // unexpected pass, and this line goes.
-  test.fail(true, 'the generated RTL does not parse in Yosys yet (return statements in functions)');
   test.setTimeout(600_000);
   // MXINT8 everywhere (the generator refuses fp32 GEMM operands), the smallest evaluation budget.
   await page.goto('/#m=default&q=1.W1siKiIsIm14aW50OCJdXQ&tok=1024');

@@ -179,9 +179,9 @@ module mx_quant #(
   wire [63:0] amax = block_amax(act);
   wire signed [31:0] X = shared_exp(amax);
   assign exp_code = 8'(X + EXP_BIAS);
-  function automatic logic [BLOCK*CODE_W-1:0] quant_block(input logic [BLOCK*ACT_W-1:0] blk, input logic signed [31:0] sx);
+  function automatic logic [BLOCK*CODE_W-1:0] quant_block(input logic [BLOCK*ACT_W-1:0] xb, input logic signed [31:0] sx);
     logic [BLOCK*CODE_W-1:0] c;
-    for (int i = 0; i < BLOCK; i++) c[i*CODE_W +: CODE_W] = quant_elem(blk[i*ACT_W +: ACT_W], sx);
+    for (int i = 0; i < BLOCK; i++) c[i*CODE_W +: CODE_W] = quant_elem(xb[i*ACT_W +: ACT_W], sx);
     quant_block = c;
   endfunction
   assign codes = quant_block(act, X);
