@@ -22,10 +22,10 @@ export async function loadDefaultModel(): Promise<{ model: LoadedModel; ids: num
 }
 
 /** Every op's ACT inputs and output from one integer-mode run over `ids` (HwTrace `op`). */
-export function hwTrace(model: LoadedModel, ids: readonly number[], config: QuantConfig): { ops: Map<string, { inputs: Int32Array[]; output: Int32Array }>; fallback: string[] } {
+export function hwTrace(model: LoadedModel, ids: readonly number[], config: QuantConfig): { ops: Map<string, { inputs: Int32Array[]; output: Int32Array }> } {
   const em = new Emulator(model);
   const ops = new Map<string, { inputs: Int32Array[]; output: Int32Array }>();
   const hw: HwTrace = { op: (op, inputs, output) => ops.set(op.id, { inputs: [...inputs], output }) };
   em.logits(ids, config, 'integer', { hw });
-  return { ops, fallback: [] };
+  return { ops };
 }

@@ -2,8 +2,10 @@
 // from src/core/formats `encode` and src/core/datapath (blockGemm, bigToFloat32, fixInt), on random
 // data and on real activations/weights of the default model. Every component is lint-clean under
 // verilator -Wall, and a corrupted expected vector makes a testbench fail.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFormat } from '../formats';
+import { uniformConfig } from '../graph';
+import { hwTrace, loadDefaultModel } from '../../../tools/rtl/model';
 import { haveTools, lint, simulate, type SimResult } from '../../../tools/rtl/sim';
 import { MX_LIBRARY, RTL_COMPONENTS, sourcesFor } from './mxLibrary';
 import { castTestbench, decTestbench, dotTestbench, outTestbench, streamTestbench, wrapperTop, type TbInstance } from './tbgen';
@@ -45,6 +47,47 @@ function expectPass(r: SimResult, n: number): void {
   }
 }
 
+// ------------------------------------------------------------------ real data of the default model
+
+/** Real tensors: an integer-mode run (all MXINT8) over 8 tokens of the test text, and the model's weights. */
+interface RealData {
+  T: number;
+  /** L0.q's input (the norm1 output) [T, 128], L3.down's input [T, 320], RoPE'd Q and K of L1 [T, 128], L1's P [H, T, T] and V [T, 128]. */
+  x: Int32Array;
+  xDown: Int32Array;
+  q: Int32Array;
+  k: Int32Array;
+  p: Int32Array;
+  v: Int32Array;
+  wK: Float32Array;
+  wDown: Float32Array;
+}
+
+let real: RealData;
+beforeAll(async () => {
+  const { model, ids } = await loadDefaultModel();
+  const T = 8;
+  const { ops } = hwTrace(model, ids.slice(0, T), uniformConfig('mxint8'));
+  real = {
+    T,
+    x: ops.get('L0.q')!.inputs[0],
+    xDown: ops.get('L3.down')!.inputs[0],
+    q: ops.get('L1.qk')!.inputs[0],
+    k: ops.get('L1.qk')!.inputs[1],
+    p: ops.get('L1.pv')!.inputs[0],
+    v: ops.get('L1.pv')!.inputs[1],
+    wK: model.weights.get('L0.k.w').f32(),
+    wDown: model.weights.get('L3.down.w').f32(),
+  };
+}, 120_000);
+
+/** Head h's columns [T, 32] of a [T, heads·32] tensor. */
+function head(x: Int32Array, T: number, heads: number, h: number): Int32Array {
+  const out = new Int32Array(T * 32);
+  for (let t = 0; t < T; t++) out.set(x.subarray((t * heads + h) * 32, (t * heads + h + 1) * 32), t * 32);
+  return out;
+}
+
 // ------------------------------------------------------------------ mx_cast
 
 const CAST_CASES: { spec: string; row: number; lanes: number }[] = [
@@ -77,15 +120,22 @@ function castSuite(): Suite {
     const x = randomAct(rows, c.row, 1000 + i);
     return castTestbench(`cast${i}`, parseFormat(c.spec), x, rows, c.row, c.lanes, i + 1);
   });
+  // real activations: L0.q's input and L3.down's input (K = 320)
+  parts.push(castTestbench('cast_real0', parseFormat('mxint8'), real.x, real.T, 128, 16, 40));
+  parts.push(castTestbench('cast_real1', parseFormat('mxfp4'), real.xDown, real.T, 320, 8, 41));
+  parts.push(castTestbench('cast_real2', parseFormat('mxfp6_e3m2:round=even'), real.x, real.T, 128, 32, 42));
   return suite('tb_top_cast', ['tb_mx_cast'], parts);
 }
 
 describe('mx_cast: ACT → MX blocks exactly as encode', () => {
-  const s = castSuite();
+  let s: Suite;
+  beforeAll(() => {
+    s = castSuite();
+  });
   for (const tool of SIMS) {
-    it(`${tool}: ${CAST_CASES.length} formats / scale rules / roundings`, async () => {
+    it(`${tool}: ${CAST_CASES.length} formats / scale rules / roundings on random data, 3 on real activations`, async () => {
       need();
-      expectPass(await run(tool, s), CAST_CASES.length);
+      expectPass(await run(tool, s), CAST_CASES.length + 3);
     }, 900_000);
   }
 });
@@ -168,6 +218,9 @@ function linearSuite(corrupt = false): Suite {
     const tb = linearTestbench(`lin${i}`, { ...c, target: `lin${i}`, weights: randomWeights(c.N * c.K, 500 + i), bias }, randomAct(c.T, c.K, 600 + i), c.T, 70 + i);
     return tb;
   });
+  // real weights and activations: L0.k on L0's input (MXFP4), L3.down on its input (MXINT8, K = 320)
+  parts.push(linearTestbench('lin_real0', { target: 'L0.k', K: 128, N: 128, xSpec: parseFormat('mxfp4'), wSpec: parseFormat('mxfp4'), weights: real.wK, bias: null, lanes: { lanesK: 32, lanesN: 16 } }, real.x, real.T, 80));
+  parts.push(linearTestbench('lin_real1', { target: 'L3.down', K: 320, N: 128, xSpec: parseFormat('mxint8'), wSpec: parseFormat('mxint8'), weights: real.wDown, bias: null, lanes: { lanesK: 16, lanesN: 8 } }, real.xDown, real.T, 81));
   const s = suite('tb_top_linear', ['tb_mx_linear'], parts);
   if (corrupt) {
     // flip one bit of one expected output element: the testbench must report it and fail
@@ -180,12 +233,15 @@ function linearSuite(corrupt = false): Suite {
   return s;
 }
 
-describe('mx_linear: y = fix(f32(x·Wᵀ)) (+ bias) on random data', () => {
-  const s = linearSuite();
+describe('mx_linear: y = fix(f32(x·Wᵀ)) (+ bias) on random data and real weights', () => {
+  let s: Suite;
+  beforeAll(() => {
+    s = linearSuite();
+  });
   for (const tool of SIMS) {
-    it(`${tool}: ${LINEAR_CASES.length} format/parallelism configurations`, async () => {
+    it(`${tool}: ${LINEAR_CASES.length} random format/parallelism configurations, 2 real layers`, async () => {
       need();
-      expectPass(await run(tool, s), LINEAR_CASES.length);
+      expectPass(await run(tool, s), LINEAR_CASES.length + 2);
     }, 900_000);
     it(`${tool}: a corrupted expected vector fails with the first mismatch`, async () => {
       need();
@@ -225,15 +281,23 @@ function matmulSuite(): Suite {
     const b = randomAct(c.T, c.D, 900 + i);
     return matmulTestbench(`mm${i}`, { ...c, target: `mm${i}` }, a, b, 90 + i);
   });
+  // real attention operands of L1, head 2: Q·Kᵀ in MXFP8 E4M3, P·V with P in MXINT8 and V in MXFP6 E2M3
+  const T = real.T;
+  const p2 = real.p.subarray(2 * T * T, 3 * T * T);
+  parts.push(matmulTestbench('mm_real0', { target: 'L1.qk', mode: 'qk', T, D: 32, aSpec: parseFormat('mxfp8_e4m3'), bSpec: parseFormat('mxfp8_e4m3'), lanes: { lanesK: 16, lanesN: 4 } }, head(real.q, T, 4, 2), head(real.k, T, 4, 2), 98));
+  parts.push(matmulTestbench('mm_real1', { target: 'L1.pv', mode: 'pv', T, D: 32, aSpec: parseFormat('mxint8'), bSpec: parseFormat('mxfp6_e2m3'), lanes: { lanesK: 4, lanesN: 8 } }, p2, head(real.v, T, 4, 2), 99));
   return suite('tb_top_matmul', ['tb_mx_matmul'], parts);
 }
 
 describe('mx_matmul: causal Q·Kᵀ and P·V with both operands streamed', () => {
-  const s = matmulSuite();
+  let s: Suite;
+  beforeAll(() => {
+    s = matmulSuite();
+  });
   for (const tool of SIMS) {
-    it(`${tool}: ${MATMUL_CASES.length} configurations`, async () => {
+    it(`${tool}: ${MATMUL_CASES.length} random configurations, 2 on real attention operands`, async () => {
       need();
-      expectPass(await run(tool, s), MATMUL_CASES.length);
+      expectPass(await run(tool, s), MATMUL_CASES.length + 2);
     }, 900_000);
   }
 });
