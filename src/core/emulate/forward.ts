@@ -39,6 +39,7 @@ import {
 } from '../datapath';
 import { FP32, FormatError, formatToString, type Encoded, type FormatSpec } from '../formats';
 import type { Graph, Op, QuantPoint } from '../graph';
+import type { FixedKernel } from '../kernels';
 import type { LoadedModel, WeightTensor } from '../model/types';
 import { activation, add, applyRope, causalSoftmax, columns, layerNorm, mul, rmsNorm, ropeTables, setColumns, tsF32Gemm } from './linalg';
 import { addAcc, integerBlocker, measure, Quantizer, WeightCache, type PointAcc } from './quant';
@@ -118,6 +119,8 @@ export class Forward {
   private readonly actUnit: number;
   /** Integer mode: actMax(act), the symmetric saturation bound. */
   private readonly actLim: number;
+  /** Integer mode: the fixed-point ops on the integer GEMM kernel's module (same bits as fixed.ts), when loaded. */
+  private readonly fxk: FixedKernel | undefined;
 
   constructor(
     readonly model: LoadedModel,
@@ -134,6 +137,7 @@ export class Forward {
     this.actLim = actMax(act);
     this.q = quantizer;
     this.f32 = kernels.f32gemm ?? tsF32Gemm;
+    this.fxk = kernels.gemm?.fixed;
     const L = graph.config.numLayers;
     this.blockStart = [];
     this.blockInputTensor = [];
@@ -188,6 +192,7 @@ export class Forward {
 
   /** ACT integers → their float32 values (exact for w ≤ 24). */
   private fromAct(v: Int32Array): Float32Array {
+    if (this.fxk) return this.fxk.toF32(v, this.act);
     const u = this.actUnit;
     const out = new Float32Array(v.length);
     for (let i = 0; i < v.length; i++) out[i] = v[i] * u;
@@ -211,6 +216,14 @@ export class Forward {
       yi[i] = v;
       y[i] = v * u;
     }
+  }
+
+  /** fix() of a whole GEMM result in place, and its ACT integers (fixInto over all of y; on the kernel when loaded). */
+  private fixAll(y: Float32Array): Int32Array {
+    const yi = new Int32Array(y.length);
+    if (this.fxk) this.fxk.fix(y, yi, this.act);
+    else this.fixInto(y, yi, 0, y.length);
+    return yi;
   }
 
   /** Fixed-point tables derived from weights, made once per Forward (integer mode). */
@@ -248,11 +261,12 @@ export class Forward {
   }
 
   /** The fixed-point twin of one non-GEMM op (integer mode), on and to ACT values. */
-  private execFixed(op: Op, ids: readonly number[], x: Ctx): Float32Array {
+  private execFixed(op: Op, ids: readonly number[], x: Ctx): void {
     const c = this.graph.config;
     const T = x.T;
     const D = c.hiddenSize;
     const act = this.act;
+    const k = this.fxk;
     const ins: Int32Array[] = op.type === 'embedding' ? [Int32Array.from(ids)] : op.inputs.map((t) => this.actOf(t, x));
     let y: Int32Array;
     switch (op.type) {
@@ -263,42 +277,54 @@ export class Forward {
         y = fxAdd(ins[0], this.fxTableOf(op.weight!).subarray(0, T * D), act);
         break;
       case 'norm':
-        y = c.norm === 'rms' ? fxRmsNorm(ins[0], T, D, this.fxNormOf(op), act) : fxLayerNorm(ins[0], T, D, this.fxNormOf(op), act);
+        y = c.norm === 'rms' ? (k ? k.rmsNorm(ins[0], T, D, this.fxNormOf(op), act) : fxRmsNorm(ins[0], T, D, this.fxNormOf(op), act)) : fxLayerNorm(ins[0], T, D, this.fxNormOf(op), act);
         break;
       case 'rope': {
         const h = (this.graph.tensors.get(op.output)!.shape[1] as number) / c.headDim;
-        y = fxRope(ins[0], T, h, this.fxRopeFor(T), act);
+        y = k ? k.rope(ins[0], T, h, this.fxRopeFor(T), act) : fxRope(ins[0], T, h, this.fxRopeFor(T), act);
         break;
       }
       case 'softmax': {
         // the attention scale 1/√hd is applied inside, for every architecture (OPT's q scaling included)
         const C = attentionScaleConst(c.headDim);
         const H = c.numHeads;
-        y = new Int32Array(H * T * T);
-        for (let h = 0; h < H; h++) y.set(fxCausalSoftmax(ins[0].subarray(h * T * T, (h + 1) * T * T), T, C, act), h * T * T);
+        if (k) y = k.causalSoftmax(ins[0], H, T, C, act);
+        else {
+          y = new Int32Array(H * T * T);
+          for (let h = 0; h < H; h++) y.set(fxCausalSoftmax(ins[0].subarray(h * T * T, (h + 1) * T * T), T, C, act), h * T * T);
+        }
         break;
       }
       case 'activation':
-        y = fxActivation(c.activation, ins[0], act);
+        y = k ? k.activation(c.activation, ins[0], act) : fxActivation(c.activation, ins[0], act);
         break;
       case 'mul':
-        y = fxMul(ins[0], ins[1], act);
+        y = k ? k.mul(ins[0], ins[1], act) : fxMul(ins[0], ins[1], act);
         break;
       case 'add':
-        y = fxAdd(ins[0], ins[1], act);
+        y = k ? k.add(ins[0], ins[1], act) : fxAdd(ins[0], ins[1], act);
         break;
       default:
         throw new EmulatorError(`${op.id}: op type ${op.type} has no fixed-point twin`);
     }
     x.hw?.op?.(op, ins, y);
-    x.ienv.set(op.output, y);
-    return this.fromAct(y);
+    x.ienv.set(op.output, y); // its float32 view is made when something reads it (val)
+  }
+
+  /**
+   * A tensor of the run as float32 (ACT values in integer mode). A fixed op's output gets its float
+   * view only when a GEMM's quant point, a cached block input or the logits need it.
+   */
+  private val(t: string, x: Ctx): Float32Array {
+    let v = x.env.get(t);
+    if (!v) x.env.set(t, (v = this.fromAct(x.ienv.get(t)!)));
+    return v;
   }
 
   /** A tensor of the run as ACT integers (integer mode): the fixed op's own output, or converted once. */
   private actOf(t: string, x: Ctx): Int32Array {
     let v = x.ienv.get(t);
-    if (!v) x.ienv.set(t, (v = this.toAct(x.env.get(t)!)));
+    if (!v) x.ienv.set(t, (v = this.toAct(this.val(t, x))));
     return v;
   }
 
@@ -334,10 +360,11 @@ export class Forward {
     }
     for (let i = first; i < g.ops.length; i++) {
       const op = g.ops[i];
-      for (let l = startLayer; l <= L; l++) if (this.blockStart[l] === i) res.blockInputs[l] = env.get(this.blockInputTensor[l]);
-      env.set(op.output, this.exec(op, ids, ctx));
+      for (let l = startLayer; l <= L; l++) if (this.blockStart[l] === i) res.blockInputs[l] = this.val(this.blockInputTensor[l], ctx);
+      if (spec.mode === 'integer' && op.type !== 'linear' && op.type !== 'matmul') this.execFixed(op, ids, ctx);
+      else env.set(op.output, this.exec(op, ids, ctx));
     }
-    res.logits = env.get(g.ops[g.ops.length - 1].output)!;
+    res.logits = this.val(g.ops[g.ops.length - 1].output, ctx);
     return res;
   }
 
@@ -345,8 +372,7 @@ export class Forward {
     const c = this.graph.config;
     const T = x.T;
     const D = c.hiddenSize;
-    const inp = (k = 0) => x.env.get(op.inputs[k])!;
-    if (x.spec.mode === 'integer' && op.type !== 'linear' && op.type !== 'matmul') return this.execFixed(op, ids, x);
+    const inp = (k = 0) => this.val(op.inputs[k], x);
     switch (op.type) {
       case 'embedding': {
         const E = this.weight(op.weight!);
@@ -464,8 +490,7 @@ export class Forward {
       const a = this.actValues(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
       y = this.f32.gemmPrepared(a, T, this.weightPrepared(pw, fw, W, [N, K], x));
     }
-    let yi: Int32Array | undefined;
-    if (intMode) this.fixInto(y, (yi = new Int32Array(y.length)), 0, y.length); // y = fix(f32(S))
+    const yi = intMode ? this.fixAll(y) : undefined; // y = fix(f32(S))
     if (op.bias) {
       const pb = this.point(op, 'bias');
       let bias = this.weight(op.bias);
@@ -546,10 +571,8 @@ export class Forward {
       out.set(s, h * T * T);
     }
     if (intMode) {
-      // fix() the causal entries only: the others are 0 already
-      const oi = new Int32Array(out.length);
-      for (let h = 0; h < H; h++) for (let i = 0; i < T; i++) this.fixInto(out, oi, (h * T + i) * T, (h * T + i) * T + i + 1);
-      this.intOut(op, x, oi);
+      // the masked entries are 0 already, and fix(0) = 0
+      this.intOut(op, x, this.fixAll(out));
     }
     x.trace?.(op.id, out);
     return out;
@@ -595,11 +618,7 @@ export class Forward {
       }
       setColumns(out, T, H * hd, h * hd, hd, o);
     }
-    if (intMode) {
-      const oi = new Int32Array(out.length);
-      this.fixInto(out, oi, 0, out.length);
-      this.intOut(op, x, oi);
-    }
+    if (intMode) this.intOut(op, x, this.fixAll(out));
     x.trace?.(op.id, out);
     return out;
   }

@@ -23,6 +23,7 @@
 import { encode, type Encoded } from '../formats/codec';
 import { floorLog2 } from '../formats/float32';
 import { blockExp, blockGemm, gemmProblem, type GemmOperand, type GemmOptions } from '../datapath/gemm';
+import { FixedOps, type FixedExports, type FixedKernel } from './fixed';
 
 /** Kernel bytes as the caller has them (what the DOM lib calls BufferSource). */
 type BufferSource = ArrayBuffer | ArrayBufferView;
@@ -67,6 +68,11 @@ export interface GemmKernel {
   prepare(a: Encoded, b: Encoded, opts: GemmKernelOptions): GemmPlan;
   /** Run a prepared plan. */
   run(plan: GemmPlan): Float32Array;
+  /**
+   * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
+   * one supersedes a plan from prepare().
+   */
+  readonly fixed: FixedKernel;
 }
 
 /** A kernel that cannot be loaded, or a forced path that cannot take the operands. */
@@ -76,10 +82,7 @@ export class GemmKernelError extends Error {
 
 // ------------------------------------------------------------------------------ WASM module
 
-interface GemmExports {
-  readonly memory: { readonly buffer: ArrayBuffer };
-  reset(): void;
-  alloc(bytes: number): number;
+interface GemmExports extends FixedExports {
   flavor(): number;
   geometry(which: number): number;
   gemmI16(tiles: number, panels: number, nseg: number, segPairs: number, A: number, B: number, sA: number, sB: number, C: number, ldc: number): void;
@@ -304,11 +307,15 @@ class Kernel implements GemmKernel {
   private readonly NR: number;
   private readonly MRF: number;
   private readonly NRF: number;
+  readonly fixed: FixedKernel;
 
   constructor(
     private readonly e: GemmExports,
     readonly flavor: GemmFlavor,
   ) {
+    this.fixed = new FixedOps(e, () => {
+      this.epoch++; // the fixed ops reuse the memory a plan lives in
+    });
     this.MR = e.geometry(0);
     this.NR = e.geometry(1);
     this.MRF = e.geometry(2);

@@ -10,6 +10,7 @@ export { loadQuantKernels } from './quantize';
 
 export type { GemmFlavor, GemmKernel, GemmKernelOptions, GemmPath, GemmPlan, GemmPlanInfo } from './gemm';
 export { GemmKernelError, loadGemmKernel } from './gemm';
+export type { FixedKernel } from './fixed';
 
 export type { F32GemmKernel } from './f32gemm';
 export { loadF32GemmKernel } from './f32gemm';

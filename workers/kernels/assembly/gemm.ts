@@ -31,6 +31,10 @@
 
 export { alloc, reset } from './_alloc';
 
+// The fixed-point ops around the GEMM (fix of its output, norms, softmax, RoPE, SiLU, products,
+// residual adds) live in the same module: see _fixed.ts and src/core/kernels/fixed.ts.
+export { fxFix, fxToF32, fxAddK, fxMulK, fxSiluK, fxRmsNormK, fxSoftmaxK, fxRopeK } from './_fixed';
+
 /** 1 = plain SIMD build, 2 = relaxed-SIMD build. */
 export function flavor(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 2 : 1;

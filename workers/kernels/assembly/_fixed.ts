@@ -1,0 +1,240 @@
+// The fixed-point non-GEMM ops of the integer datapath on ACT integers (i32), bit for bit the
+// functions of src/core/datapath/fixed.ts (the readable twin; the differential test is
+// src/core/kernels/fixed.test.ts, the wrapper src/core/kernels/fixed.ts). Included by gemm.ts, so
+// the integer datapath's module holds the GEMM and the ops around it (one kernel file to load).
+//
+// Where the twin computes with doubles (exact because every intermediate is an integer < 2^53),
+// this computes with i64: the same integers. `rhu(x, s)` = floor((x + 2^(s−1)) / 2^s) is an
+// arithmetic shift right of x + 2^(s−1). The wrapper only calls these within the limits stated per
+// function (outside them it runs the twin).
+//
+// All pointers are byte offsets into this module's memory; arrays are i32 unless said.
+
+/** fix() of n float32 values: ints (i32) and their values (f32, ints · 2^−f). NaN → 0, RNE, ±lim. */
+export function fxFix(src: usize, n: i32, f: i32, lim: i32, dstI: usize, dstF: usize): void {
+  // x·2^f is exact in float32 (a power of two; overflow gives ±Inf, which saturates anyway),
+  // nearest is round-half-even, min/max propagate NaN and trunc_sat maps NaN to 0.
+  const sc = reinterpret<f32>(<u32>(127 + f) << 23);
+  const un = reinterpret<f32>(<u32>(127 - f) << 23);
+  const hiS = <f32>lim;
+  const vs = f32x4.splat(sc);
+  const vu = f32x4.splat(un);
+  const vhi = f32x4.splat(hiS);
+  const vlo = f32x4.splat(-hiS);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const r = f32x4.max(f32x4.min(f32x4.nearest(f32x4.mul(v128.load(src + o), vs)), vhi), vlo);
+    const q = i32x4.trunc_sat_f32x4_s(r);
+    v128.store(dstI + o, q);
+    v128.store(dstF + o, f32x4.mul(f32x4.convert_i32x4_s(q), vu));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const r = max(min(nearest(load<f32>(src + o) * sc), hiS), -hiS);
+    const v: i32 = isNaN(r) ? 0 : <i32>r; // NaN → 0 (checked first: a NaN conversion would trap)
+    store<i32>(dstI + o, v);
+    store<f32>(dstF + o, <f32>v * un);
+  }
+}
+
+/** ACT ints → their float32 values (exact for w ≤ 24). */
+export function fxToF32(src: usize, n: i32, f: i32, dst: usize): void {
+  const un = reinterpret<f32>(<u32>(127 - f) << 23);
+  const vu = f32x4.splat(un);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.mul(f32x4.convert_i32x4_s(v128.load(src + o)), vu));
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<i32>(src + (<usize>i << 2)) * un);
+}
+
+@inline function sat64(v: i64, lim: i64): i32 {
+  return <i32>(v > lim ? lim : v < -lim ? -lim : v);
+}
+
+/** sat(a + b), in i64 (exact for any i32 inputs, as the twin's doubles are). */
+export function fxAddK(a: usize, b: usize, n: i32, lim: i32, dst: usize): void {
+  const L = <i64>lim;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<i32>(dst + o, sat64(<i64>load<i32>(a + o) + <i64>load<i32>(b + o), L));
+  }
+}
+
+
+/** sat(rhu(a · b, f)). */
+export function fxMulK(a: usize, b: usize, n: i32, f: i32, lim: i32, dst: usize): void {
+  const half: i64 = <i64>1 << <i64>(f - 1);
+  const sh = <i64>f;
+  const L = <i64>lim;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const p = <i64>load<i32>(a + o) * <i64>load<i32>(b + o);
+    store<i32>(dst + o, sat64((p + half) >> sh, L));
+  }
+}
+
+/**
+ * A sigmoid-like CDF from its table (i32 [N + 1], units 2^−20) with linear interpolation on the
+ * sh = f − 5 bits below the index, |v| clamped to lim; g(−v) = 2^20 − g(v).
+ */
+@inline function cdfAt(t: usize, v: i64, sh: i64, lim: i64): i64 {
+  const a = v < 0 ? -v : v;
+  const c = a > lim ? lim : a;
+  const i = c >> sh;
+  const fr = c - (i << sh);
+  const half: i64 = sh == 0 ? 0 : <i64>1 << (sh - 1);
+  const p = t + (<usize>i << 2);
+  const t0 = <i64>load<i32>(p);
+  const t1 = <i64>load<i32>(p, 4);
+  const g = t0 + (((t1 - t0) * fr + half) >> sh);
+  return v < 0 ? (<i64>1 << 20) - g : g;
+}
+
+/** SiLU: rhu(x · g_σ(x), 20) with the sigmoid table at `tab` (CDF_N + 1 entries, step 2^−5). */
+export function fxSiluK(x: usize, n: i32, f: i32, tab: usize, cdfN: i32, dst: usize): void {
+  const sh = <i64>(f - 5);
+  const lim = (<i64>cdfN << sh) - 1;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = <i64>load<i32>(x + o);
+    store<i32>(dst + o, <i32>((v * cdfAt(tab, v, sh, lim) + (<i64>1 << 19)) >> 20));
+  }
+}
+
+/** floor(sqrt(q)) for 0 ≤ q < 2^53 (the f64 root is within one of it). */
+@inline function isqrt64(q: i64): i64 {
+  let r = <i64>Math.floor(Math.sqrt(<f64>q));
+  while (r * r > q) r--;
+  while ((r + 1) * (r + 1) <= q) r++;
+  return r;
+}
+
+/**
+ * RMSNorm of T rows of D (the twin's fxRmsNorm): per row S = Σx² and m' = S·2^16 + DE as 128-bit
+ * integers (D ≤ 2^20, |x| < 2^31: S < 2^82), normScale, then y = sat(rhu(rhu(x·r, shift)·w, s2)).
+ * `w` i32 [D]; DE = D·eps < 2^63; h = normH(D); s2 = 20 + wf − f.
+ */
+export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, s2: i32, lim: i32, dst: usize): void {
+  const L = <i64>lim;
+  const half2: i64 = s2 > 0 ? <i64>1 << <i64>(s2 - 1) : 0;
+  for (let t = 0; t < T; t++) {
+    const row = x + ((<usize>t * <usize>D) << 2);
+    const out = dst + ((<usize>t * <usize>D) << 2);
+    let S: u64 = 0;
+    let Sh: u64 = 0;
+    for (let d = 0; d < D; d++) {
+      const v = <i64>load<i32>(row + (<usize>d << 2));
+      const sq = <u64>(v * v); // < 2^62
+      S += sq;
+      if (S < sq) Sh++;
+    }
+    // m' = S·2^16 + DE in (hi, lo)
+    let lo = S << 16;
+    let hi = (Sh << 16) | (S >>> 48);
+    const lo2 = lo + <u64>DE;
+    if (lo2 < lo) hi++;
+    lo = lo2;
+    const b = hi != 0 ? 128 - <i32>clz(hi) : 64 - <i32>clz(lo); // bit length
+    // j = floor((32 − b) / 2); m_n = m'·4^j (a truncating right shift when j < 0)
+    const j = (32 - b) >> 1; // arithmetic: floor
+    let mn: u64;
+    if (j >= 0) mn = lo << <u64>(2 * j);
+    else {
+      const k = -2 * j;
+      mn = k >= 64 ? hi >>> <u64>(k - 64) : (lo >>> <u64>k) | (k == 0 ? 0 : hi << <u64>(64 - k));
+    }
+    // q = floor(D · 2^(80 − 2h) / m_n) = floor(A·2^32 / m_n) with A = D·2^(48 − 2h) < 2^48
+    const A = <u64>D << <u64>(48 - 2 * h);
+    const q1 = A / mn;
+    const r1 = A - q1 * mn;
+    const q = (q1 << 32) + (r1 << 32) / mn;
+    const r = isqrt64(<i64>q);
+    const shift = 40 - 8 - j - h - 20;
+    const half1: i64 = <i64>1 << <i64>(shift - 1);
+    for (let d = 0; d < D; d++) {
+      const o = <usize>d << 2;
+      const u = (<i64>load<i32>(row + o) * r + half1) >> <i64>shift;
+      const p = u * <i64>load<i32>(w + o);
+      store<i32>(out + o, sat64(s2 > 0 ? (p + half2) >> <i64>s2 : p, L));
+    }
+  }
+}
+
+/**
+ * Causal softmax of H score matrices [T, T] (the twin's fxCausalSoftmax per head): row t over keys
+ * 0..t, entries above the diagonal 0. `tab` = exp2Table (i32, 2^20 scale), zf = f + 24, C < 2^25.
+ * `e` is scratch for T i32.
+ */
+export function fxSoftmaxK(s: usize, H: i32, T: i32, C: i32, f: i32, tab: usize, e: usize, dst: usize): void {
+  const zf = <i64>(f + 24);
+  const ish = zf - 7; // index bits: the top 7 of ρ
+  const fsh = zf - 7 - 16; // then 16 interpolation bits
+  const fmask: i64 = (<i64>1 << zf) - 1;
+  const Ci = <i64>C;
+  const sh = <i64>(52 - f);
+  const hf: i64 = <i64>1 << (sh - 1);
+  const num: u64 = <u64>1 << 52;
+  for (let hh = 0; hh < H; hh++) {
+    const base = (<usize>hh * <usize>T * <usize>T) << 2;
+    for (let t = 0; t < T; t++) {
+      const row = s + base + ((<usize>t * <usize>T) << 2);
+      const out = dst + base + ((<usize>t * <usize>T) << 2);
+      const n = t + 1;
+      let m = load<i32>(row);
+      for (let j = 1; j < n; j++) m = max(m, load<i32>(row + (<usize>j << 2)));
+      let sum: i64 = 0;
+      for (let j = 0; j < n; j++) {
+        const z = (<i64>m - <i64>load<i32>(row + (<usize>j << 2))) * Ci;
+        const k = z >> zf;
+        let v: i64 = 0;
+        if (k < 32) {
+          const rho = z & fmask;
+          const i = rho >> ish;
+          const phi = (rho >> fsh) & 0xffff;
+          const p = tab + (<usize>i << 2);
+          const E0 = <i64>load<i32>(p);
+          const E1 = <i64>load<i32>(p, 4);
+          const mant = E0 - (((E0 - E1) * phi + 32768) >> 16);
+          v = k == 0 ? mant : (mant + (<i64>1 << (k - 1))) >> k;
+        }
+        store<i32>(e + (<usize>j << 2), <i32>v);
+        sum += v;
+      }
+      const R = <i64>(num / <u64>sum);
+      for (let j = 0; j < n; j++) {
+        store<i32>(out + (<usize>j << 2), <i32>((<i64>load<i32>(e + (<usize>j << 2)) * R + hf) >> sh));
+      }
+      memory.fill(out + (<usize>n << 2), 0, <usize>(T - n) << 2);
+    }
+  }
+}
+
+/**
+ * RoPE (rotate-half) of x [T, heads·hd] at positions pos0.. with tables cos/sin [positions, hd/2]
+ * (2^20 scale): y_d = sat(rhu(x_d·c − x_{d+h}·s, 20)), y_{d+h} = sat(rhu(x_{d+h}·c + x_d·s, 20)).
+ */
+export function fxRopeK(x: usize, T: i32, heads: i32, hd: i32, cos: usize, sin: usize, pos0: i32, lim: i32, dst: usize): void {
+  const half = hd >> 1;
+  const W = heads * hd;
+  const L = <i64>lim;
+  const hf: i64 = 1 << 19;
+  for (let t = 0; t < T; t++) {
+    const co = (<usize>(pos0 + t) * <usize>half) << 2;
+    for (let h = 0; h < heads; h++) {
+      const o = (<usize>(t * W + h * hd)) << 2;
+      for (let i = 0; i < half; i++) {
+        const oi = o + (<usize>i << 2);
+        const oh = oi + (<usize>half << 2);
+        const a = <i64>load<i32>(x + oi);
+        const b = <i64>load<i32>(x + oh);
+        const c = <i64>load<i32>(cos + co + (<usize>i << 2));
+        const sn = <i64>load<i32>(sin + co + (<usize>i << 2));
+        store<i32>(dst + oi, sat64((a * c - b * sn + hf) >> 20, L));
+        store<i32>(dst + oh, sat64((b * c + a * sn + hf) >> 20, L));
+      }
+    }
+  }
+}
