@@ -7,6 +7,7 @@
 import { createStore } from 'zustand/vanilla';
 import { EMPTY_CONFIG, type QuantConfig } from '../core/graph';
 import { DEFAULT_DF, type TensorDist } from '../core/tensors';
+import { NO_LANES, sameLanes, type LanesMap } from './lanes';
 import { DEFAULT_SEARCH, sameSearch, type SearchDoc } from './searchDoc';
 
 export type TensorSource = 'generate' | 'paste';
@@ -52,9 +53,14 @@ export interface ModelDoc {
   mode: EvalMode;
   /** Tokens of the evaluation text scored per evaluation. */
   tokens: number;
+  /**
+   * Per-layer parallelism of the linears (op id → lanesK × lanesN, state/lanes.ts); ops not listed
+   * take the Cost pane's default lanes. The Verilog pane and the cost model both read it.
+   */
+  lanes: LanesMap;
 }
 
-export const DEFAULT_MODEL: ModelDoc = { ref: { kind: 'default' }, quant: EMPTY_CONFIG, mode: 'fake', tokens: 4096 };
+export const DEFAULT_MODEL: ModelDoc = { ref: { kind: 'default' }, quant: EMPTY_CONFIG, mode: 'fake', tokens: 4096, lanes: NO_LANES };
 
 /** What one undo step restores. */
 export interface DocSnapshot {
@@ -107,7 +113,7 @@ export function editExplorer(key: string, change: (d: ExplorerDoc) => ExplorerDo
   edit(key, (d) => ({ ...d, explorer: change(d.explorer) }), now);
 }
 
-/** An undoable edit of the model document (formats, mode, token budget). */
+/** An undoable edit of the model document (formats, lanes, mode, token budget). */
 export function editModel(key: string, change: (d: ModelDoc) => ModelDoc, now = Date.now()): void {
   edit(`model.${key}`, (d) => ({ ...d, model: change(d.model) }), now);
 }
@@ -191,7 +197,7 @@ export function sameRules(a: QuantConfig, b: QuantConfig): boolean {
 }
 
 export function sameModel(a: ModelDoc, b: ModelDoc): boolean {
-  return a === b || (sameRef(a.ref, b.ref) && sameRules(a.quant, b.quant) && a.mode === b.mode && a.tokens === b.tokens);
+  return a === b || (sameRef(a.ref, b.ref) && sameRules(a.quant, b.quant) && a.mode === b.mode && a.tokens === b.tokens && sameLanes(a.lanes, b.lanes));
 }
 
 function sameDoc(a: ExplorerDoc, b: ExplorerDoc): boolean {

@@ -79,12 +79,17 @@ export function sanitizeHardware(p: unknown): HardwareSettings {
   return out;
 }
 
-/** The cost model's options for these settings (src/core/cost CostOptions). */
-export function costOptions(s: HardwareSettings): CostOptions {
+/**
+ * The cost model's options for these settings (src/core/cost CostOptions). `parallelism`: per-op
+ * lanes (the document's per-layer lanes, already limited to the graph's ops by lanesForGraph);
+ * the other ops take the default lanes.
+ */
+export function costOptions(s: HardwareSettings, parallelism?: Readonly<Record<string, { lanesK: number; lanesN: number }>>): CostOptions {
   return {
     nodeNm: s.nodeNm,
     ...(s.tokens !== null ? { tokens: s.tokens } : {}),
     defaultLanes: { lanesK: s.lanesK, lanesN: s.lanesN },
+    ...(parallelism && Object.keys(parallelism).length ? { parallelism: { ...parallelism } } : {}),
     memory: { weightsOnChip: s.weightsOnChip, ...(s.sramBytes !== null ? { sramBytes: s.sramBytes } : {}) },
     fpga: { dsp: s.dsp },
   };

@@ -3,25 +3,31 @@
  * the token budget. Appended to the explorer's fields, and only when it differs from the default,
  * so a link that never touched a model stays as short as before:
  *
- *   #f=mxfp4&gen=outliers&n=4096&seed=1&m=default&q=1.W1siKiIsIm14aW50OCJdXQ&mode=integer&tok=8192
+ *   #f=mxfp4&gen=outliers&n=4096&seed=1&m=default&q=1.W1siKiIsIm14aW50OCJdXQ&ln=1.L0.q=16x4&mode=integer&tok=8192
  *
  * - `m`     `default` | `url:<folder or HF repo URL>` | `files:<name>` (local files cannot travel in
  *           a link; the receiver is asked to open them)
  * - `q`     the QuantConfig's rules: `<version>.<base64url(JSON rules)>`, or `<version>z.<…>` when
  *           deflating makes it shorter (configs with a rule per point). Version 1 = QuantConfig v1.
+ * - `ln`    per-layer lanes of the linears (state/lanes.ts): `<version>.<op>=<K>x<N>,…` in the CLI's
+ *           `--lanes` syntax (`1.L0.q=16x4,head=8x8`), or `<version>z.<base64url(deflate(list))>` when
+ *           that is shorter. Version 1. Absent = every op at the Cost pane's default lanes, which is
+ *           how links made before per-layer lanes existed load (they have no `ln`), unchanged.
  * - `mode`  `integer` (absent = fake quantization)
  * - `tok`   evaluation tokens (absent = 4096)
  *
  * Decoding is forgiving field by field, like the explorer's: a bad field falls back to its default
- * with a message naming it, and every other field of the link is kept. Only decisions go in, never
- * results.
+ * with a message naming it, and every other field of the link is kept — within `ln`, part by part
+ * (a malformed `L0.q=3x` is named and dropped, the other ops keep their lanes). Only decisions go
+ * in, never results.
  */
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import { ConfigError, EMPTY_CONFIG, parseConfig, type QuantConfig } from '../core/graph';
 import { DEFAULT_MODEL, TOKEN_BUDGETS, type EvalMode, type ModelDoc, type ModelRef } from './document';
+import { MAX_OP_LANES, NO_LANES, compareOpIds, isPow2, type LanesMap, type OpLanes } from './lanes';
 
 /** Hash fields this codec owns (the explorer's decoder leaves them alone). */
-export const MODEL_HASH_KEYS: readonly string[] = ['m', 'q', 'mode', 'tok'];
+export const MODEL_HASH_KEYS: readonly string[] = ['m', 'q', 'ln', 'mode', 'tok'];
 
 /** The version of the `q` payload: the QuantConfig schema version it carries. */
 export const QUANT_HASH_VERSION = 1;
@@ -79,6 +85,62 @@ export function decodeQuant(s: string): QuantConfig {
   }
 }
 
+/** The version of the `ln` payload. */
+export const LANES_HASH_VERSION = 1;
+
+const OP_ID = /^[A-Za-z0-9_.]+$/;
+
+/** `1.L0.q=16x4,head=8x8` (op ids in order), or `1z.<b64url(deflate(list))>` when that is shorter; '' for no lanes. */
+export function encodeLanes(m: LanesMap): string {
+  const ids = Object.keys(m).sort(compareOpIds);
+  if (!ids.length) return '';
+  const list = ids.map((id) => `${id}=${m[id].lanesK}x${m[id].lanesN}`).join(',');
+  const plain = `${LANES_HASH_VERSION}.${list}`;
+  if (list.length < 120) return plain;
+  const packed = `${LANES_HASH_VERSION}z.${b64url(deflateSync(strToU8(list), { level: 9 }))}`;
+  return packed.length < plain.length ? packed : plain;
+}
+
+/**
+ * Inverse of encodeLanes, part by part: a malformed part is named in `problems` and dropped, the
+ * others are kept. A payload that cannot be read at all (unknown version, broken deflate data) gives
+ * no lanes and one problem.
+ */
+export function decodeLanes(s: string): { lanes: LanesMap; problems: string[] } {
+  const m = /^(\d+)(z?)\.(.*)$/s.exec(s);
+  const none = (why: string) => ({ lanes: NO_LANES, problems: [`The per-layer lanes ln= could not be read (${why}); every layer uses the default lanes.`] });
+  if (!m) return none('expected <version>.<op>=<K>x<N>,…');
+  if (Number(m[1]) !== LANES_HASH_VERSION) return none(`version ${m[1]} is not known (this studio reads version ${LANES_HASH_VERSION})`);
+  let list = m[3];
+  if (m[2]) {
+    try {
+      list = strFromU8(inflateSync(unb64url(list)));
+    } catch {
+      return none('the list is not valid base64url deflate data');
+    }
+  }
+  const out: Record<string, OpLanes> = {};
+  const problems: string[] = [];
+  for (const part of list.split(',')) {
+    if (part === '') continue;
+    const bad = (why: string) => problems.push(`ln part ${JSON.stringify(part)}: ${why}; ignored (that layer uses the default lanes).`);
+    const eq = part.indexOf('=');
+    const id = eq < 0 ? '' : part.slice(0, eq);
+    const pm = /^(\d+)x(\d+)$/.exec(part.slice(eq + 1));
+    if (eq < 0 || !OP_ID.test(id)) bad('expected <op>=<K>x<N>, e.g. L0.q=16x4');
+    else if (!pm) bad(`the lanes ${JSON.stringify(part.slice(eq + 1))} are not <K>x<N>`);
+    else if (Object.prototype.hasOwnProperty.call(out, id)) bad(`${id} is set twice (the first is kept)`);
+    else {
+      const l = { lanesK: Number(pm[1]), lanesN: Number(pm[2]) };
+      const off = ([['lanesK', l.lanesK], ['lanesN', l.lanesN]] as const).find(([, v]) => !isPow2(v) || v > MAX_OP_LANES);
+      if (off) bad(`${off[0]} = ${off[1]} is not a power of two from 1 to ${MAX_OP_LANES}`);
+      else out[id] = l;
+    }
+  }
+  const ids = Object.keys(out).sort(compareOpIds);
+  return { lanes: ids.length ? Object.fromEntries(ids.map((id) => [id, out[id]])) : NO_LANES, problems };
+}
+
 function enc(v: string): string {
   return encodeURIComponent(v).replace(/%3A/gi, ':').replace(/%2F/gi, '/');
 }
@@ -102,8 +164,10 @@ export function encodeModelHash(doc: ModelDoc): string {
   const d = DEFAULT_MODEL;
   const parts: string[] = [];
   const quant = doc.quant.rules.length > 0;
-  if (doc.ref.kind !== 'default' || quant || doc.mode !== d.mode || doc.tokens !== d.tokens) parts.push(`m=${enc(encodeRef(doc.ref))}`);
+  const lanes = encodeLanes(doc.lanes);
+  if (doc.ref.kind !== 'default' || quant || lanes || doc.mode !== d.mode || doc.tokens !== d.tokens) parts.push(`m=${enc(encodeRef(doc.ref))}`);
   if (quant) parts.push(`q=${encodeQuant(doc.quant)}`);
+  if (lanes) parts.push(`ln=${lanes}`);
   if (doc.mode !== d.mode) parts.push(`mode=${doc.mode}`);
   if (doc.tokens !== d.tokens) parts.push(`tok=${doc.tokens}`);
   return parts.join('&');
@@ -142,6 +206,14 @@ export function decodeModelParams(params: ReadonlyMap<string, string>, base: Mod
     }
   }
 
+  let lanes: LanesMap = NO_LANES;
+  const ln = params.get('ln');
+  if (ln !== undefined) {
+    const r = decodeLanes(ln);
+    lanes = r.lanes;
+    problems.push(...r.problems);
+  }
+
   let mode: EvalMode = d.mode;
   const md = params.get('mode');
   if (md !== undefined) {
@@ -155,7 +227,7 @@ export function decodeModelParams(params: ReadonlyMap<string, string>, base: Mod
     if ((TOKEN_BUDGETS as readonly number[]).includes(Number(tok)) && /^\d+$/.test(tok)) tokens = Number(tok);
     else problems.push(`tok=${JSON.stringify(tok)} is not one of ${TOKEN_BUDGETS.join(', ')}; using ${d.tokens}.`);
   }
-  return { doc: { ref, quant, mode, tokens }, problems, present: true };
+  return { doc: { ref, quant, mode, tokens, lanes }, problems, present: true };
 }
 
 /** Decode the model fields of a whole hash (broken %-escapes are skipped here; the explorer's decoder reports them). */

@@ -35,6 +35,22 @@ describe('computeCost', () => {
     expect(c.report.energyPj.offChip).toBeGreaterThan(0);
   });
 
+  it('prices the document’s per-layer lanes: that op’s lanes and cycles change, the others keep the default; lanes for ops of another model are left out', () => {
+    const a = computeCost(g, quant, DEFAULT_HARDWARE);
+    const b = computeCost(g, quant, DEFAULT_HARDWARE, { 'L1.up': { lanesK: 8, lanesN: 4 }, 'L7.q': { lanesK: 2, lanesN: 2 } });
+    if (!a.ok || !b.ok) throw new Error('not priced');
+    const op = (r: typeof a, id: string) => r.report.layers.find((l) => l.op === id)!;
+    // default 32×1 capped at K = 32; own 8×4
+    expect(op(a, 'L1.up').lanes).toEqual({ k: 32, n: 1, m: 1 });
+    expect(op(b, 'L1.up').lanes).toEqual({ k: 8, n: 4, m: 1 });
+    // cycles = tokens · ⌈K / lanesK⌉ · ⌈N / lanesN⌉: K = 32, N = 64
+    const T = b.report.tokens;
+    expect(op(a, 'L1.up').cycles).toBe(T * 1 * 64);
+    expect(op(b, 'L1.up').cycles).toBe(T * 4 * 16);
+    expect(op(b, 'L0.up').lanes).toEqual(op(a, 'L0.up').lanes);
+    expect(op(b, 'L1.up').areaUm2).not.toBe(op(a, 'L1.up').areaUm2);
+  });
+
   it('says what is wrong instead of throwing', () => {
     const r = computeCost(g, quant, { ...DEFAULT_HARDWARE, lanesK: 0 });
     expect(r).toEqual({ ok: false, message: expect.stringMatching(/^cost parallelism: .*lanes must be integers/) });

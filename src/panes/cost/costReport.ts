@@ -1,6 +1,6 @@
 /**
  * The cost views' data: the cost model's report for the design point on screen (the loaded
- * graph, the document's formats, the hardware settings), the stacked series each metric plots,
+ * graph, the document's formats and per-layer lanes, the hardware settings), the stacked series each metric plots,
  * per-op-kind sums for the Layers pane, and the graph's colour scale. The model is closed-form
  * (~10 µs a report), so it runs on the main thread on every edit; no worker is needed.
  */
@@ -10,6 +10,7 @@ import { prepareCost, type CostReport, type LayerCost, type PreparedCost } from 
 import { resolveConfig, type Graph, type QuantConfig } from '../../core/graph';
 import { documentStore } from '../../state/document';
 import { hardwareStore, costOptions, type CostMetric, type HardwareSettings } from '../../state/hardware';
+import { NO_LANES, lanesForGraph, type LanesMap } from '../../state/lanes';
 import { modelStore } from '../../state/model';
 import { useSlice } from '../../ui/hooks';
 
@@ -17,14 +18,19 @@ export type CostResult = { ok: true; report: CostReport } | { ok: false; message
 
 const prepared = new WeakMap<Graph, { key: string; cost: PreparedCost }>();
 
-/** The cost report of a design point, or the model's own message (CostError / FormatError) when it cannot be priced. */
-export function computeCost(g: Graph, quant: QuantConfig, s: HardwareSettings): CostResult {
+/**
+ * The cost report of a design point, or the model's own message (CostError / FormatError) when it
+ * cannot be priced. `lanes`: the document's per-layer lanes (entries naming no linear of this graph
+ * are left out, as the Verilog pane leaves them out).
+ */
+export function computeCost(g: Graph, quant: QuantConfig, s: HardwareSettings, lanes: LanesMap = NO_LANES): CostResult {
   try {
     // prepareCost does the format-independent work; keep it while only formats change.
-    const key = JSON.stringify(s);
+    const { perOp } = lanesForGraph(g, lanes);
+    const key = JSON.stringify([s, perOp]);
     let p = prepared.get(g);
     if (!p || p.key !== key) {
-      p = { key, cost: prepareCost(g, costOptions(s)) };
+      p = { key, cost: prepareCost(g, costOptions(s, perOp)) };
       prepared.set(g, p);
     }
     return { ok: true, report: p.cost(resolveConfig(g, quant).formats) };
@@ -37,8 +43,9 @@ export function computeCost(g: Graph, quant: QuantConfig, s: HardwareSettings): 
 export function useCostReport(): CostResult | null {
   const g = useSlice(modelStore, (s) => s.model?.graph ?? null);
   const quant = useSlice(documentStore, (s) => s.model.quant);
+  const lanes = useSlice(documentStore, (s) => s.model.lanes);
   const hw = useSlice(hardwareStore, (s) => s);
-  return useMemo(() => (g ? computeCost(g, quant, hw) : null), [g, quant, hw]);
+  return useMemo(() => (g ? computeCost(g, quant, hw, lanes) : null), [g, quant, hw, lanes]);
 }
 
 // ------------------------------------------------------------------------------------ series

@@ -5,7 +5,8 @@
  * metrics of the current configuration (perplexity, Δ vs fp32, top-1, KL, per-point SQNR and
  * saturation). Edits re-evaluate at once on a few short windows (an estimate) and then exactly on
  * the whole token budget in the background. A sensitivity sweep measures each point alone at a
- * chosen format and colours the graph by Δ loss.
+ * chosen format and colours the graph by Δ loss. The Parallelism table (LanesTable.tsx) sets each
+ * linear's lanes K × N for the Verilog pane and the cost model.
  */
 import { Fragment, useEffect, useMemo, useState } from 'react';
 import { formatToString, parseFormat, type FormatSpec } from '../../core/formats';
@@ -20,6 +21,7 @@ import { fmtDb, fmtInt, fmtMs, fmtNum, fmtPct } from '../../ui/format';
 import { useDelayed, useSlice } from '../../ui/hooks';
 import { deltaPct, deltaScale } from '../graph/colors';
 import { LayerCostTable } from '../cost/LayerCost';
+import { LanesTable } from './LanesTable';
 import { ModelBar, ModelDropZone } from './ModelSource';
 import { SWEEP_BUDGETS, cancelWork, ensureModel, evalKey, evaluateNow, runSweep } from './modelRunner';
 import { MODEL_PATTERN, commonSpec, pointBits, pointNumel, resolveWithRules, setRule, typeGroups, weightBits, type Resolved, type TypeGroup } from './rules';
@@ -577,6 +579,8 @@ export function LayersPane() {
               <Metrics g={g} resolved={resolved} doc={doc} />
               {/* Hardware cost per op type beside its accuracy (src/panes/cost). */}
               <LayerCostTable g={g} />
+              {/* Per-layer lanes of the linears: the Verilog pane and the cost model use them. */}
+              <LanesTable g={g} lanes={doc.lanes} resolved={resolved} />
               <PointsTable g={g} resolved={resolved} />
             </div>
           </section>

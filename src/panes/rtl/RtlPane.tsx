@@ -1,13 +1,13 @@
 /**
  * Verilog pane: the generated SystemVerilog of the design point on screen — the document's formats
- * on the loaded model, all layers or the selected one, the cost pane's lanes — as a read-only file
- * tree (rtl/, tb/, vectors/, mem/, Makefile, manifest…) with sizes and line counts, each file in
- * Monaco, and "Export RTL (.zip)" with the bundle's Makefile (Verilator + Icarus co-simulation,
- * lint, Yosys). Generation runs in the RTL worker (it encodes weights and runs the emulator for the
- * vectors); when a design point cannot be built, the generator's reason is shown as it is. The
- * component library can be browsed the same way.
+ * on the loaded model, all layers or the selected one, the Layers pane's per-layer lanes over the
+ * cost pane's default lanes — as a read-only file tree (rtl/, tb/, vectors/, mem/, Makefile,
+ * manifest…) with sizes and line counts, each file in Monaco, and "Export RTL (.zip)" with the
+ * bundle's Makefile (Verilator + Icarus co-simulation, lint, Yosys). Generation runs in the RTL
+ * worker (it encodes weights and runs the emulator for the vectors); when a design point cannot be
+ * built, the generator's reason is shown as it is. The component library can be browsed the same way.
  *
- * Register it in src/app/App.tsx (see this folder's README for the exact lines).
+ * Registered by the shell (src/app/App.tsx) as the `verilog` pane.
  */
 import { useEffect, useMemo } from 'react';
 import { documentStore } from '../../state/document';
@@ -149,8 +149,9 @@ export function RtlPane() {
               ]}
             />
             <Select label="Stimulus tokens" testId="rtl-tokens" value={view.tokens} onChange={(tokens) => setRtlView({ tokens })} options={TOKEN_CHOICES.map((t) => ({ id: t, label: `${t} tokens of vectors` }))} />
-            <span className="muted rtl-lanes" title="Multiplier lanes of every GEMM (the cost pane's hardware settings)">
+            <span className="muted rtl-lanes" data-testid="rtl-lanes" title="Multiplier lanes K×N: the cost pane's default for every GEMM, and the linears with their own lanes in the Layers pane (Parallelism)">
               lanes {lanesK}×{lanesN}
+              {point.ok && Object.keys(point.request.lanes.perOp).length ? ` · ${Object.keys(point.request.lanes.perOp).length} per layer` : ''}
             </span>
             <button className="btn small" data-testid="rtl-regenerate" disabled={!point.ok || running} onClick={() => point.ok && void generate(point, true)} title="Generate again">
               Regenerate

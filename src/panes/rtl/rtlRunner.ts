@@ -1,6 +1,7 @@
 /**
- * The Verilog pane's state and actions: which design point to build (the document's formats on the
- * loaded model, the cost pane's default lanes, all layers or the selected one), generation in the
+ * The Verilog pane's state and actions: which design point to build (the document's formats and
+ * per-layer lanes on the loaded model, the cost pane's default lanes for the other GEMMs, all layers
+ * or the selected one), generation in the
  * RTL worker (latest request wins, cancel = terminate), the file selection, and the zip export.
  *
  * The state is the pane's own (a vanilla zustand store here, not in src/state): it is results and
@@ -9,8 +10,10 @@
 import { createStore } from 'zustand/vanilla';
 import type { Graph, Op, QuantConfig } from '../../core/graph';
 import type { RtlLanes } from '../../core/rtl/bundle';
+import type { Lanes } from '../../core/cost';
 import type { ModelDoc, ModelRef } from '../../state/document';
 import type { HardwareSettings } from '../../state/hardware';
+import { lanesForGraph } from '../../state/lanes';
 import type { LoadedModelView } from '../../state/model';
 import type { ModelSourceSpec, RtlFailure, RtlProgress, RtlRequest } from '../../../workers/api/rtl.api';
 import { RtlCancelledError, rtlClient, type BundleFiles } from '../../services/rtlClient';
@@ -105,7 +108,7 @@ export function bundleName(modelName: string): string {
   return `mx-rtl-${safe || 'model'}`;
 }
 
-/** The design point on screen: document formats on the loaded model, the cost pane's lanes, the scope. */
+/** The design point on screen: document formats and per-layer lanes on the loaded model, the cost pane's default lanes, the scope. */
 export function designPoint(doc: ModelDoc, loaded: LoadedModelView | null, hw: Pick<HardwareSettings, 'lanesK' | 'lanesN'>, view: Pick<RtlViewState, 'scope' | 'tokens'>, selectedOp: string | null): DesignPoint {
   if (!loaded) return { ok: false, reason: 'No model is loaded yet.' };
   const source = sourceSpec(loaded.ref);
@@ -113,8 +116,12 @@ export function designPoint(doc: ModelDoc, loaded: LoadedModelView | null, hw: P
   const ops = scopeOps(loaded.graph, view.scope, selectedOp);
   if (!ops) return { ok: false, reason: 'No layer is selected: pick one in the Graph or Layers pane, or build all layers.' };
   const quant: QuantConfig = { version: doc.quant.version, rules: doc.quant.rules.map(([p, s]) => [p, s] as [string, string]) };
-  // Per-layer lanes would come from the Layers pane (README: "Parallelism"); today every GEMM gets the cost pane's default.
-  const lanes: RtlLanes = { default: { lanesK: hw.lanesK, lanesN: hw.lanesN, lanesM: 1 }, perOp: {} };
+  // The Layers pane's per-layer lanes (linears of this graph; of the ops built, so another op's
+  // lanes do not change this request), the cost pane's default lanes for every other GEMM.
+  const all = lanesForGraph(loaded.graph, doc.lanes).perOp;
+  const perOp: Record<string, Lanes> = {};
+  for (const [id, l] of Object.entries(all)) if (ops === 'all' || ops.includes(id)) perOp[id] = { lanesK: l.lanesK, lanesN: l.lanesN, lanesM: 1 };
+  const lanes: RtlLanes = { default: { lanesK: hw.lanesK, lanesN: hw.lanesN, lanesM: 1 }, perOp };
   const modelKey = JSON.stringify(loaded.ref) + '|' + loaded.info.name + '|' + loaded.info.bytes;
   const request: RtlRequest = { source, modelKey, quant, ops, lanes, tokens: view.tokens };
   const key = JSON.stringify({ modelKey, rules: quant.rules, ops, lanes, tokens: view.tokens });
