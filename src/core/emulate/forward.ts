@@ -178,8 +178,9 @@ export class Forward {
     return this.rope;
   }
 
-  private intGemm(a: Encoded, b: Encoded, layout: 'NK' | 'KN'): Float32Array {
-    return this.kernels.gemm ? this.kernels.gemm.gemm(a, b, { b: layout }) : blockGemm(a, b, { b: layout });
+  /** The exact integer block GEMM; `weight`: b is a cached weight's encoding, so the kernel keeps its statistics and packed panels with it. */
+  private intGemm(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false): Float32Array {
+    return this.kernels.gemm ? this.kernels.gemm.gemm(a, b, { b: layout, cacheB: weight }) : blockGemm(a, b, { b: layout });
   }
 
   /** ACT values (float32, exact) → ACT integers. */
@@ -484,7 +485,7 @@ export class Forward {
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
       x.hw?.operand?.(px, 0, a);
       x.hw?.operand?.(pw, 0, b);
-      y = this.intGemm(a, b, 'NK');
+      y = this.intGemm(a, b, 'NK', true);
     } else {
       if (intMode) x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin, [T, K], 1, x);

@@ -1,7 +1,8 @@
 // Differential tests: the WASM GEMM kernel (both builds, every path) against its TypeScript twin
 // blockGemm (src/core/datapath/gemm.ts), bit for bit on Uint32 views, on random and edge-case
 // operands: ties, saturation, zero blocks, NaN/Inf blocks, subnormals, −0, partial blocks, huge
-// exponent spreads (the exact fallback), FP8, MXInt m = 16, mixed formats, ragged tiles.
+// exponent spreads (the exact fallback), FP8, MXInt m = 16, mixed formats, ragged tiles; each also
+// with B cached across calls (GemmKernelOptions.cacheB).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, FormatError, type Encoded } from '../formats/index';
 import { blockGemm, type GemmBLayout } from '../datapath/index';
@@ -58,6 +59,8 @@ function check(a: Encoded, b: Encoded, layout: GemmBLayout, label: string, paths
         throw e;
       }
       expect(u32(got), `${label} [${fl}, ${path ?? 'auto'}]`).toEqual(want);
+      // B cached with its Encoded (cacheB): the first call fills the cache, the second packs nothing
+      for (const round of ['fill', 'hit']) expect(u32(k.gemm(a, b, { b: layout, path, cacheB: true })), `${label} [${fl}, ${path ?? 'auto'}, cacheB ${round}]`).toEqual(want);
       if (path === undefined) infos.push(k.prepare(a, b, { b: layout }).info);
     }
   }

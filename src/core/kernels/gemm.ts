@@ -37,6 +37,13 @@ export type GemmPath = 'i8' | 'i16' | 'f64' | 'exact';
 export interface GemmKernelOptions extends GemmOptions {
   /** Force a path (tests and benchmarks). Default: the fastest exact path for these operands. Throws GemmKernelError if the forced path cannot take them. */
   path?: GemmPath;
+  /**
+   * B is reused across calls (a weight): keep what is derived from it alone — its block statistics,
+   * segmentations and its packed panels — with the Encoded object (a WeakMap entry, gone with it),
+   * so later GEMMs with the same B skip copying, scanning and packing it. The Encoded must not be
+   * mutated afterwards (the emulator's weight cache never does). Same results either way.
+   */
+  cacheB?: boolean;
 }
 
 /** What prepare() decided, for reports and tests. */
@@ -140,14 +147,73 @@ interface OpStats {
   readonly maxc: Float64Array;
   readonly orc: Int32Array;
   readonly ex: Int32Array;
-  /** Kernel memory: codes as rows contiguous along K (f64 [rows][K]), NaN rows (u8), exponents (i32 [rows][nb]). */
-  readonly src: number;
-  readonly nan: number;
-  readonly exPtr: number;
+  /** Kernel memory: codes as rows contiguous along K (f64 [rows][K]), NaN rows (u8), exponents (i32 [rows][nb]); see resident(). */
+  src: number;
+  nan: number;
+  exPtr: number;
+  /** Put the codes, NaN mask and exponents into kernel memory (once per plan; a cached operand only when it must be packed or read). */
+  resident(): void;
   /** The largest |code| of the operand. */
   readonly maxCode: number;
   /** Segmentations computed so far, by segment length. */
   readonly segs: Map<number, Segmentation>;
+}
+
+/** What a cached B keeps (GemmKernelOptions.cacheB): its statistics and packed panels, per (K axis, block). */
+interface CachedOperand {
+  readonly key: string;
+  readonly maxc: Float64Array;
+  readonly orc: Int32Array;
+  readonly ex: Int32Array;
+  readonly maxCode: number;
+  readonly segs: Map<number, Segmentation>;
+  /** Packed panels (B and its scales) by path, segment length and β. */
+  readonly packs: Map<string, { B: Uint8Array; sB: Uint8Array }>;
+}
+
+const operandCache = new WeakMap<Encoded, CachedOperand>();
+
+/** The statistics of a cached operand (computed now when missing), without putting it in kernel memory. */
+function cachedStats(e: GemmExports, alloc: (bytes: number) => number, enc: Encoded, op: GemmOperand, block: number, nb: number): OpStats {
+  const key = `${op.rowStride}|${op.kStride}|${block}|${nb}`;
+  let c = operandCache.get(enc);
+  if (!c || c.key !== key) {
+    const st = opStats(e, alloc, op, block, nb);
+    c = { key, maxc: st.maxc, orc: st.orc, ex: st.ex, maxCode: st.maxCode, segs: st.segs, packs: new Map() };
+    operandCache.set(enc, c);
+    return Object.assign(st, { cache: c });
+  }
+  const cc = c;
+  const st: OpStats & { cache: CachedOperand } = {
+    op, rows: op.rows, K: op.K, block, nb, maxc: cc.maxc, orc: cc.orc, ex: cc.ex, maxCode: cc.maxCode, segs: cc.segs, src: 0, nan: 0, exPtr: 0, cache: cc,
+    resident() {
+      if (st.src) return;
+      const r = residentCodes(e, alloc, op, nb, cc.ex);
+      st.src = r.src;
+      st.nan = r.nan;
+      st.exPtr = r.exPtr;
+    },
+  };
+  return st;
+}
+
+/** Copy an operand's codes (rows contiguous along K), NaN rows and exponents into kernel memory. */
+function residentCodes(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, nb: number, ex: Int32Array): { src: number; nan: number; exPtr: number } {
+  const { rows, K, nanRows } = op;
+  const contiguous = op.kStride === 1 && op.rowStride === K;
+  const src = alloc(rows * K * 8);
+  const tmp = contiguous ? 0 : alloc(rows * K * 8);
+  const nan = alloc(rows);
+  const exPtr = alloc(rows * nb * 4);
+  const buf = e.memory.buffer;
+  if (contiguous) new Float64Array(buf, src, rows * K).set(op.mantissas);
+  else if (op.rowStride === 1 && op.kStride === rows) {
+    new Float64Array(buf, tmp, rows * K).set(op.mantissas);
+    e.transposeF64(tmp, K, rows, src);
+  } else throw new GemmKernelError(`unexpected operand strides ${op.rowStride}/${op.kStride}`);
+  new Uint8Array(buf, nan, rows).set(nanRows);
+  new Int32Array(buf, exPtr, rows * nb).set(ex);
+  return { src, nan, exPtr };
 }
 
 function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, block: number, nb: number): OpStats {
@@ -158,27 +224,16 @@ function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOpera
     for (let kb = 0; kb < nb; kb++) ex[r * nb + kb] = blockExp(op, r, kb * block);
   }
   // Rows contiguous along K: A [M, K] and B [N, K] already are; B [K, N] is transposed in the kernel.
-  const contiguous = op.kStride === 1 && op.rowStride === K;
-  const src = alloc(rows * K * 8);
-  const tmp = contiguous ? 0 : alloc(rows * K * 8);
-  const nan = alloc(rows);
-  const exPtr = alloc(rows * nb * 4);
+  const { src, nan, exPtr } = residentCodes(e, alloc, op, nb, ex);
+  void nanRows;
   const maxcPtr = alloc(rows * nb * 8);
   const orcPtr = alloc(rows * nb * 4);
-  const buf = e.memory.buffer;
-  if (contiguous) new Float64Array(buf, src, rows * K).set(op.mantissas);
-  else if (op.rowStride === 1 && op.kStride === rows) {
-    new Float64Array(buf, tmp, rows * K).set(op.mantissas);
-    e.transposeF64(tmp, K, rows, src);
-  } else throw new GemmKernelError(`unexpected operand strides ${op.rowStride}/${op.kStride}`);
-  new Uint8Array(buf, nan, rows).set(nanRows);
-  new Int32Array(buf, exPtr, rows * nb).set(ex);
   e.blockStats(src, rows, K, block, nan, maxcPtr, orcPtr);
   const maxc = new Float64Array(e.memory.buffer, maxcPtr, rows * nb).slice();
   const orc = new Int32Array(e.memory.buffer, orcPtr, rows * nb).slice();
   let maxCode = 0;
   for (const v of maxc) if (v > maxCode) maxCode = v;
-  return { op, rows, K, block, nb, maxc, orc, ex, src, nan, exPtr, maxCode, segs: new Map() };
+  return { op, rows, K, block, nb, maxc, orc, ex, src, nan, exPtr, maxCode, segs: new Map(), resident() {} };
 }
 
 /**
@@ -342,7 +397,7 @@ class Kernel implements GemmKernel {
     const epoch = ++this.epoch;
     const alloc = (bytes: number) => this.alloc(bytes);
     const sa = opStats(this.e, alloc, p.a, p.block, p.nBlocks);
-    const sb = opStats(this.e, alloc, p.b, p.block, p.nBlocks);
+    const sb = opts.cacheB ? cachedStats(this.e, alloc, b, p.b, p.block, p.nBlocks) : opStats(this.e, alloc, p.b, p.block, p.nBlocks);
     const { M, N, K } = p;
     const base = { M, N, K, epoch, nanA: p.a.nanRows, nanB: p.b.nanRows };
 
@@ -461,6 +516,8 @@ class Kernel implements GemmKernel {
     new Float64Array(buf, Y, N * K).fill(0);
     new Uint8Array(buf, mA, M).set(skipA);
     new Uint8Array(buf, mB, N).set(skipB);
+    sa.resident();
+    sb.resident();
     this.e.packValues(sa.src, M, K, sa.block, mA, sa.exPtr, 1, X);
     this.e.packValues(sb.src, N, K, sb.block, mB, sb.exPtr, 1, Y);
     return { count, ptr, res, X, Y, list };
@@ -487,19 +544,33 @@ class Kernel implements GemmKernel {
     const baseX = this.alloc(sx.rows * nseg * 4);
     const baseY = this.alloc(sy.rows * nseg * 4);
     const C = this.alloc(tiles * MR * ldc * 4);
-    const buf = this.e.memory.buffer;
-    new Uint8Array(buf, A, tiles * kSteps * MR * step * eb).fill(0);
-    new Uint8Array(buf, B, panels * kSteps * NR * step * eb).fill(0);
-    new Float64Array(buf, sA, tiles * nseg * MR).fill(0);
-    new Float64Array(buf, sB, panels * nseg * NR).fill(0);
-    if (corr) new Int32Array(buf, corr, tiles * nseg * MR).fill(0);
-    new Int32Array(buf, baseX, sx.rows * nseg).set(seg.x.base);
-    new Int32Array(buf, baseY, sy.rows * nseg).set(seg.y.base);
     const e = this.e;
     const wide = path === 'i16' ? 1 : 0;
+    const bBytes = panels * kSteps * NR * step * eb;
+    const sBytes = panels * nseg * NR * 8;
+    // a cached B (GemmKernelOptions.cacheB) in the y role keeps its packed panels per (path, segment length, β)
+    const cache = (sy as OpStats & { cache?: CachedOperand }).cache;
+    const packKey = `${path}|${len}|${beta}|${NR}`;
+    const packed = cache?.packs.get(packKey);
+    sx.resident();
+    if (!packed) sy.resident();
+    const buf = this.e.memory.buffer;
+    new Uint8Array(buf, A, tiles * kSteps * MR * step * eb).fill(0);
+    new Float64Array(buf, sA, tiles * nseg * MR).fill(0);
+    if (corr) new Int32Array(buf, corr, tiles * nseg * MR).fill(0);
+    new Int32Array(buf, baseX, sx.rows * nseg).set(seg.x.base);
     e.packCodes(sx.src, sx.rows, sx.K, sx.block, sx.nan, sx.exPtr, baseX, len, nseg, wide, MR, 0, A, sA, corr, beta);
-    // the i8 path stores y + β for every element, zeros included (padding stays 0: it faces x = 0)
-    e.packCodes(sy.src, sy.rows, sy.K, sy.block, sy.nan, sy.exPtr, baseY, len, nseg, wide, NR, beta, B, sB, 0, 0);
+    if (packed) {
+      new Uint8Array(buf, B, bBytes).set(packed.B);
+      new Uint8Array(buf, sB, sBytes).set(packed.sB);
+    } else {
+      new Uint8Array(buf, B, bBytes).fill(0);
+      new Float64Array(buf, sB, panels * nseg * NR).fill(0);
+      new Int32Array(buf, baseY, sy.rows * nseg).set(seg.y.base);
+      // the i8 path stores y + β for every element, zeros included (padding stays 0: it faces x = 0)
+      e.packCodes(sy.src, sy.rows, sy.K, sy.block, sy.nan, sy.exPtr, baseY, len, nseg, wide, NR, beta, B, sB, 0, 0);
+      if (cache) cache.packs.set(packKey, { B: new Uint8Array(buf, B, bBytes).slice(), sB: new Uint8Array(buf, sB, sBytes).slice() });
+    }
     return {
       exec: () => {
         if (path === 'i16') e.gemmI16(tiles, panels, nseg, segSteps, A, B, sA, sB, C, ldc);
@@ -519,6 +590,8 @@ class Kernel implements GemmKernel {
     const A = this.alloc(tiles * K * MRF * 8);
     const B = this.alloc(panels * K * NRF * 8);
     const C = this.alloc(tiles * MRF * ldc * 4);
+    sa.resident();
+    sb.resident();
     const buf = this.e.memory.buffer;
     new Float64Array(buf, A, tiles * K * MRF).fill(0);
     new Float64Array(buf, B, panels * K * NRF).fill(0);
