@@ -440,8 +440,7 @@ export class Forward {
     const key = `${tensorKey}|${formatToString(spec)}|${axis}|e`;
     let e = x.shared.get(key) as { enc: Encoded; acc: PointAcc } | undefined;
     if (!e) {
-      const { enc, values } = this.q.encodeWithValues(spec, v, shape, axis);
-      e = { enc, acc: measure(v, values, enc.counts, elements) };
+      e = this.q.encodeMeasured(spec, v, shape, axis, elements);
       if (tensorKey) x.shared.set(key, e);
     }
     accInto(x.res.acts, point, e.acc);

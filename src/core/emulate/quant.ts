@@ -110,6 +110,21 @@ export class Quantizer {
     const enc = this.encode(spec, x, shape, axis);
     return { enc, values: encodedValues(enc) };
   }
+
+  /** Encode, with the statistics of x against the values it decodes to (measure(); the kernel sums them as it streams, same bits). */
+  encodeMeasured(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number, elements?: number): { enc: Encoded; acc: PointAcc } {
+    const k = this.kernels;
+    if (k && k.encodeWithValues && k.supports(spec)) {
+      const r = k.encodeWithValues(spec, x, shape, axis, { sums: true });
+      if (r.sums) {
+        const c = r.enc.counts;
+        return { enc: r.enc, acc: { sig: r.sums.sig, err: r.sums.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: elements ?? x.length } };
+      }
+      return { enc: r.enc, acc: measure(x, r.values, r.enc.counts, elements) };
+    }
+    const { enc, values } = this.encodeWithValues(spec, x, shape, axis);
+    return { enc, acc: measure(x, values, enc.counts, elements) };
+  }
 }
 
 /**

@@ -14,7 +14,7 @@
  * Ring 1: no DOM, no Node built-ins.
  */
 import {
-  actMax, checkAct, exp2Table, fxActivation, fxAdd, fxCausalSoftmax, fxMul, fxRmsNorm, fxRope, fxSilu, normH, sigmoidTable,
+  actMax, checkAct, exp2Table, fxActivation, fxAdd, fxCausalSoftmax, fxMul, fxRmsNorm, fxRope, normH, sigmoidTable,
   CDF_N, NORM_U_F, type ActFormat, type FxNormParams, type FxRopeTables,
 } from '../datapath';
 

@@ -182,6 +182,25 @@ function checkEncode(k: QuantKernels, args: Args, want = encode(...args)): void 
   expect(got.spec).toEqual(want.spec);
   expect(got.layout).toEqual(want.layout);
   expect([got.elemBits, got.scaleBits, got.tensorScale]).toEqual([want.elemBits, want.scaleBits, want.tensorScale]);
+  // the statistics' sums made as the chunks stream (blocks along the last axis): the emulator's
+  // measure() loop over x and the decoded values, bit for bit; other layouts report none
+  const [fmt, x, shape, axis] = args;
+  const r = k.encodeWithValues!(fmt, x, shape, axis, { sums: true });
+  const rank = (shape ?? [x.length]).length;
+  const direct = (axis === undefined || axis === -1 || axis === rank - 1) && (typeof fmt !== 'string' || !/x\d/.test(fmt.split('block=')[1] ?? ''));
+  if (!direct || r.enc.layout.tileRows !== 1) return;
+  let sig = 0;
+  let err = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = x[i];
+    const q = r.values[i];
+    if (a - a !== 0 || q - q !== 0) continue;
+    const d = a - q;
+    sig += a * a;
+    err += d * d;
+  }
+  expect(r.sums, `${tag} sums`).toBeDefined();
+  expect([Object.is(r.sums!.sig, sig), Object.is(r.sums!.err, err)], `${tag} sums ${r.sums!.sig}/${r.sums!.err} vs ${sig}/${err}`).toEqual([true, true]);
 }
 
 /** Both builds against core (computed once), quantize and encode. */

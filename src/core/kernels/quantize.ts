@@ -31,7 +31,11 @@ export interface QuantKernels {
    * Encode, and also return the dequantized values (what quantize returns; the kernel computes both
    * in one pass, so a caller that needs the values too — the emulator's statistics — saves a decode).
    */
-  encodeWithValues?(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number): { enc: Encoded; values: Float32Array };
+  /**
+   * encode, plus the values it decodes to; with `sums`, also Σx² and Σ(x−q)² over finite pairs in
+   * index order when the blocks run along the last axis (else `sums` is undefined).
+   */
+  encodeWithValues?(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number, opts?: { sums?: boolean }): { enc: Encoded; values: Float32Array; sums?: QuantSums };
 }
 
 export interface QuantKernelOptions {
@@ -45,6 +49,8 @@ export interface QuantKernelOptions {
 interface QuantExports {
   mx_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, elemId: number, round: number, scaleRule: number, scaleBits: number, flush: number): void;
   int_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, m: number, e: number, bias: number, scaleRule: number, round: number, kind: number): void;
+  datapath_view(elems: number, elemBytes: number, scales: number, rows: number, n: number, block: number, nanCode: number, lut: number, dst: number): void;
+  measure_sums(x: number, q: number, n: number, acc: number): void;
 }
 
 /**
@@ -112,10 +118,10 @@ class WasmQuantKernels implements QuantKernels {
     return this.encodeWithValues(format, x, shape, axis).enc;
   }
 
-  encodeWithValues(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1): { enc: Encoded; values: Float32Array } {
-    const r = this.run(format, x, shape, axis, true);
+  encodeWithValues(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1, opts: { sums?: boolean } = {}): { enc: Encoded; values: Float32Array; sums?: QuantSums } {
+    const r = this.run(format, x, shape, axis, true, opts.sums === true);
     const { spec, layout } = r;
-    const { mantissas, unitExp } = datapathView(spec, layout, r.elements!, r.scales!);
+    const { mantissas, unitExp } = datapathView(spec, layout, r.elements!, r.scales!, r.mantissas);
     const enc: Encoded = {
       spec,
       layout,
@@ -128,10 +134,10 @@ class WasmQuantKernels implements QuantKernels {
       tensorScale: undefined,
       counts: r.counts,
     };
-    return { enc, values: r.values };
+    return { enc, values: r.values, sums: r.sums };
   }
 
-  private run(format: FormatSpec | string, x: Float32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean) {
+  private run(format: FormatSpec | string, x: Float32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean, wantSums = false) {
     // Validate exactly as core does (same order, same FormatErrors), then refuse what the kernel does not cover.
     checkData(x);
     const spec = toSpec(format);
@@ -166,16 +172,25 @@ class WasmQuantKernels implements QuantKernels {
       L = Math.min(b, nA) * (layout.tileAxis >= 0 ? Math.min(layout.tileRows, layout.shape[layout.tileAxis]) : 1);
       cap = L * Math.min(layout.numBlocks, Math.max(1, Math.floor(this.chunk / L)));
     }
+    // On the direct path the kernel also makes the datapath view (mantissas, from a look-up table of
+    // at most 4096 entries) and the statistics' sums, in index order, as the chunks stream through.
+    const lut = wantEnc && direct ? mantissaTable(spec) : null;
+    const view = lut !== null && lut.mag.length <= 4096;
+    const sums = wantSums && direct;
     ex.reset();
     const countsPtr = ex.alloc(16) >>> 0;
     const xPtr = ex.alloc(cap * 4) >>> 0;
     const oPtr = ex.alloc(cap * 4) >>> 0;
     const ePtr = wantEnc ? ex.alloc(cap * elemBytes) >>> 0 : 0;
     const sPtr = wantEnc ? ex.alloc(cap) >>> 0 : 0;
-    if (!countsPtr || !xPtr || !oPtr || (wantEnc && (!ePtr || !sPtr))) {
+    const mPtr = view ? ex.alloc(cap * 8) >>> 0 : 0;
+    const lPtr = view ? ex.alloc(lut!.mag.length * 8) >>> 0 : 0;
+    const aPtr = sums ? ex.alloc(16) >>> 0 : 0;
+    if (!countsPtr || !xPtr || !oPtr || (wantEnc && (!ePtr || !sPtr)) || (view && (!mPtr || !lPtr)) || (sums && !aPtr)) {
       ex.reset();
-      throw new KernelError(`the quantize kernel could not grow its memory to ${(cap * (8 + elemBytes + 1)) >>> 20} MiB`);
+      throw new KernelError(`the quantize kernel could not grow its memory to ${(cap * (16 + elemBytes + 1)) >>> 20} MiB`);
     }
+    const mantissas = view ? new Float64Array(numel) : undefined;
     const call = this.kernelCall(spec, countsPtr);
     const buf = ex.memory.buffer;
     const cnt = new Uint32Array(buf, countsPtr, 4);
@@ -184,6 +199,10 @@ class WasmQuantKernels implements QuantKernels {
     const ov = new Float32Array(buf, oPtr, cap);
     const ev = wantEnc ? (elemBytes === 1 ? new Uint8Array(buf, ePtr, cap) : new Uint16Array(buf, ePtr, cap)) : null;
     const sv = wantEnc ? new Uint8Array(buf, sPtr, cap) : null;
+    const mv = view ? new Float64Array(buf, mPtr, cap) : null;
+    if (view) new Float64Array(buf, lPtr, lut!.mag.length).set(lut!.mag);
+    const acc = sums ? new Float64Array(buf, aPtr, 2) : null;
+    acc?.fill(0);
 
     if (direct) {
       const rows = numel / nA;
@@ -199,6 +218,11 @@ class WasmQuantKernels implements QuantKernels {
           values.set(len === cap ? ov : ov.subarray(0, len), off);
           if (elements) elements.set(ev!.subarray(0, len), off);
           if (scales) scales.set(sv!.subarray(0, rr * nbRow), r0 * nbRow);
+          if (mantissas) {
+            ex.datapath_view(ePtr, elemBytes, sPtr, rr, nA, b, lut!.nanCode, lPtr, mPtr);
+            mantissas.set(len === cap ? mv! : mv!.subarray(0, len), off);
+          }
+          if (sums) ex.measure_sums(xPtr, oPtr, len, aPtr);
         }
       } else {
         // rows longer than a chunk: whole blocks at a time
@@ -211,6 +235,11 @@ class WasmQuantKernels implements QuantKernels {
             values.set(ov.subarray(0, len), off);
             if (elements) elements.set(ev!.subarray(0, len), off);
             if (scales) scales.set(sv!.subarray(0, Math.ceil(len / b)), r * nbRow + a0 / b);
+            if (mantissas) {
+              ex.datapath_view(ePtr, elemBytes, sPtr, 1, len, b, lut!.nanCode, lPtr, mPtr);
+              mantissas.set(mv!.subarray(0, len), off);
+            }
+            if (sums) ex.measure_sums(xPtr, oPtr, len, aPtr);
           }
         }
       }
@@ -266,7 +295,8 @@ class WasmQuantKernels implements QuantKernels {
       if (nRows > 0) flush();
     }
     const counts: QuantCounts = { saturated: cnt[0], underflow: cnt[1], nanBlocks: cnt[2], flushedBlocks: cnt[3] };
-    return { spec, layout, values, elements, scales, counts };
+    const s2: QuantSums | undefined = acc ? { sig: acc[0], err: acc[1] } : undefined;
+    return { spec, layout, values, elements, scales, counts, mantissas, sums: s2 };
   }
 
   private kernelCall(spec: BlockSpec, countsPtr: number): KernelCall {
@@ -286,30 +316,36 @@ class WasmQuantKernels implements QuantKernels {
   }
 }
 
+/** Σx² and Σ(x−q)² over finite pairs, in index order (the emulator's point statistics; measure() in src/core/emulate/quant.ts). */
+export interface QuantSums {
+  readonly sig: number;
+  readonly err: number;
+}
+
+/**
+ * The signed mantissa of every stored bit pattern as one table (MX: the element grid; MXInt: two's
+ * complement; BFP: sign-magnitude), the scale code of a NaN block and the unit exponent's offset
+ * from the scale code.
+ */
+function mantissaTable(spec: BlockSpec): { nanCode: number; unitOff: number; mag: Float64Array } {
+  if (spec.kind === 'mx') {
+    const e = ELEMENTS[(spec as MxSpec).elem];
+    return { nanCode: 2 ** spec.scaleBits - 1, unitOff: -(2 ** (spec.scaleBits - 1) - 1) + e.unitExp, mag: mxMantissas(e) };
+  }
+  const s = spec as MxIntSpec | BfpSpec;
+  return { nanCode: 2 ** s.e - 1, unitOff: -s.bias - (s.m - 1), mag: intMagnitudes(s.kind, s.m) };
+}
+
 /**
  * The datapath view core's encode returns (mantissas, unitExp), derived from the stored bits and
  * scale codes (zero is +0 as in core).
  */
-function datapathView(spec: BlockSpec, layout: BlockLayout, elements: Uint32Array, scales: Uint32Array): { mantissas: Float64Array; unitExp: Float64Array } {
-  const mantissas = new Float64Array(layout.numel);
+function datapathView(spec: BlockSpec, layout: BlockLayout, elements: Uint32Array, scales: Uint32Array, made?: Float64Array): { mantissas: Float64Array; unitExp: Float64Array } {
   const unitExp = new Float64Array(layout.numBlocks);
-  // the signed mantissa of every stored bit pattern as one table (MX: the element grid; MXInt:
-  // two's complement; BFP: sign-magnitude), so the per-element work below is one look-up
-  let nanCode: number;
-  let unitOff: number;
-  let mag: Float64Array;
-  if (spec.kind === 'mx') {
-    const e = ELEMENTS[(spec as MxSpec).elem];
-    nanCode = 2 ** spec.scaleBits - 1;
-    unitOff = -(2 ** (spec.scaleBits - 1) - 1) + e.unitExp;
-    mag = mxMantissas(e);
-  } else {
-    const s = spec as MxIntSpec | BfpSpec;
-    nanCode = 2 ** s.e - 1;
-    unitOff = -s.bias - (s.m - 1);
-    mag = intMagnitudes(s.kind, s.m);
-  }
+  const { nanCode, unitOff, mag } = mantissaTable(spec);
   for (let blk = 0; blk < layout.numBlocks; blk++) unitExp[blk] = scales[blk] === nanCode ? NaN : scales[blk] + unitOff;
+  if (made) return { mantissas: made, unitExp }; // the kernel made them (datapath_view), with this table
+  const mantissas = new Float64Array(layout.numel);
   const rank = layout.shape.length;
   if (layout.axis === rank - 1 && layout.tileRows === 1) {
     const nA = layout.shape[rank - 1];

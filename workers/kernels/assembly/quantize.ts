@@ -583,3 +583,52 @@ function intRun<R, E>(x: usize, out: usize, elems: usize, scales: usize, counts:
   }
   return i32x4.splat(0);
 }
+
+// ----------------------------------------------------------------------------- encode's datapath view and statistics
+//
+// What the wrapper derived per element in TypeScript before (src/core/kernels/quantize.ts
+// datapathView, and the emulator's point statistics measure() in src/core/emulate/quant.ts), for
+// the rows streamed through the kernel in index order.
+
+/**
+ * The datapath view of `rows`×`n` encoded elements (codes u8 or u16 at `elems`, one u8 scale code
+ * per block of `block` along each row at `scales`): dst[j] (f64) = lut[code] (the signed mantissa
+ * of every stored bit pattern), NaN for every element of a block whose scale is `nanCode`.
+ */
+export function datapath_view(elems: usize, elemBytes: i32, scales: usize, rows: i32, n: i32, block: i32, nanCode: i32, lut: usize, dst: usize): void {
+  const nb = (n + block - 1) / block;
+  for (let r = 0; r < rows; r++) {
+    for (let kb = 0; kb < nb; kb++) {
+      const j0 = r * n + kb * block;
+      const j1 = r * n + min(n, (kb + 1) * block);
+      const nan = <i32>load<u8>(scales + <usize>(r * nb + kb)) == nanCode;
+      if (nan) {
+        for (let j = j0; j < j1; j++) store<f64>(dst + (<usize>j << 3), NaN);
+      } else if (elemBytes == 1) {
+        for (let j = j0; j < j1; j++) store<f64>(dst + (<usize>j << 3), load<f64>(lut + (<usize>load<u8>(elems + <usize>j) << 3)));
+      } else {
+        for (let j = j0; j < j1; j++) store<f64>(dst + (<usize>j << 3), load<f64>(lut + (<usize>load<u16>(elems + (<usize>j << 1)) << 3)));
+      }
+    }
+  }
+}
+
+/**
+ * Statistics of n inputs x against their dequantized q (both f32), over finite pairs, in index
+ * order: acc[0] += Σ x², acc[1] += Σ (x − q)² (f64, each product and sum rounded as the
+ * TypeScript loop rounds them: no fused multiply-add).
+ */
+export function measure_sums(x: usize, q: usize, n: i32, acc: usize): void {
+  let sig = load<f64>(acc);
+  let err = load<f64>(acc, 8);
+  for (let i = 0; i < n; i++) {
+    const a = <f64>load<f32>(x + (<usize>i << 2));
+    const b = <f64>load<f32>(q + (<usize>i << 2));
+    if (a - a != 0 || b - b != 0) continue; // NaN or ±Inf
+    const d = a - b;
+    sig += a * a;
+    err += d * d;
+  }
+  store<f64>(acc, sig);
+  store<f64>(acc, err, 8);
+}
