@@ -115,7 +115,7 @@ export class Quantizer {
   encodeMeasured(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number, elements?: number): { enc: Encoded; acc: PointAcc } {
     const k = this.kernels;
     if (k && k.encodeWithValues && k.supports(spec)) {
-      const r = k.encodeWithValues(spec, x, shape, axis, { sums: true });
+      const r = k.encodeWithValues(spec, x, shape, axis, { sums: true, valuesIfNoSums: true });
       if (r.sums) {
         const c = r.enc.counts;
         return { enc: r.enc, acc: { sig: r.sums.sig, err: r.sums.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: elements ?? x.length } };

@@ -188,6 +188,9 @@ function checkEncode(k: QuantKernels, args: Args, want = encode(...args)): void 
   const r = k.encodeWithValues!(fmt, x, shape, axis, { sums: true });
   const rank = (shape ?? [x.length]).length;
   const direct = (axis === undefined || axis === -1 || axis === rank - 1) && (typeof fmt !== 'string' || !/x\d/.test(fmt.split('block=')[1] ?? ''));
+  const lean = k.encodeWithValues!(fmt, x, shape, axis, { sums: true, valuesIfNoSums: true });
+  expect(lean.values.length, `${tag} values kept only without sums`).toBe(lean.sums ? 0 : x.length);
+  expect(lean.sums).toEqual(r.sums);
   if (!direct || r.enc.layout.tileRows !== 1) return;
   let sig = 0;
   let err = 0;

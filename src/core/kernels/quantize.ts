@@ -33,9 +33,10 @@ export interface QuantKernels {
    */
   /**
    * encode, plus the values it decodes to; with `sums`, also Σx² and Σ(x−q)² over finite pairs in
-   * index order when the blocks run along the last axis (else `sums` is undefined).
+   * index order when the blocks run along the last axis (else `sums` is undefined). With
+   * `valuesIfNoSums` too, `values` is empty whenever `sums` is made (a caller that only measures).
    */
-  encodeWithValues?(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number, opts?: { sums?: boolean }): { enc: Encoded; values: Float32Array; sums?: QuantSums };
+  encodeWithValues?(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number, opts?: { sums?: boolean; valuesIfNoSums?: boolean }): { enc: Encoded; values: Float32Array; sums?: QuantSums };
 }
 
 export interface QuantKernelOptions {
@@ -118,8 +119,8 @@ class WasmQuantKernels implements QuantKernels {
     return this.encodeWithValues(format, x, shape, axis).enc;
   }
 
-  encodeWithValues(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1, opts: { sums?: boolean } = {}): { enc: Encoded; values: Float32Array; sums?: QuantSums } {
-    const r = this.run(format, x, shape, axis, true, opts.sums === true);
+  encodeWithValues(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1, opts: { sums?: boolean; valuesIfNoSums?: boolean } = {}): { enc: Encoded; values: Float32Array; sums?: QuantSums } {
+    const r = this.run(format, x, shape, axis, true, opts.sums === true, opts.valuesIfNoSums === true);
     const { spec, layout } = r;
     const { mantissas, unitExp } = datapathView(spec, layout, r.elements!, r.scales!, r.mantissas);
     const enc: Encoded = {
@@ -137,7 +138,7 @@ class WasmQuantKernels implements QuantKernels {
     return { enc, values: r.values, sums: r.sums };
   }
 
-  private run(format: FormatSpec | string, x: Float32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean, wantSums = false) {
+  private run(format: FormatSpec | string, x: Float32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean, wantSums = false, valuesIfNoSums = false) {
     // Validate exactly as core does (same order, same FormatErrors), then refuse what the kernel does not cover.
     checkData(x);
     const spec = toSpec(format);
@@ -147,7 +148,9 @@ class WasmQuantKernels implements QuantKernels {
     if (!(x instanceof Float32Array)) throw new KernelError('the quantize kernel needs a Float32Array input: use core quantize/encode for other arrays');
 
     const numel = layout.numel;
-    const values = new Float32Array(numel);
+    // the sums made in the kernel replace the values for a caller that only measures them
+    const keepValues = !(valuesIfNoSums && wantSums && layout.axis === layout.shape.length - 1 && layout.tileRows === 1);
+    const values = new Float32Array(keepValues ? numel : 0);
     const elements = wantEnc ? new Uint32Array(numel) : null;
     const scales = wantEnc ? new Uint32Array(layout.numBlocks) : null;
     const elemBytes = spec.kind === 'mx' ? 1 : 2;
@@ -215,7 +218,7 @@ class WasmQuantKernels implements QuantKernels {
           const len = rr * nA;
           xv.set(x.subarray(off, off + len));
           call(xPtr, oPtr, ePtr, sPtr, rr, nA, b);
-          values.set(len === cap ? ov : ov.subarray(0, len), off);
+          if (keepValues) values.set(len === cap ? ov : ov.subarray(0, len), off);
           if (elements) elements.set(ev!.subarray(0, len), off);
           if (scales) scales.set(sv!.subarray(0, rr * nbRow), r0 * nbRow);
           if (mantissas) {
@@ -232,7 +235,7 @@ class WasmQuantKernels implements QuantKernels {
             const off = r * nA + a0;
             xv.set(x.subarray(off, off + len));
             call(xPtr, oPtr, ePtr, sPtr, 1, len, b);
-            values.set(ov.subarray(0, len), off);
+            if (keepValues) values.set(ov.subarray(0, len), off);
             if (elements) elements.set(ev!.subarray(0, len), off);
             if (scales) scales.set(sv!.subarray(0, Math.ceil(len / b)), r * nbRow + a0 / b);
             if (mantissas) {
