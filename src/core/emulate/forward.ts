@@ -352,7 +352,7 @@ export class Forward {
     const fmt = (p: string): FormatSpec => (spec.mode === 'fp32' ? FP32 : (spec.formats.get(p) ?? FP32));
     const env = new Map<string, Float32Array>();
     const res: RunResult = { logits: new Float32Array(0), blockInputs: new Array(L + 1).fill(undefined), acts: new Map(), weights: new Map(), fallback: new Set() };
-    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
+    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), held: [], trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
     let first = 0;
     if (opts.from) {
       if (opts.from.input.length !== T * c.hiddenSize) throw new EmulatorError('cached block input has the wrong size');
@@ -366,6 +366,7 @@ export class Forward {
       else env.set(op.output, this.exec(op, ids, ctx));
     }
     res.logits = this.val(g.ops[g.ops.length - 1].output, ctx);
+    for (const e of ctx.held) this.q.recycle(e);
     return res;
   }
 
@@ -437,14 +438,23 @@ export class Forward {
   }
 
   private actEncoded(point: string, tensorKey: string, spec: FormatSpec, v: Float32Array, shape: number[], axis: number, x: Ctx, elements?: number): Encoded {
-    const key = `${tensorKey}|${formatToString(spec)}|${axis}|e`;
-    let e = x.shared.get(key) as { enc: Encoded; acc: PointAcc } | undefined;
+    const key = tensorKey ? `${tensorKey}|${formatToString(spec)}|${axis}|e` : '';
+    let e = key ? (x.shared.get(key) as { enc: Encoded; acc: PointAcc } | undefined) : undefined;
     if (!e) {
-      e = this.q.encodeMeasured(spec, v, shape, axis, elements);
-      if (tensorKey) x.shared.set(key, e);
+      // without a hardware trace nobody keeps an activation's encoding: its arrays come from and go back to a pool
+      e = this.q.encodeMeasured(spec, v, shape, axis, elements, !x.hw);
+      if (key) {
+        x.shared.set(key, e);
+        if (!x.hw) x.held.push(e.enc);
+      }
     }
     accInto(x.res.acts, point, e.acc);
     return e.enc;
+  }
+
+  /** An unshared activation encoding is no longer needed (pooled only without a hardware trace). */
+  private release(enc: Encoded, x: Ctx): void {
+    if (!x.hw) this.q.recycle(enc);
   }
 
   private weightValues(p: QuantPoint, spec: FormatSpec, w: Float32Array, shape: number[], x: Ctx): Float32Array {
@@ -561,6 +571,7 @@ export class Forward {
         const a = this.actEncoded(pa.id, '', fa, qh, [T, hd], 1, x);
         x.hw?.operand?.(pa, h, a);
         s = this.intGemm(a, kg as Encoded, 'NK');
+        this.release(a, x);
       } else {
         const a = this.actValues(pa.id, '', fa, qh, [T, hd], 1, x);
         s = this.f32.gemm(a, kg as Float32Array, T, hd, T, 'NK');
@@ -570,6 +581,7 @@ export class Forward {
       for (let i = 0; i < T; i++) s.fill(0, i * T + i + 1, (i + 1) * T);
       out.set(s, h * T * T);
     }
+    if (integer) for (const e of kq) this.release(e as Encoded, x);
     if (intMode) {
       // the masked entries are 0 already, and fix(0) = 0
       this.intOut(op, x, this.fixAll(out));
@@ -612,12 +624,14 @@ export class Forward {
         const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal);
         x.hw?.operand?.(pa, h, a);
         o = this.intGemm(a, vg as Encoded, 'KN');
+        this.release(a, x);
       } else {
         const a = this.actValues(pa.id, '', fa, ph, [T, T], 1, x, causal);
         o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN');
       }
       setColumns(out, T, H * hd, h * hd, hd, o);
     }
+    if (integer) for (const e of vq) this.release(e as Encoded, x);
     if (intMode) this.intOut(op, x, this.fixAll(out));
     x.trace?.(op.id, out);
     return out;
@@ -634,6 +648,8 @@ interface Ctx {
   res: RunResult;
   /** Quantized activations shared by points that read the same tensor with the same format (q/k/v.x, gate/up.x). */
   shared: Map<string, unknown>;
+  /** Integer mode without a hardware trace: the shared encodings, given back to the pool at the end of the run. */
+  held: Encoded[];
   trace?: (op: string, out: Float32Array) => void;
   hw?: HwTrace;
 }

@@ -3,7 +3,8 @@
 // computes from its traced inputs, every GEMM output is fix(blockGemm(encoded operands)) with the TS
 // twin (so the WASM kernel agrees with it too), each op's inputs are its producers' outputs (the trace
 // is a complete set of test vectors), and the fixed-point ops stay within their documented error
-// bounds of the float64 ops on these real activations. Plus the ACT option and its errors.
+// bounds of the float64 ops on these real activations. Plus: repeated runs on the kernels (pooled
+// encodings, cached weight panels) = the TypeScript core; the ACT option and its errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadModel, modelSourceFromFiles, type LoadedModel } from '../model';
@@ -190,6 +191,25 @@ describe('the hardware trace of integer mode (default model, real text)', () => 
     // per-head operands of every attention matmul, per-tensor ones of every integer linear
     const intLinears = 7 * c.numLayers + 1 - 1; // q k v o gate up down per block + head, minus L0.down
     expect(operands.size).toBe(c.numLayers * (2 * H + 2 * c.numKvHeads) + 2 * intLinears);
+  });
+
+  it('with the kernels, repeated runs (pooled activation encodings, cached weight panels, the fixed-op kernel) equal the TypeScript core and the traced run, bit for bit', () => {
+    const seq = ids.slice(900, 900 + 24);
+    const cfg = { version: 1 as const, rules: [['*', 'mxint8'], ['*.w', 'mxfp4'], ['L1.*', 'mxint:m=4,block=32']] as [string, string][] };
+    const bits = (l: Float32Array) => Array.from(new Uint32Array(l.buffer, l.byteOffset, l.length));
+    const core = bits(new Emulator(model).logits(seq, cfg, 'integer'));
+    const fresh = new Emulator(model, kernels);
+    const traced: Int32Array[] = [];
+    const first = bits(fresh.logits(seq, cfg, 'integer', { hw: { op: (_op, _in, out) => traced.push(out) } }));
+    expect(first).toEqual(core);
+    for (let r = 0; r < 3; r++) {
+      expect(bits(fresh.logits(seq, cfg, 'integer')), `run ${r + 2}`).toEqual(core);
+      // another window length in between: other pool sizes, the same weights
+      fresh.logits(seq.slice(0, 17), cfg, 'integer');
+    }
+    const again: Int32Array[] = [];
+    fresh.logits(seq, cfg, 'integer', { hw: { op: (_op, _in, out) => again.push(out) } });
+    expect(again).toEqual(traced);
   });
 
   it('an ACT format of 20 bits with 12 fractional; bad formats and a trace outside integer mode are errors', async () => {

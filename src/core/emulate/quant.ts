@@ -90,7 +90,21 @@ export function integerBlocker(a: FormatSpec, b: FormatSpec, K: number): string 
 
 /** Quantize / encode on the kernel when it covers the format, else on core. Same bits either way. */
 export class Quantizer {
+  /** Arrays of encodings the forward pass no longer holds (recycle), by length, reused by encodeMeasured's `pooled` calls. */
+  private readonly pool = new Map<number, { el: Uint32Array[]; m: Float64Array[] }>();
+
   constructor(private readonly kernels?: QuantKernels) {}
+
+  /**
+   * Give back an activation's encoding that nothing holds any more (its element codes and mantissas
+   * are overwritten by a later pooled encode). A few arrays per length are kept.
+   */
+  recycle(enc: Encoded): void {
+    let p = this.pool.get(enc.elements.length);
+    if (!p) this.pool.set(enc.elements.length, (p = { el: [], m: [] }));
+    if (p.el.length < 4 && !p.el.includes(enc.elements)) p.el.push(enc.elements);
+    if (enc.mantissas.length === enc.elements.length && p.m.length < 4 && !p.m.includes(enc.mantissas)) p.m.push(enc.mantissas);
+  }
 
   /** Quantize→dequantize with counts. */
   quantize(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number): { values: Float32Array; counts: QuantCounts } {
@@ -112,10 +126,12 @@ export class Quantizer {
   }
 
   /** Encode, with the statistics of x against the values it decodes to (measure(); the kernel sums them as it streams, same bits). */
-  encodeMeasured(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number, elements?: number): { enc: Encoded; acc: PointAcc } {
+  encodeMeasured(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number, elements?: number, pooled = false): { enc: Encoded; acc: PointAcc } {
     const k = this.kernels;
     if (k && k.encodeWithValues && k.supports(spec)) {
-      const r = k.encodeWithValues(spec, x, shape, axis, { sums: true, valuesIfNoSums: true });
+      const p = pooled ? this.pool.get(x.length) : undefined;
+      const into = p ? { elements: p.el.pop(), mantissas: p.m.pop() } : undefined;
+      const r = k.encodeWithValues(spec, x, shape, axis, { sums: true, valuesIfNoSums: true, into });
       if (r.sums) {
         const c = r.enc.counts;
         return { enc: r.enc, acc: { sig: r.sums.sig, err: r.sums.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: elements ?? x.length } };

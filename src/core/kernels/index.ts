@@ -5,7 +5,7 @@
  */
 export type { KernelFlavor, KernelBytesSource, KernelModule, WasmBytes } from './loader';
 export { KernelError, detectFlavor, hasWasmSimd, instantiateKernel } from './loader';
-export type { QuantKernels, QuantKernelOptions } from './quantize';
+export type { QuantKernels, QuantKernelOptions, EncodeOptions, QuantSums } from './quantize';
 export { loadQuantKernels } from './quantize';
 
 export type { GemmFlavor, GemmKernel, GemmKernelOptions, GemmPath, GemmPlan, GemmPlanInfo } from './gemm';

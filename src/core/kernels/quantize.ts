@@ -36,7 +36,7 @@ export interface QuantKernels {
    * index order when the blocks run along the last axis (else `sums` is undefined). With
    * `valuesIfNoSums` too, `values` is empty whenever `sums` is made (a caller that only measures).
    */
-  encodeWithValues?(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number, opts?: { sums?: boolean; valuesIfNoSums?: boolean }): { enc: Encoded; values: Float32Array; sums?: QuantSums };
+  encodeWithValues?(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number, opts?: EncodeOptions): { enc: Encoded; values: Float32Array; sums?: QuantSums };
 }
 
 export interface QuantKernelOptions {
@@ -119,8 +119,8 @@ class WasmQuantKernels implements QuantKernels {
     return this.encodeWithValues(format, x, shape, axis).enc;
   }
 
-  encodeWithValues(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1, opts: { sums?: boolean; valuesIfNoSums?: boolean } = {}): { enc: Encoded; values: Float32Array; sums?: QuantSums } {
-    const r = this.run(format, x, shape, axis, true, opts.sums === true, opts.valuesIfNoSums === true);
+  encodeWithValues(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1, opts: EncodeOptions = {}): { enc: Encoded; values: Float32Array; sums?: QuantSums } {
+    const r = this.run(format, x, shape, axis, true, opts.sums === true, opts.valuesIfNoSums === true, opts.into);
     const { spec, layout } = r;
     const { mantissas, unitExp } = datapathView(spec, layout, r.elements!, r.scales!, r.mantissas);
     const enc: Encoded = {
@@ -138,7 +138,7 @@ class WasmQuantKernels implements QuantKernels {
     return { enc, values: r.values, sums: r.sums };
   }
 
-  private run(format: FormatSpec | string, x: Float32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean, wantSums = false, valuesIfNoSums = false) {
+  private run(format: FormatSpec | string, x: Float32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean, wantSums = false, valuesIfNoSums = false, into?: EncodeOptions['into']) {
     // Validate exactly as core does (same order, same FormatErrors), then refuse what the kernel does not cover.
     checkData(x);
     const spec = toSpec(format);
@@ -151,7 +151,8 @@ class WasmQuantKernels implements QuantKernels {
     // the sums made in the kernel replace the values for a caller that only measures them
     const keepValues = !(valuesIfNoSums && wantSums && layout.axis === layout.shape.length - 1 && layout.tileRows === 1);
     const values = new Float32Array(keepValues ? numel : 0);
-    const elements = wantEnc ? new Uint32Array(numel) : null;
+    // every element is written below, so a recycled array of the right length serves as a fresh one
+    const elements = wantEnc ? (into?.elements?.length === numel ? into.elements : new Uint32Array(numel)) : null;
     const scales = wantEnc ? new Uint32Array(layout.numBlocks) : null;
     const elemBytes = spec.kind === 'mx' ? 1 : 2;
     const ex = this.ex;
@@ -193,7 +194,7 @@ class WasmQuantKernels implements QuantKernels {
       ex.reset();
       throw new KernelError(`the quantize kernel could not grow its memory to ${(cap * (16 + elemBytes + 1)) >>> 20} MiB`);
     }
-    const mantissas = view ? new Float64Array(numel) : undefined;
+    const mantissas = view ? (into?.mantissas?.length === numel ? into.mantissas : new Float64Array(numel)) : undefined;
     const call = this.kernelCall(spec, countsPtr);
     const buf = ex.memory.buffer;
     const cnt = new Uint32Array(buf, countsPtr, 4);
@@ -317,6 +318,19 @@ class WasmQuantKernels implements QuantKernels {
     const kind = spec.kind === 'mxint' ? 0 : 1;
     return (x, o, e, s, rows, n, block) => ex.int_quantize(x, o, e, s, countsPtr, rows, n, block, spec.m, spec.e, spec.bias, rule, round, kind);
   }
+}
+
+/** Options of encodeWithValues. */
+export interface EncodeOptions {
+  /** Also make Σx² and Σ(x−q)² (see QuantSums) where the blocks run along the last axis. */
+  sums?: boolean;
+  /** With sums: leave `values` empty whenever the sums are made. */
+  valuesIfNoSums?: boolean;
+  /**
+   * Arrays to fill instead of allocating (a caller recycling the encodings it no longer holds):
+   * used when their length is the tensor's element count; every element is overwritten.
+   */
+  into?: { elements?: Uint32Array; mantissas?: Float64Array };
 }
 
 /** Σx² and Σ(x−q)² over finite pairs, in index order (the emulator's point statistics; measure() in src/core/emulate/quant.ts). */
