@@ -1,11 +1,17 @@
 // Automatic mixed-precision search, end to end: the shipped default model, a short real search (the
 // real emulator in the emulate workers, the real cost model and strategy in the search worker),
 // points in the Pareto plot and a hypervolume curve that match the trials, a picked point loading
-// its exact formats into the Layers pane, and a reload in the middle of a run that resumes it.
+// its exact formats into the Layers pane and the Verilog pane (its generated design has the trial's
+// rules, layer by layer; before the pick the pane refused fp32), and a reload in the middle of a
+// run that resumes it.
 // Asserts on values (counts, the hypervolume's sign and monotonicity, formats, perplexities).
 import { expect, test as base, type Page } from '@playwright/test';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { strFromU8, unzipSync } from 'fflate';
+import { formatToString } from '../src/core/formats';
+import { buildGraph, resolveConfig } from '../src/core/graph';
+import { parseConfig as parseModelConfig } from '../src/core/model';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,7 +56,7 @@ async function waitDone(page: Page, timeout = 90_000): Promise<void> {
   await expect(page.getByTestId('search-status')).toHaveAttribute('data-status', 'done', { timeout });
 }
 
-test('a short search: trials in the Pareto plot, a growing hypervolume, a picked point loads into Layers', async ({ page }) => {
+test('a short search: trials in the Pareto plot, a growing hypervolume, a picked point loads into Layers and the Verilog pane', async ({ page }) => {
   test.setTimeout(300_000);
   // A malformed search section in a link: said so, defaults used, the rest of the link kept.
   await page.goto('/#m=default&tok=2048&s=1.***');
@@ -145,10 +151,24 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   expect(png.subarray(1, 4).toString()).toBe('PNG');
   expect(png.length).toBeGreaterThan(10_000);
 
+  // The Verilog pane before a pick: no formats in the document, so the generator refuses fp32.
+  await page.getByTestId('rail-verilog').click();
+  await expect(page.getByTestId('rtl-error').locator('pre')).toHaveText(/^L0\.q: input x: fp32 has no integer codes/, { timeout: 120_000 });
+  await expect(page.getByTestId('rtl-export')).toBeDisabled();
+  await page.getByTestId('rail-search').click();
+
   // Hover shows the trial; a click picks it and loads its formats into the document (Layers).
-  // One of the strategy's own trials (not a uniform design), so its formats differ per op type.
-  const pick = page.locator(`[data-testid="pareto-point"][data-trial="${N - 1}"]`);
-  const id = Number(await pick.getAttribute('data-trial'));
+  // One of the strategy's own trials (not a uniform design), so its formats differ per op type —
+  // the last one with no fp32 gene (fp32 GEMM operands cannot be built as MX hardware), else the last.
+  const rulesOf = async (t: number) => (await page.getByTestId(`trial-row-${t}`).locator('td').last().getAttribute('title')) ?? '';
+  let id = N - 1;
+  for (let t = N - 1; t >= 8; t--) {
+    if (!/=fp32( |$)/.test(await rulesOf(t))) {
+      id = t;
+      break;
+    }
+  }
+  const pick = page.locator(`[data-testid="pareto-point"][data-trial="${id}"]`);
   await pick.hover();
   await expect(page.getByTestId('pareto-tip')).toContainText(`trial #${id}`);
   await pick.click();
@@ -157,7 +177,8 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   const trialPpl = Number(await page.getByTestId('dm-perplexity').getAttribute('data-value'));
   expect(trialPpl).toBeGreaterThan(20);
   // One rule per gene, `pattern=spec`; the trial's format of the q_proj weights, as its rule says.
-  const rules = new Map((await page.getByTestId('selected-rules').getAttribute('data-rules'))!.split(' ').map((r) => [r.slice(0, r.indexOf('=')), r.slice(r.indexOf('=') + 1)] as const));
+  const rulesAttr = (await page.getByTestId('selected-rules').getAttribute('data-rules'))!;
+  const rules = new Map(rulesAttr.split(' ').map((r) => [r.slice(0, r.indexOf('=')), r.slice(r.indexOf('=') + 1)] as const));
   expect(rules.size).toBe(genes);
   const qFormat = rules.get('L*.q.w')!;
   expect(qFormat).toMatch(/^(fp32|mxint:m=[2-8],block=32)$/);
@@ -179,6 +200,40 @@ test('a short search: trials in the Pareto plot, a growing hypervolume, a picked
   // The link carries the search settings (not the trials) and the picked formats.
   expect(page.url()).toMatch(/&s=1\.[A-Za-z0-9_-]+/);
   expect(page.url()).toMatch(/&q=1z?\.[A-Za-z0-9_-]+/);
+
+  // The Verilog pane follows the pick: the generated design is the trial's config, layer by layer.
+  // (Lanes were not searched, so the pick leaves every GEMM at the default lanes.)
+  await page.getByTestId('rail-verilog').click();
+  await expect(page.getByTestId('rtl-lanes')).toHaveText(/^lanes \d+×\d+$/);
+  // What each point resolves to under the trial's rules (core's resolver on the model's graph).
+  const config = { version: 1 as const, rules: rulesAttr.split(' ').map((r) => [r.slice(0, r.indexOf('=')), r.slice(r.indexOf('=') + 1)] as [string, string]) };
+  const graph = buildGraph(parseModelConfig(JSON.parse(await readFile(join(ROOT, 'public/models/sotu-llama-1m/config.json'), 'utf8'))));
+  const resolved = resolveConfig(graph, config).formats;
+  const fp32Ops = new Set(graph.points.filter((p) => resolved.get(p.id)!.kind === 'fp32').map((p) => p.op));
+  if (fp32Ops.size === 0) {
+    const summary = page.getByTestId('rtl-summary');
+    await expect(summary).toContainText(/^75 layers · 80 testbenches · /, { timeout: 150_000 });
+    await expect(summary).not.toContainText('outdated', { timeout: 150_000 });
+    await expect(page.getByTestId('rtl-error')).toHaveCount(0);
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('rtl-export').click()]);
+    const zip = unzipSync(new Uint8Array(await readFile((await dl.path())!)));
+    const manifest = JSON.parse(strFromU8(zip['mx-rtl-sotu-llama-1m/manifest.json'])) as {
+      emulator: { quant: { rules: [string, string][] } };
+      layers: { op: string; formats?: Record<string, string> }[];
+    };
+    // The generator was asked for exactly the trial's rules, and every GEMM point got the format they resolve to.
+    expect(manifest.emulator.quant.rules).toEqual(config.rules);
+    for (const b of [0, 3]) expect(manifest.layers.find((l) => l.op === `L${b}.q`)!.formats![`L${b}.q.w`]).toBe(qFormat);
+    const gemm = manifest.layers.filter((l) => Object.keys(l.formats ?? {}).length > 0);
+    expect(gemm.map((l) => l.op)).toEqual(graph.ops.filter((o) => o.points.length > 0).map((o) => o.id));
+    for (const l of gemm) for (const [point, f] of Object.entries(l.formats!)) expect(f).toBe(formatToString(resolved.get(point)!));
+  } else {
+    // Some GEMM operand stays fp32: the generator refuses, naming one of those ops.
+    test.info().annotations.push({ type: 'verilog', description: `trial #${id} leaves ${[...fp32Ops].join(', ')} in fp32: refused` });
+    await expect(page.getByTestId('rtl-error').locator('pre')).toContainText('fp32 has no integer codes', { timeout: 150_000 });
+    const named = /^(\S+): /.exec((await page.getByTestId('rtl-error').locator('pre').textContent())!)![1];
+    expect(fp32Ops.has(named)).toBe(true);
+  }
 });
 
 test('reload in the middle of a run: the trials are kept, and Resume finishes the same run', async ({ page }) => {
