@@ -178,9 +178,14 @@ export class Forward {
     return this.rope;
   }
 
-  /** The exact integer block GEMM; `weight`: b is a cached weight's encoding, so the kernel keeps its statistics and packed panels with it. */
-  private intGemm(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false): Float32Array {
-    return this.kernels.gemm ? this.kernels.gemm.gemm(a, b, { b: layout, cacheB: weight }) : blockGemm(a, b, { b: layout });
+  /**
+   * y = fix(f32(exact block GEMM)): the ACT integers and their values. `weight`: b is a cached
+   * weight's encoding, so the kernel keeps its statistics and packed panels with it.
+   */
+  private intGemmFix(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false): { values: Float32Array; ints: Int32Array } {
+    if (this.kernels.gemm) return this.kernels.gemm.gemmFix(a, b, { b: layout, cacheB: weight }, this.act);
+    const values = blockGemm(a, b, { b: layout });
+    return { values, ints: this.fixAll(values) };
   }
 
   /** ACT values (float32, exact) → ACT integers. */
@@ -363,14 +368,18 @@ export class Forward {
       const op = g.ops[i];
       for (let l = startLayer; l <= L; l++) if (this.blockStart[l] === i) res.blockInputs[l] = this.val(this.blockInputTensor[l], ctx);
       if (spec.mode === 'integer' && op.type !== 'linear' && op.type !== 'matmul') this.execFixed(op, ids, ctx);
-      else env.set(op.output, this.exec(op, ids, ctx));
+      else {
+        const y = this.exec(op, ids, ctx);
+        if (y) env.set(op.output, y);
+      }
     }
     res.logits = this.val(g.ops[g.ops.length - 1].output, ctx);
     for (const e of ctx.held) this.q.recycle(e);
     return res;
   }
 
-  private exec(op: Op, ids: readonly number[], x: Ctx): Float32Array {
+  /** One op on float32 (fp32, fake; integer mode's GEMMs). null: the output exists as ACT integers only (val makes its view). */
+  private exec(op: Op, ids: readonly number[], x: Ctx): Float32Array | null {
     const c = this.graph.config;
     const T = x.T;
     const D = c.hiddenSize;
@@ -489,18 +498,19 @@ export class Forward {
     const fw = x.fmt(pw.id);
     const intMode = x.spec.mode === 'integer';
     let y: Float32Array;
+    let yi: Int32Array | undefined; // integer mode: y = fix(f32(S)) as ACT integers (y: their values)
     if (intMode && integerBlocker(fx, fw, K) === null) {
       const a = this.actEncoded(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
       x.hw?.operand?.(px, 0, a);
       x.hw?.operand?.(pw, 0, b);
-      y = this.intGemm(a, b, 'NK', true);
+      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true));
     } else {
       if (intMode) x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
       y = this.f32.gemmPrepared(a, T, this.weightPrepared(pw, fw, W, [N, K], x));
+      if (intMode) yi = this.fixAll(y);
     }
-    const yi = intMode ? this.fixAll(y) : undefined; // y = fix(f32(S))
     if (op.bias) {
       const pb = this.point(op, 'bias');
       let bias = this.weight(op.bias);
@@ -537,7 +547,7 @@ export class Forward {
   }
 
   /** Scores [H, T, T] = Q_h·K_gᵀ (× 1/sqrt(hd) except OPT), per head; K quantized once per kv head. */
-  private qk(op: Op, q: Float32Array, k: Float32Array, x: Ctx): Float32Array {
+  private qk(op: Op, q: Float32Array, k: Float32Array, x: Ctx): Float32Array | null {
     const c = this.graph.config;
     const { T } = x;
     const H = c.numHeads;
@@ -553,7 +563,9 @@ export class Forward {
     const scale = this.graph.arch === 'opt' || intMode ? 1 : Math.fround(hd ** -0.5);
     const integer = intMode && integerBlocker(fa, fb, hd) === null;
     if (intMode && !integer) x.res.fallback.add(op.id);
-    const out = new Float32Array(H * T * T);
+    // integer datapath: the ACT scores are made per head; their float32 view only when traced (or read later, by val)
+    const oi = integer ? new Int32Array(H * T * T) : undefined;
+    const out = !integer || x.trace ? new Float32Array(H * T * T) : undefined;
     const kq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
       const kg = columns(k, T, Hk * hd, gi * hd, hd);
@@ -570,8 +582,13 @@ export class Forward {
       if (integer) {
         const a = this.actEncoded(pa.id, '', fa, qh, [T, hd], 1, x);
         x.hw?.operand?.(pa, h, a);
-        s = this.intGemm(a, kg as Encoded, 'NK');
+        const r = this.intGemmFix(a, kg as Encoded, 'NK');
         this.release(a, x);
+        // masked entries are 0 (the fix of the 0 the other paths put there)
+        for (let i = 0; i < T; i++) r.ints.fill(0, i * T + i + 1, (i + 1) * T);
+        oi!.set(r.ints, h * T * T);
+        if (!out) continue;
+        s = r.values;
       } else {
         const a = this.actValues(pa.id, '', fa, qh, [T, hd], 1, x);
         s = this.f32.gemm(a, kg as Float32Array, T, hd, T, 'NK');
@@ -579,15 +596,13 @@ export class Forward {
       }
       // the op's output is the causal score matrix: masked entries are 0 in every mode (softmax never reads them)
       for (let i = 0; i < T; i++) s.fill(0, i * T + i + 1, (i + 1) * T);
-      out.set(s, h * T * T);
+      out!.set(s, h * T * T);
     }
     if (integer) for (const e of kq) this.release(e as Encoded, x);
-    if (intMode) {
-      // the masked entries are 0 already, and fix(0) = 0
-      this.intOut(op, x, this.fixAll(out));
-    }
-    x.trace?.(op.id, out);
-    return out;
+    // (fallback in integer mode: the masked entries are 0 already, and fix(0) = 0)
+    if (intMode) this.intOut(op, x, oi ?? this.fixAll(out!));
+    if (out) x.trace?.(op.id, out);
+    return out ?? null;
   }
 
   /** out [T, H·hd] = P_h·V_g per head; V quantized once per kv head along T. */
@@ -616,6 +631,7 @@ export class Forward {
       } else vq.push(this.actValues(pb.id, '', fb, vg, [T, hd], 0, x));
     }
     const out = new Float32Array(T * H * hd);
+    const oi = integer ? new Int32Array(T * H * hd) : undefined;
     for (let h = 0; h < H; h++) {
       const ph = p.subarray(h * T * T, (h + 1) * T * T);
       const vg = vq[Math.floor(h / rep)];
@@ -623,8 +639,10 @@ export class Forward {
       if (integer) {
         const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal);
         x.hw?.operand?.(pa, h, a);
-        o = this.intGemm(a, vg as Encoded, 'KN');
+        const r = this.intGemmFix(a, vg as Encoded, 'KN');
         this.release(a, x);
+        o = r.values;
+        for (let t = 0; t < T; t++) oi!.set(r.ints.subarray(t * hd, (t + 1) * hd), t * H * hd + h * hd);
       } else {
         const a = this.actValues(pa.id, '', fa, ph, [T, T], 1, x, causal);
         o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN');
@@ -632,7 +650,7 @@ export class Forward {
       setColumns(out, T, H * hd, h * hd, hd, o);
     }
     if (integer) for (const e of vq) this.release(e as Encoded, x);
-    if (intMode) this.intOut(op, x, this.fixAll(out));
+    if (intMode) this.intOut(op, x, oi ?? this.fixAll(out));
     x.trace?.(op.id, out);
     return out;
   }

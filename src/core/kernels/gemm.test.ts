@@ -2,10 +2,10 @@
 // blockGemm (src/core/datapath/gemm.ts), bit for bit on Uint32 views, on random and edge-case
 // operands: ties, saturation, zero blocks, NaN/Inf blocks, subnormals, −0, partial blocks, huge
 // exponent spreads (the exact fallback), FP8, MXInt m = 16, mixed formats, ragged tiles; each also
-// with B cached across calls (GemmKernelOptions.cacheB).
+// with B cached across calls (GemmKernelOptions.cacheB), and gemmFix = fix() of the result.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, FormatError, type Encoded } from '../formats/index';
-import { blockGemm, type GemmBLayout } from '../datapath/index';
+import { blockGemm, DEFAULT_ACT, fixInt, type ActFormat, type GemmBLayout } from '../datapath/index';
 import { GemmKernelError, loadGemmKernel, type GemmKernel, type GemmPath } from './gemm';
 import { kernelBytes } from '../../../tools/testing/kernels';
 import { makeRng } from '../tensors';
@@ -45,7 +45,8 @@ const u32 = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffs
 
 /** Kernel (each flavor, the given paths or auto) equals the twin bit for bit. Returns the auto plans' info. */
 function check(a: Encoded, b: Encoded, layout: GemmBLayout, label: string, paths: (GemmPath | undefined)[] = [undefined]) {
-  const want = u32(blockGemm(a, b, { b: layout }));
+  const wantFloats = Array.from(blockGemm(a, b, { b: layout }));
+  const want = u32(Float32Array.from(wantFloats));
   const infos = [];
   for (const fl of FLAVORS) {
     const k = KERNELS[fl];
@@ -61,6 +62,12 @@ function check(a: Encoded, b: Encoded, layout: GemmBLayout, label: string, paths
       expect(u32(got), `${label} [${fl}, ${path ?? 'auto'}]`).toEqual(want);
       // B cached with its Encoded (cacheB): the first call fills the cache, the second packs nothing
       for (const round of ['fill', 'hit']) expect(u32(k.gemm(a, b, { b: layout, path, cacheB: true })), `${label} [${fl}, ${path ?? 'auto'}, cacheB ${round}]`).toEqual(want);
+      // fix() of C for integer mode, on C in kernel memory or (NaN rows, exact outputs, swapped) after run()
+      for (const act of ACTS) {
+        const fx = k.gemmFix(a, b, { b: layout, path }, act);
+        expect(Array.from(fx.ints), `${label} [${fl}, ${path ?? 'auto'}] gemmFix ints ${act.w}/${act.f}`).toEqual(Array.from(Int32Array.from(wantFloats, (v) => fixInt(v, act)))); // (as ACT integers: −0 is 0)
+        expect(u32(fx.values), `${label} gemmFix values`).toEqual(u32(Float32Array.from(fx.ints, (q) => q * 2 ** -act.f)));
+      }
       if (path === undefined) infos.push(k.prepare(a, b, { b: layout }).info);
     }
   }
@@ -68,6 +75,7 @@ function check(a: Encoded, b: Encoded, layout: GemmBLayout, label: string, paths
 }
 
 const ALL_PATHS: (GemmPath | undefined)[] = [undefined, 'i8', 'i16', 'f64', 'exact'];
+const ACTS: ActFormat[] = [DEFAULT_ACT, { w: 8, f: 5 }];
 
 const FORMATS = [
   'mxfp8_e5m2',

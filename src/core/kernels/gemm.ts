@@ -24,6 +24,8 @@ import { encode, type Encoded } from '../formats/codec';
 import { floorLog2 } from '../formats/float32';
 import { blockExp, blockGemm, gemmProblem, type GemmOperand, type GemmOptions } from '../datapath/gemm';
 import { FixedOps, type FixedExports, type FixedKernel } from './fixed';
+import { actMax, type ActFormat } from '../datapath/act';
+import { checkAct } from '../datapath/fixed';
 
 /** Kernel bytes as the caller has them (what the DOM lib calls BufferSource). */
 type BufferSource = ArrayBuffer | ArrayBufferView;
@@ -76,6 +78,12 @@ export interface GemmKernel {
   /** Run a prepared plan. */
   run(plan: GemmPlan): Float32Array;
   /**
+   * fix(gemm(a, b)) for integer mode: the float32 results' ACT integers and their values (ints ·
+   * 2^−f), as gemm() followed by fixed.fix() — computed on C in the kernel's memory when nothing
+   * needs patching after the kernel (no exact-superaccumulator outputs, no NaN rows, not swapped).
+   */
+  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat): { values: Float32Array; ints: Int32Array };
+  /**
    * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
    * one supersedes a plan from prepare().
    */
@@ -92,6 +100,7 @@ export class GemmKernelError extends Error {
 interface GemmExports extends FixedExports {
   flavor(): number;
   geometry(which: number): number;
+  fxFixRows(src: number, rows: number, n: number, lds: number, f: number, lim: number, dstI: number, dstF: number): void;
   gemmI16(tiles: number, panels: number, nseg: number, segPairs: number, A: number, B: number, sA: number, sB: number, C: number, ldc: number): void;
   gemmI8(tiles: number, panels: number, nseg: number, segQuads: number, depth: number, A: number, B: number, corr: number, sA: number, sB: number, C: number, ldc: number): number;
   gemmF64(tiles: number, panels: number, K: number, A: number, B: number, C: number, ldc: number): void;
@@ -347,6 +356,8 @@ function chooseSegments(sx: OpStats, sy: OpStats, limX: number, limY: number, la
 
 interface Plan extends GemmPlan {
   readonly epoch: number;
+  /** Where exec() leaves C in kernel memory ([rows][ldc] float32, not transposed when swapped), if it does. */
+  readonly c?: { readonly ptr: number; readonly ldc: number };
   readonly exec: () => void;
   readonly collect: (out: Float32Array) => void;
   readonly pairs: { count: number; ptr: number; res: number; X: number; Y: number; list: Int32Array } | null;
@@ -433,15 +444,35 @@ class Kernel implements GemmKernel {
       const pairs = seg.x.nseg > 1 ? this.pairList(sa, sb, rowWidths(sa), rowWidths(sb)) : null;
       const run = this.packInt(path, sx, sy, seg);
       const info: GemmPlanInfo = { path, swapped, M, N, K, segments: seg.x.nseg, segmentLength: seg.x.len, exactOutputs: pairs?.count ?? 0 };
-      const plan: Plan = { ...base, info, exec: run.exec, collect: (out) => run.collect(out, swapped, M, N), pairs };
+      const plan: Plan = { ...base, info, exec: run.exec, collect: (out) => run.collect(out, swapped, M, N), pairs, c: run.c };
       return plan;
     }
 
     const pairs = this.pairList(sa, sb, rowWidths(sa), rowWidths(sb));
     const run = this.packF64(sa, sb);
     const info: GemmPlanInfo = { path: 'f64', swapped: false, M, N, K, segments: 1, segmentLength: K, exactOutputs: pairs?.count ?? 0 };
-    const plan: Plan = { ...base, info, exec: run.exec, collect: (out) => run.collect(out, false, M, N), pairs };
+    const plan: Plan = { ...base, info, exec: run.exec, collect: (out) => run.collect(out, false, M, N), pairs, c: run.c };
     return plan;
+  }
+
+  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat): { values: Float32Array; ints: Int32Array } {
+    checkAct(act);
+    const pl = this.prepare(a, b, opts) as Plan;
+    const { M, N } = pl.info;
+    const direct = pl.c && !pl.info.swapped && !(pl.pairs && pl.pairs.count > 0) && !pl.nanA.includes(1) && !pl.nanB.includes(1);
+    if (!direct) {
+      const values = this.run(pl);
+      const ints = new Int32Array(values.length);
+      this.fixed.fix(values, ints, act);
+      return { values, ints };
+    }
+    pl.exec();
+    const n = M * N;
+    const dI = this.alloc(n * 4);
+    const dF = this.alloc(n * 4);
+    this.e.fxFixRows(pl.c!.ptr, M, N, pl.c!.ldc, act.f, actMax(act), dI, dF);
+    const buf = this.e.memory.buffer;
+    return { ints: new Int32Array(buf, dI, n).slice(), values: new Float32Array(buf, dF, n).slice() };
   }
 
   run(plan: GemmPlan): Float32Array {
@@ -577,6 +608,7 @@ class Kernel implements GemmKernel {
         else if (e.gemmI8(tiles, panels, nseg, segSteps, depth, A, B, corr, sA, sB, C, ldc) !== 1) throw new GemmKernelError('the i8 path ran on a build without relaxed SIMD');
       },
       collect: (out: Float32Array, swapped: boolean, M: number, N: number) => readC(new Float32Array(e.memory.buffer, C, tiles * MR * ldc), ldc, out, swapped, M, N),
+      c: { ptr: C, ldc },
     };
   }
 
@@ -601,6 +633,7 @@ class Kernel implements GemmKernel {
     return {
       exec: () => e.gemmF64(tiles, panels, K, A, B, C, ldc),
       collect: (out: Float32Array, swapped: boolean, M: number, N: number) => readC(new Float32Array(e.memory.buffer, C, tiles * MRF * ldc), ldc, out, swapped, M, N),
+      c: { ptr: C, ldc },
     };
   }
 }

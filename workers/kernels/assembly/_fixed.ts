@@ -38,6 +38,14 @@ export function fxFix(src: usize, n: i32, f: i32, lim: i32, dstI: usize, dstF: u
   }
 }
 
+/** fxFix of `rows` rows of n values each, lds floats apart (a GEMM's padded C), into dense [rows][n] outputs. */
+export function fxFixRows(src: usize, rows: i32, n: i32, lds: i32, f: i32, lim: i32, dstI: usize, dstF: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * <usize>n << 2;
+    fxFix(src + ((<usize>r * <usize>lds) << 2), n, f, lim, dstI + o, dstF + o);
+  }
+}
+
 /** ACT ints → their float32 values (exact for w ≤ 24). */
 export function fxToF32(src: usize, n: i32, f: i32, dst: usize): void {
   const un = reinterpret<f32>(<u32>(127 - f) << 23);

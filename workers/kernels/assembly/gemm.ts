@@ -33,7 +33,7 @@ export { alloc, reset } from './_alloc';
 
 // The fixed-point ops around the GEMM (fix of its output, norms, softmax, RoPE, SiLU, products,
 // residual adds) live in the same module: see _fixed.ts and src/core/kernels/fixed.ts.
-export { fxFix, fxToF32, fxAddK, fxMulK, fxSiluK, fxRmsNormK, fxSoftmaxK, fxRopeK } from './_fixed';
+export { fxFix, fxFixRows, fxToF32, fxAddK, fxMulK, fxSiluK, fxRmsNormK, fxSoftmaxK, fxRopeK } from './_fixed';
 
 /** 1 = plain SIMD build, 2 = relaxed-SIMD build. */
 export function flavor(): i32 {
