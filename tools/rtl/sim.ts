@@ -261,3 +261,21 @@ export async function lint(req: { top: string; sources: Record<string, string> }
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * `iverilog -g2012` over the sources with `top` as the root, compile only. `ok` is true when Icarus
+ * exits 0 and prints nothing (no warning, no "sorry", no error).
+ */
+export async function icarusCompile(req: { top: string; sources: Record<string, string> }): Promise<{ ok: boolean; log: string }> {
+  checkRequest(req);
+  requireTool('icarus');
+  const dir = mkdtempSync(join(tmpdir(), 'mx-icarus-'));
+  try {
+    writeAll(dir, req.sources);
+    const names = Object.keys(req.sources).sort();
+    const p = await run('iverilog', ['-g2012', '-s', req.top, '-o', 'sim.vvp', ...names], dir, 10 * 60_000);
+    return { ok: p.code === 0 && p.out.trim() === '', log: p.out };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
