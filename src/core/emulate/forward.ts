@@ -179,11 +179,11 @@ export class Forward {
   }
 
   /**
-   * y = fix(f32(exact block GEMM)): the ACT integers and their values. `weight`: b is a cached
-   * weight's encoding, so the kernel keeps its statistics and packed panels with it.
+   * y = fix(f32(exact block GEMM)): the ACT integers and (`values`) their float32 values. `weight`:
+   * b is a cached weight's encoding, so the kernel keeps its statistics and packed panels with it.
    */
-  private intGemmFix(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false): { values: Float32Array; ints: Int32Array } {
-    if (this.kernels.gemm) return this.kernels.gemm.gemmFix(a, b, { b: layout, cacheB: weight }, this.act);
+  private intGemmFix(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false, wantValues = true): { values?: Float32Array; ints: Int32Array } {
+    if (this.kernels.gemm) return this.kernels.gemm.gemmFix(a, b, { b: layout, cacheB: weight }, this.act, wantValues);
     const values = blockGemm(a, b, { b: layout });
     return { values, ints: this.fixAll(values) };
   }
@@ -486,7 +486,7 @@ export class Forward {
     return e.enc!;
   }
 
-  private linear(op: Op, xin: Float32Array, x: Ctx): Float32Array {
+  private linear(op: Op, xin: Float32Array, x: Ctx): Float32Array | null {
     const wt = this.tensor(op.weight!);
     const [N, K] = wt.shape;
     const W = wt.f32();
@@ -497,14 +497,14 @@ export class Forward {
     const fx = x.fmt(px.id);
     const fw = x.fmt(pw.id);
     const intMode = x.spec.mode === 'integer';
-    let y: Float32Array;
+    let y: Float32Array | undefined; // integer datapath: made only when traced (val makes the view when read)
     let yi: Int32Array | undefined; // integer mode: y = fix(f32(S)) as ACT integers (y: their values)
     if (intMode && integerBlocker(fx, fw, K) === null) {
       const a = this.actEncoded(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
       x.hw?.operand?.(px, 0, a);
       x.hw?.operand?.(pw, 0, b);
-      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true));
+      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, x.trace !== undefined));
     } else {
       if (intMode) x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
@@ -525,13 +525,14 @@ export class Forward {
           for (let j = 0; j < N; j++) {
             const v = yi[o + j] + bi[j];
             yi[o + j] = v > m ? m : v < -m ? -m : v;
-            y[o + j] = yi[o + j] * u;
+            if (y) y[o + j] = yi[o + j] * u;
           }
         }
       } else {
+        const yf = y!;
         for (let t = 0; t < T; t++) {
           const o = t * N;
-          for (let j = 0; j < N; j++) y[o + j] = y[o + j] + bias[j];
+          for (let j = 0; j < N; j++) yf[o + j] = yf[o + j] + bias[j];
         }
       }
     }
@@ -539,11 +540,12 @@ export class Forward {
       // HF OPT: q_proj(x) · head_dim^-0.5, bias included, before the heads are split (integer mode:
       // the scale is applied inside the fixed-point softmax, as for every other architecture)
       const s = Math.fround(this.graph.config.headDim ** -0.5);
-      for (let i = 0; i < y.length; i++) y[i] = y[i] * s;
+      const yf = y!;
+      for (let i = 0; i < yf.length; i++) yf[i] = yf[i] * s;
     }
-    x.trace?.(op.id, y);
+    if (y) x.trace?.(op.id, y);
     if (yi) this.intOut(op, x, yi);
-    return y;
+    return y ?? null;
   }
 
   /** Scores [H, T, T] = Q_h·K_gᵀ (× 1/sqrt(hd) except OPT), per head; K quantized once per kv head. */
@@ -582,13 +584,13 @@ export class Forward {
       if (integer) {
         const a = this.actEncoded(pa.id, '', fa, qh, [T, hd], 1, x);
         x.hw?.operand?.(pa, h, a);
-        const r = this.intGemmFix(a, kg as Encoded, 'NK');
+        const r = this.intGemmFix(a, kg as Encoded, 'NK', false, out !== undefined);
         this.release(a, x);
         // masked entries are 0 (the fix of the 0 the other paths put there)
         for (let i = 0; i < T; i++) r.ints.fill(0, i * T + i + 1, (i + 1) * T);
         oi!.set(r.ints, h * T * T);
         if (!out) continue;
-        s = r.values;
+        s = r.values!;
       } else {
         const a = this.actValues(pa.id, '', fa, qh, [T, hd], 1, x);
         s = this.f32.gemm(a, kg as Float32Array, T, hd, T, 'NK');
@@ -606,7 +608,7 @@ export class Forward {
   }
 
   /** out [T, H·hd] = P_h·V_g per head; V quantized once per kv head along T. */
-  private pv(op: Op, p: Float32Array, v: Float32Array, x: Ctx): Float32Array {
+  private pv(op: Op, p: Float32Array, v: Float32Array, x: Ctx): Float32Array | null {
     const c = this.graph.config;
     const { T } = x;
     const H = c.numHeads;
@@ -630,8 +632,9 @@ export class Forward {
         vq.push(e);
       } else vq.push(this.actValues(pb.id, '', fb, vg, [T, hd], 0, x));
     }
-    const out = new Float32Array(T * H * hd);
+    // integer datapath: ACT integers per head; the float32 output only when traced (val makes the view when read)
     const oi = integer ? new Int32Array(T * H * hd) : undefined;
+    const out = !integer || x.trace ? new Float32Array(T * H * hd) : undefined;
     for (let h = 0; h < H; h++) {
       const ph = p.subarray(h * T * T, (h + 1) * T * T);
       const vg = vq[Math.floor(h / rep)];
@@ -639,20 +642,21 @@ export class Forward {
       if (integer) {
         const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal);
         x.hw?.operand?.(pa, h, a);
-        const r = this.intGemmFix(a, vg as Encoded, 'KN');
+        const r = this.intGemmFix(a, vg as Encoded, 'KN', false, out !== undefined);
         this.release(a, x);
-        o = r.values;
         for (let t = 0; t < T; t++) oi!.set(r.ints.subarray(t * hd, (t + 1) * hd), t * H * hd + h * hd);
+        if (!out) continue;
+        o = r.values!;
       } else {
         const a = this.actValues(pa.id, '', fa, ph, [T, T], 1, x, causal);
         o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN');
       }
-      setColumns(out, T, H * hd, h * hd, hd, o);
+      setColumns(out!, T, H * hd, h * hd, hd, o);
     }
     if (integer) for (const e of vq) this.release(e as Encoded, x);
-    if (intMode) this.intOut(op, x, oi ?? this.fixAll(out));
-    x.trace?.(op.id, out);
-    return out;
+    if (intMode) this.intOut(op, x, oi ?? this.fixAll(out!));
+    if (out) x.trace?.(op.id, out);
+    return out ?? null;
   }
 }
 

@@ -66,7 +66,10 @@ function check(a: Encoded, b: Encoded, layout: GemmBLayout, label: string, paths
       for (const act of ACTS) {
         const fx = k.gemmFix(a, b, { b: layout, path }, act);
         expect(Array.from(fx.ints), `${label} [${fl}, ${path ?? 'auto'}] gemmFix ints ${act.w}/${act.f}`).toEqual(Array.from(Int32Array.from(wantFloats, (v) => fixInt(v, act)))); // (as ACT integers: −0 is 0)
-        expect(u32(fx.values), `${label} gemmFix values`).toEqual(u32(Float32Array.from(fx.ints, (q) => q * 2 ** -act.f)));
+        expect(u32(fx.values!), `${label} gemmFix values`).toEqual(u32(Float32Array.from(fx.ints, (q) => q * 2 ** -act.f)));
+        const lean = k.gemmFix(a, b, { b: layout, path }, act, false); // integers only
+        expect(lean.values).toBeUndefined();
+        expect(lean.ints).toEqual(fx.ints);
       }
       if (path === undefined) infos.push(k.prepare(a, b, { b: layout }).info);
     }

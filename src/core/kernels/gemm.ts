@@ -81,8 +81,9 @@ export interface GemmKernel {
    * fix(gemm(a, b)) for integer mode: the float32 results' ACT integers and their values (ints ·
    * 2^−f), as gemm() followed by fixed.fix() — computed on C in the kernel's memory when nothing
    * needs patching after the kernel (no exact-superaccumulator outputs, no NaN rows, not swapped).
+   * `values: false` leaves out the float32 values (a caller that needs only the integers).
    */
-  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat): { values: Float32Array; ints: Int32Array };
+  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat, values?: boolean): { values?: Float32Array; ints: Int32Array };
   /**
    * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
    * one supersedes a plan from prepare().
@@ -455,16 +456,16 @@ class Kernel implements GemmKernel {
     return plan;
   }
 
-  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat): { values: Float32Array; ints: Int32Array } {
+  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat, values = true): { values?: Float32Array; ints: Int32Array } {
     checkAct(act);
     const pl = this.prepare(a, b, opts) as Plan;
     const { M, N } = pl.info;
     const direct = pl.c && !pl.info.swapped && !(pl.pairs && pl.pairs.count > 0) && !pl.nanA.includes(1) && !pl.nanB.includes(1);
     if (!direct) {
-      const values = this.run(pl);
-      const ints = new Int32Array(values.length);
-      this.fixed.fix(values, ints, act);
-      return { values, ints };
+      const y = this.run(pl);
+      const ints = new Int32Array(y.length);
+      this.fixed.fix(y, ints, act);
+      return values ? { values: y, ints } : { ints };
     }
     pl.exec();
     const n = M * N;
@@ -472,7 +473,8 @@ class Kernel implements GemmKernel {
     const dF = this.alloc(n * 4);
     this.e.fxFixRows(pl.c!.ptr, M, N, pl.c!.ldc, act.f, actMax(act), dI, dF);
     const buf = this.e.memory.buffer;
-    return { ints: new Int32Array(buf, dI, n).slice(), values: new Float32Array(buf, dF, n).slice() };
+    const ints = new Int32Array(buf, dI, n).slice();
+    return values ? { ints, values: new Float32Array(buf, dF, n).slice() } : { ints };
   }
 
   run(plan: GemmPlan): Float32Array {

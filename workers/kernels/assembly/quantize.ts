@@ -625,6 +625,7 @@ export function measure_sums(x: usize, q: usize, n: i32, acc: usize): void {
     const a = <f64>load<f32>(x + (<usize>i << 2));
     const b = <f64>load<f32>(q + (<usize>i << 2));
     if (a - a != 0 || b - b != 0) continue; // NaN or ±Inf
+    if (a == 0 && b == 0) continue; // adds +0 to both sums: no change (P's masked half)
     const d = a - b;
     sig += a * a;
     err += d * d;
