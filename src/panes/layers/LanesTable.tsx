@@ -37,11 +37,12 @@ function groupValue(ops: readonly LinearDims[], lanes: LanesMap): { own: OpLanes
  */
 function LanesInput(props: { value: string; placeholder: string; label: string; testId: string; hint: string; check: (l: OpLanes) => string | null; onCommit: (l: OpLanes | null) => void }) {
   const [text, setText] = useState(props.value);
-  const [focused, setFocused] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The stored value changed (a commit, undo, a Pareto pick, a link): show it, drop a stale refusal.
   useEffect(() => {
-    if (!focused && error === null) setText(props.value);
-  }, [props.value, focused, error]);
+    setText(props.value);
+    setError(null);
+  }, [props.value]);
   const commit = () => {
     const t = text.trim();
     if (t === '') {
@@ -70,11 +71,7 @@ function LanesInput(props: { value: string; placeholder: string; label: string; 
         data-testid={props.testId}
         value={text}
         spellCheck={false}
-        onFocus={() => setFocused(true)}
-        onBlur={() => {
-          setFocused(false);
-          commit();
-        }}
+        onBlur={commit}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
           if (e.key === 'Enter') commit();
