@@ -9,9 +9,7 @@
  */
 import { useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import { brush as d3brush, interpolateViridis, scaleLinear, scaleLog, scaleSequential, select, type ScaleLinear, type ScaleLogarithmic } from 'd3';
-import { documentStore, editModel } from '../../state/document';
-import { linearLanesOf } from '../../state/lanes';
-import { modelStore } from '../../state/model';
+import { documentStore } from '../../state/document';
 import { searchStore, setSearchView, type ParetoView } from '../../state/search';
 import { METRICS, METRIC_IDS, axisUnit, type MetricId } from '../../state/searchDoc';
 import { Axis } from '../../ui/chart';
@@ -26,19 +24,6 @@ const M = { l: 58, r: 18, t: 14, b: 44 };
 const LEGEND_W = 14;
 
 type Scale = ScaleLinear<number, number> | ScaleLogarithmic<number, number>;
-
-/**
- * Pick a design point: selectDesign loads its formats (and the search's mode and tokens) into the
- * document; its per-op lanes follow in the same undo step (same edit key, at once), the linears'
- * only (state/lanes.ts: attention matmuls keep the default). A trial searched without lanes, or a
- * reference design, clears them: it was scored at the default lanes.
- */
-function pickDesign(p: { trial: number } | { baseline: string }): void {
-  const d = selectDesign(p);
-  if (!d) return;
-  const lanes = linearLanesOf(modelStore.getState().model?.graph ?? null, d.parallelism);
-  editModel('pick', (m) => ({ ...m, lanes }));
-}
 
 function setView(patch: Partial<ParetoView>): void {
   setSearchView({ pareto: { ...searchStore.getState().pareto, ...patch } });
@@ -180,7 +165,7 @@ export function ParetoPane() {
       setSearchView({ hover: stepPoint(points, hover, e.key === 'ArrowRight' ? 1 : -1) });
     } else if (e.key === 'Enter' && hover !== null) {
       e.preventDefault();
-      pickDesign({ trial: hover });
+      selectDesign({ trial: hover });
     } else if (e.key === 'Escape') {
       setSearchView({ brushed: null, hover: null });
     }
@@ -279,7 +264,7 @@ export function ParetoPane() {
                     data-trial={p.id}
                     onMouseEnter={() => setSearchView({ hover: p.id })}
                     onMouseLeave={() => setSearchView({ hover: null })}
-                    onClick={() => pickDesign({ trial: p.id })}
+                    onClick={() => selectDesign({ trial: p.id })}
                   />
                 );
               })}
@@ -288,7 +273,7 @@ export function ParetoPane() {
                 const l = labels[i];
                 const pick = selected?.baseline === b.name && selected.runId === run?.id;
                 return (
-                  <g key={b.name} className={'baseline' + (pick ? ' picked' : '')} data-testid={`baseline-${b.name}`} onClick={() => pickDesign({ baseline: b.name })} role="button" aria-label={`Reference ${baselineLabel(b.name)}: load into Layers`}>
+                  <g key={b.name} className={'baseline' + (pick ? ' picked' : '')} data-testid={`baseline-${b.name}`} onClick={() => selectDesign({ baseline: b.name })} role="button" aria-label={`Reference ${baselineLabel(b.name)}: load into Layers`}>
                     <path d="M0,-6L6,0L0,6L-6,0Z" transform={`translate(${bx},${by})`} />
                     {Math.abs(l.y - 4 - by) > 6 ? <line className="label-leader" x1={bx} y1={by} x2={l.x} y2={l.y - 4} /> : null}
                     <text x={l.x} y={l.y} textAnchor={l.anchor} className="label-strong">

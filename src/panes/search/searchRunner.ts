@@ -15,6 +15,7 @@ import { TOKEN_BUDGETS, documentStore, editModel, loadSearchDoc } from '../../st
 import { appendLog } from '../../state/ephemeral';
 import { DEFAULT_HARDWARE, costOptions, hardwareStore } from '../../state/hardware';
 import type { CostOptions } from '../../core/cost';
+import { linearLanesOf } from '../../state/lanes';
 import { modelStore, type LoadedModelView } from '../../state/model';
 import { axesFor, mergeTrials, searchStore, setSearchView, type RunView, type SelectedDesign } from '../../state/search';
 import { METRICS, parseSearchDoc, spaceSpecOf, type SearchDoc } from '../../state/searchDoc';
@@ -337,7 +338,9 @@ export async function discardRun(id: string): Promise<void> {
  * Pick a design point (a trial, or a baseline by name): it becomes `searchStore.selected` (the hook
  * for the Verilog pane) and its config is loaded into the document — formats, plus the search's
  * mode and full token budget when Layers offers it, so Layers evaluates exactly what the trial was
- * scored on. One undo step.
+ * scored on — and its linears' lanes (state/lanes.ts `linearLanesOf`: attention matmuls keep the
+ * default; a trial searched without lanes, or a reference design, clears them: it was scored at the
+ * default lanes). One undo step, whichever pane picks (Pareto plot or trial table).
  */
 export function selectDesign(pick: { trial: number } | { baseline: string }): SelectedDesign | null {
   const v = searchStore.getState().run;
@@ -355,7 +358,8 @@ export function selectDesign(pick: { trial: number } | { baseline: string }): Se
   setSearchView({ selected: d });
   const tokens = (TOKEN_BUDGETS as readonly number[]).includes(v.settings.fullTokens) ? v.settings.fullTokens : null;
   const config = d.config;
-  editModel('pick', (m) => ({ ...m, quant: config, mode: v.settings.mode, tokens: tokens ?? m.tokens }));
+  const lanes = linearLanesOf(modelStore.getState().model?.graph ?? null, d.parallelism);
+  editModel('pick', (m) => ({ ...m, quant: config, lanes, mode: v.settings.mode, tokens: tokens ?? m.tokens }));
   return d;
 }
 
