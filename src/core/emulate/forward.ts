@@ -400,14 +400,14 @@ export class Forward {
           ? rmsNorm(inp(), this.weight(op.weight!), T, D, c.normEps)
           : layerNorm(inp(), this.weight(op.weight!), this.weight(op.bias!), T, D, c.normEps);
       case 'linear':
-        return this.linear(op, inp(), x);
+        return this.linear(op, x);
       case 'rope': {
         const h = (this.graph.tensors.get(op.output)!.shape[1] as number) / c.headDim;
         const { cos, sin } = this.ropeFor(T);
         return applyRope(inp(), T, h, c.headDim, cos, sin);
       }
       case 'matmul':
-        return op.kind === 'qk' ? this.qk(op, inp(0), inp(1), x) : this.pv(op, inp(0), inp(1), x);
+        return op.kind === 'qk' ? this.qk(op, x) : this.pv(op, x);
       case 'softmax': {
         const H = c.numHeads;
         const s = inp();
@@ -446,12 +446,13 @@ export class Forward {
     return e.values;
   }
 
-  private actEncoded(point: string, tensorKey: string, spec: FormatSpec, v: Float32Array, shape: number[], axis: number, x: Ctx, elements?: number): Encoded {
+  /** Encode an activation (float32 values, or ACT integers in integer mode: same bits) at a quant point, with its statistics. */
+  private actEncoded(point: string, tensorKey: string, spec: FormatSpec, v: Float32Array | Int32Array, shape: number[], axis: number, x: Ctx, elements?: number): Encoded {
     const key = tensorKey ? `${tensorKey}|${formatToString(spec)}|${axis}|e` : '';
     let e = key ? (x.shared.get(key) as { enc: Encoded; acc: PointAcc } | undefined) : undefined;
     if (!e) {
       // without a hardware trace nobody keeps an activation's encoding: its arrays come from and go back to a pool
-      e = this.q.encodeMeasured(spec, v, shape, axis, elements, !x.hw);
+      e = v instanceof Int32Array ? this.q.encodeMeasuredAct(spec, v, this.act.f, shape, axis, elements, !x.hw) : this.q.encodeMeasured(spec, v, shape, axis, elements, !x.hw);
       if (key) {
         x.shared.set(key, e);
         if (!x.hw) x.held.push(e.enc);
@@ -486,20 +487,23 @@ export class Forward {
     return e.enc!;
   }
 
-  private linear(op: Op, xin: Float32Array, x: Ctx): Float32Array | null {
+  private linear(op: Op, x: Ctx): Float32Array | null {
     const wt = this.tensor(op.weight!);
     const [N, K] = wt.shape;
     const W = wt.f32();
     const T = x.T;
-    if (xin.length !== T * K) throw new EmulatorError(`${op.id}: input has ${xin.length / T} features, weight ${op.weight} expects ${K}`);
     const px = this.point(op, 'x')!;
     const pw = this.point(op, 'w')!;
     const fx = x.fmt(px.id);
     const fw = x.fmt(pw.id);
     const intMode = x.spec.mode === 'integer';
+    const onInt = intMode && integerBlocker(fx, fw, K) === null;
+    // the integer datapath encodes the input's ACT integers; the float paths read its float32 values
+    const xin = onInt ? this.actOf(op.inputs[0], x) : this.val(op.inputs[0], x);
+    if (xin.length !== T * K) throw new EmulatorError(`${op.id}: input has ${xin.length / T} features, weight ${op.weight} expects ${K}`);
     let y: Float32Array | undefined; // integer datapath: made only when traced (val makes the view when read)
     let yi: Int32Array | undefined; // integer mode: y = fix(f32(S)) as ACT integers (y: their values)
-    if (intMode && integerBlocker(fx, fw, K) === null) {
+    if (onInt) {
       const a = this.actEncoded(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
       x.hw?.operand?.(px, 0, a);
@@ -507,7 +511,7 @@ export class Forward {
       ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, x.trace !== undefined));
     } else {
       if (intMode) x.res.fallback.add(op.id);
-      const a = this.actValues(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
+      const a = this.actValues(px.id, op.inputs[0], fx, xin as Float32Array, [T, K], 1, x);
       y = this.f32.gemmPrepared(a, T, this.weightPrepared(pw, fw, W, [N, K], x));
       if (intMode) yi = this.fixAll(y);
     }
@@ -549,7 +553,7 @@ export class Forward {
   }
 
   /** Scores [H, T, T] = Q_h·K_gᵀ (× 1/sqrt(hd) except OPT), per head; K quantized once per kv head. */
-  private qk(op: Op, q: Float32Array, k: Float32Array, x: Ctx): Float32Array | null {
+  private qk(op: Op, x: Ctx): Float32Array | null {
     const c = this.graph.config;
     const { T } = x;
     const H = c.numHeads;
@@ -565,6 +569,9 @@ export class Forward {
     const scale = this.graph.arch === 'opt' || intMode ? 1 : Math.fround(hd ** -0.5);
     const integer = intMode && integerBlocker(fa, fb, hd) === null;
     if (intMode && !integer) x.res.fallback.add(op.id);
+    // the integer datapath encodes Q's and K's ACT integers; the float paths read their float32 values
+    const q = integer ? this.actOf(op.inputs[0], x) : this.val(op.inputs[0], x);
+    const k = integer ? this.actOf(op.inputs[1], x) : this.val(op.inputs[1], x);
     // integer datapath: the ACT scores are made per head; their float32 view only when traced (or read later, by val)
     const oi = integer ? new Int32Array(H * T * T) : undefined;
     const out = !integer || x.trace ? new Float32Array(H * T * T) : undefined;
@@ -575,7 +582,7 @@ export class Forward {
         const e = this.actEncoded(pb.id, '', fb, kg, [T, hd], 1, x);
         x.hw?.operand?.(pb, gi, e);
         kq.push(e);
-      } else kq.push(this.actValues(pb.id, '', fb, kg, [T, hd], 1, x));
+      } else kq.push(this.actValues(pb.id, '', fb, kg as Float32Array, [T, hd], 1, x));
     }
     for (let h = 0; h < H; h++) {
       const qh = columns(q, T, H * hd, h * hd, hd);
@@ -592,7 +599,7 @@ export class Forward {
         if (!out) continue;
         s = r.values!;
       } else {
-        const a = this.actValues(pa.id, '', fa, qh, [T, hd], 1, x);
+        const a = this.actValues(pa.id, '', fa, qh as Float32Array, [T, hd], 1, x);
         s = this.f32.gemm(a, kg as Float32Array, T, hd, T, 'NK');
         if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
       }
@@ -608,7 +615,7 @@ export class Forward {
   }
 
   /** out [T, H·hd] = P_h·V_g per head; V quantized once per kv head along T. */
-  private pv(op: Op, p: Float32Array, v: Float32Array, x: Ctx): Float32Array | null {
+  private pv(op: Op, x: Ctx): Float32Array | null {
     const c = this.graph.config;
     const { T } = x;
     const H = c.numHeads;
@@ -622,6 +629,9 @@ export class Forward {
     const intMode = x.spec.mode === 'integer';
     const integer = intMode && integerBlocker(fa, fb, T) === null;
     if (intMode && !integer) x.res.fallback.add(op.id);
+    // the integer datapath encodes P's and V's ACT integers; the float paths read their float32 values
+    const p = integer ? this.actOf(op.inputs[0], x) : this.val(op.inputs[0], x);
+    const v = integer ? this.actOf(op.inputs[1], x) : this.val(op.inputs[1], x);
     const causal = (T * (T + 1)) / 2; // P's unmasked entries
     const vq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
@@ -630,7 +640,7 @@ export class Forward {
         const e = this.actEncoded(pb.id, '', fb, vg, [T, hd], 0, x);
         x.hw?.operand?.(pb, gi, e);
         vq.push(e);
-      } else vq.push(this.actValues(pb.id, '', fb, vg, [T, hd], 0, x));
+      } else vq.push(this.actValues(pb.id, '', fb, vg as Float32Array, [T, hd], 0, x));
     }
     // integer datapath: ACT integers per head; the float32 output only when traced (val makes the view when read)
     const oi = integer ? new Int32Array(T * H * hd) : undefined;
@@ -648,7 +658,7 @@ export class Forward {
         if (!out) continue;
         o = r.values!;
       } else {
-        const a = this.actValues(pa.id, '', fa, ph, [T, T], 1, x, causal);
+        const a = this.actValues(pa.id, '', fa, ph as Float32Array, [T, T], 1, x, causal);
         o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN');
       }
       setColumns(out!, T, H * hd, h * hd, hd, o);

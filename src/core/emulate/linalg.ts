@@ -288,8 +288,8 @@ export function mul(a: Float32Array, b: Float32Array): Float32Array {
 }
 
 /** Columns [c0, c0 + w) of a row-major [R, C] matrix, as a contiguous [R, w] array. */
-export function columns(x: Float32Array, R: number, C: number, c0: number, w: number): Float32Array {
-  const out = new Float32Array(R * w);
+export function columns<A extends Float32Array | Int32Array>(x: A, R: number, C: number, c0: number, w: number): A {
+  const out = (x instanceof Int32Array ? new Int32Array(R * w) : new Float32Array(R * w)) as A;
   for (let r = 0; r < R; r++) out.set(x.subarray(r * C + c0, r * C + c0 + w), r * w);
   return out;
 }

@@ -125,6 +125,25 @@ export class Quantizer {
     return { enc, values: encodedValues(enc) };
   }
 
+  /**
+   * encodeMeasured of ACT integers (value = v · 2^−f): the kernel encodes them straight from the
+   * integers; otherwise their float32 values are made here. Same bits either way.
+   */
+  encodeMeasuredAct(spec: FormatSpec, xi: Int32Array, f: number, shape: readonly number[], axis: number, elements?: number, pooled = false): { enc: Encoded; acc: PointAcc } {
+    const k = this.kernels;
+    if (k && k.encodeAct && k.supports(spec)) {
+      const p = pooled ? this.pool.get(xi.length) : undefined;
+      const into = p ? { elements: p.el.pop(), mantissas: p.m.pop() } : undefined;
+      const r = k.encodeAct(spec, xi, f, shape, axis, { sums: true, valuesIfNoSums: true, into });
+      const c = r.enc.counts;
+      if (r.sums) return { enc: r.enc, acc: { sig: r.sums.sig, err: r.sums.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: elements ?? xi.length } };
+      const u = 2 ** -f;
+      return { enc: r.enc, acc: measure(Float32Array.from(xi, (v) => v * u), r.values, c, elements) };
+    }
+    const u = 2 ** -f;
+    return this.encodeMeasured(spec, Float32Array.from(xi, (v) => v * u), shape, axis, elements, pooled);
+  }
+
   /** Encode, with the statistics of x against the values it decodes to (measure(); the kernel sums them as it streams, same bits). */
   encodeMeasured(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number, elements?: number, pooled = false): { enc: Encoded; acc: PointAcc } {
     const k = this.kernels;

@@ -367,6 +367,27 @@ describe('contract: validation and fallbacks', () => {
     expect(run).toThrow(FormatError);
     expect(run).toThrow((want as Error).message);
   }
+  it('encodeAct: ACT integers encode exactly as their float32 values, on every path, with the same sums', () => {
+    const rnd = rng(77);
+    for (const f of [14, 5, 22]) {
+      const ints = Int32Array.from({ length: 64 * 96 }, (_, i) => (i % 97 === 0 ? 0 : Math.round((rnd() - 0.5) * 2 ** (8 + (i % 15)))));
+      ints[5] = 2 ** 23 - 1;
+      ints[6] = -(2 ** 23 - 1);
+      const vals = Float32Array.from(ints, (v) => v * 2 ** -f);
+      for (const [fmt, shape, axis] of [['mxint8', [64, 96], 1], ['mxfp4', [64, 96], 1], ['mxint8', [64, 96], 0], ['bfp:m=6,block=16', [64, 96], 1], ['mxfp8_e4m3:block=4x4', [64, 96], 1]] as const) {
+        for (const kk of [K.simd, K.relaxed, KC.relaxed]) {
+          const want = kk.encodeWithValues!(fmt, vals, [...shape], axis, { sums: true });
+          const got = kk.encodeAct!(fmt, ints, f, [...shape], axis, { sums: true });
+          for (const fld of ['elements', 'scales', 'mantissas', 'unitExp'] as const) expect(firstDiff(got.enc[fld], want.enc[fld], Object.is), `${fmt} axis ${axis} f ${f} ${fld}`).toBe(-1);
+          expect(got.enc.counts).toEqual(want.enc.counts);
+          expect(firstDiff(got.values, want.values, Object.is)).toBe(-1);
+          expect(got.sums).toEqual(want.sums);
+        }
+      }
+    }
+    expect(() => K.simd.encodeAct!('mxint8', new Float32Array(4) as unknown as Int32Array, 14)).toThrow(KernelError);
+  });
+
   it('throws the same FormatErrors as core', () => {
     for (const fl of FLAVORS) {
       const k = K[fl];

@@ -37,6 +37,11 @@ export interface QuantKernels {
    * `valuesIfNoSums` too, `values` is empty whenever `sums` is made (a caller that only measures).
    */
   encodeWithValues?(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number, opts?: EncodeOptions): { enc: Encoded; values: Float32Array; sums?: QuantSums };
+  /**
+   * encodeWithValues of ACT integers x (value = v · 2^−f, |v| < 2^24): exactly the result for their
+   * float32 values, without making them first (the kernel converts them as they stream in).
+   */
+  encodeAct?(format: FormatSpec | string, x: Int32Array, f: number, shape?: readonly number[], axis?: number, opts?: EncodeOptions): { enc: Encoded; values: Float32Array; sums?: QuantSums };
 }
 
 export interface QuantKernelOptions {
@@ -52,6 +57,7 @@ interface QuantExports {
   int_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, m: number, e: number, bias: number, scaleRule: number, round: number, kind: number): void;
   datapath_view(elems: number, elemBytes: number, scales: number, rows: number, n: number, block: number, nanCode: number, lut: number, dst: number): void;
   measure_sums(x: number, q: number, n: number, acc: number): void;
+  act_to_f32(p: number, n: number, f: number): void;
 }
 
 /**
@@ -121,6 +127,17 @@ class WasmQuantKernels implements QuantKernels {
 
   encodeWithValues(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1, opts: EncodeOptions = {}): { enc: Encoded; values: Float32Array; sums?: QuantSums } {
     const r = this.run(format, x, shape, axis, true, opts.sums === true, opts.valuesIfNoSums === true, opts.into);
+    return this.finish(r);
+  }
+
+  encodeAct(format: FormatSpec | string, x: Int32Array, f: number, shape?: readonly number[], axis = -1, opts: EncodeOptions = {}): { enc: Encoded; values: Float32Array; sums?: QuantSums } {
+    if (!(x instanceof Int32Array)) throw new KernelError('encodeAct needs an Int32Array of ACT integers');
+    if (!Number.isInteger(f) || f < 0 || f > 30) throw new KernelError(`encodeAct: fraction bits ${f} outside 0..30`);
+    const r = this.run(format, x, shape, axis, true, opts.sums === true, opts.valuesIfNoSums === true, opts.into, f);
+    return this.finish(r);
+  }
+
+  private finish(r: ReturnType<WasmQuantKernels['run']>): { enc: Encoded; values: Float32Array; sums?: QuantSums } {
     const { spec, layout } = r;
     const { mantissas, unitExp } = datapathView(spec, layout, r.elements!, r.scales!, r.mantissas);
     const enc: Encoded = {
@@ -138,14 +155,25 @@ class WasmQuantKernels implements QuantKernels {
     return { enc, values: r.values, sums: r.sums };
   }
 
-  private run(format: FormatSpec | string, x: Float32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean, wantSums = false, valuesIfNoSums = false, into?: EncodeOptions['into']) {
+  private run(format: FormatSpec | string, xIn: Float32Array | Int32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean, wantSums = false, valuesIfNoSums = false, into?: EncodeOptions['into'], actF?: number) {
     // Validate exactly as core does (same order, same FormatErrors), then refuse what the kernel does not cover.
-    checkData(x);
+    checkData(xIn);
     const spec = toSpec(format);
     if (!isBlockSpec(spec)) throw new KernelError(`the quantize kernel covers mx, mxint and bfp formats, not ${spec.kind}: use core quantize/encode`);
-    const shape = shapeIn ?? [x.length];
-    const layout = makeLayout(shape, x.length, axis, spec.block, spec.tileRows);
-    if (!(x instanceof Float32Array)) throw new KernelError('the quantize kernel needs a Float32Array input: use core quantize/encode for other arrays');
+    const shape = shapeIn ?? [xIn.length];
+    const layout = makeLayout(shape, xIn.length, axis, spec.block, spec.tileRows);
+    // ACT integers (encodeAct): streamed as integers and made float32 in the kernel on the direct
+    // path (act_to_f32, exact); the other paths take their float32 values from here
+    const actIn = actF !== undefined && xIn instanceof Int32Array && layout.axis === layout.shape.length - 1 && layout.tileRows === 1;
+    let x: Float32Array;
+    if (actF !== undefined && xIn instanceof Int32Array) {
+      if (actIn) x = xIn as unknown as Float32Array; // only sliced and copied into the kernel below, as integers
+      else {
+        const u = 2 ** -actF;
+        x = Float32Array.from(xIn, (v) => v * u);
+      }
+    } else if (!(xIn instanceof Float32Array)) throw new KernelError('the quantize kernel needs a Float32Array input: use core quantize/encode for other arrays');
+    else x = xIn;
 
     const numel = layout.numel;
     // the sums made in the kernel replace the values for a caller that only measures them
@@ -200,6 +228,14 @@ class WasmQuantKernels implements QuantKernels {
     const cnt = new Uint32Array(buf, countsPtr, 4);
     cnt.fill(0);
     const xv = new Float32Array(buf, xPtr, cap);
+    const xi = actIn ? new Int32Array(buf, xPtr, cap) : null;
+    // copy `len` inputs from `off` into the kernel's x buffer (ACT integers are converted there)
+    const feed = (off: number, len: number) => {
+      if (xi) {
+        xi.set((xIn as Int32Array).subarray(off, off + len));
+        ex.act_to_f32(xPtr, len, actF!);
+      } else xv.set(x.subarray(off, off + len));
+    };
     const ov = new Float32Array(buf, oPtr, cap);
     const ev = wantEnc ? (elemBytes === 1 ? new Uint8Array(buf, ePtr, cap) : new Uint16Array(buf, ePtr, cap)) : null;
     const sv = wantEnc ? new Uint8Array(buf, sPtr, cap) : null;
@@ -217,7 +253,7 @@ class WasmQuantKernels implements QuantKernels {
           const rr = Math.min(rowsPer, rows - r0);
           const off = r0 * nA;
           const len = rr * nA;
-          xv.set(x.subarray(off, off + len));
+          feed(off, len);
           call(xPtr, oPtr, ePtr, sPtr, rr, nA, b);
           if (keepValues) values.set(len === cap ? ov : ov.subarray(0, len), off);
           if (elements) elements.set(ev!.subarray(0, len), off);
@@ -234,7 +270,7 @@ class WasmQuantKernels implements QuantKernels {
           for (let a0 = 0; a0 < nA; a0 += cap) {
             const len = Math.min(cap, nA - a0);
             const off = r * nA + a0;
-            xv.set(x.subarray(off, off + len));
+            feed(off, len);
             call(xPtr, oPtr, ePtr, sPtr, 1, len, b);
             if (keepValues) values.set(ov.subarray(0, len), off);
             if (elements) elements.set(ev!.subarray(0, len), off);

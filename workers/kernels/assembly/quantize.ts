@@ -633,3 +633,18 @@ export function measure_sums(x: usize, q: usize, n: i32, acc: usize): void {
   store<f64>(acc, sig);
   store<f64>(acc, err, 8);
 }
+
+/**
+ * In place: n ACT integers (i32, value = v · 2^−f) → their float32 values (exact for |v| < 2^24),
+ * so integer mode's activations are encoded straight from their integers.
+ */
+export function act_to_f32(p: usize, n: i32, f: i32): void {
+  const un = reinterpret<f32>(<u32>(127 - f) << 23);
+  const vu = f32x4.splat(un);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(p + o, f32x4.mul(f32x4.convert_i32x4_s(v128.load(p + o)), vu));
+  }
+  for (; i < n; i++) store<f32>(p + (<usize>i << 2), <f32>load<i32>(p + (<usize>i << 2)) * un);
+}
