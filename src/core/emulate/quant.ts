@@ -48,6 +48,14 @@ export function measure(x: Float32Array, q: Float32Array, counts: QuantCounts, e
   return { sig, err, saturated: counts.saturated, underflow: counts.underflow, nanBlocks: counts.nanBlocks, elements };
 }
 
+/** ACT integers → their float32 values (exact for |v| < 2^24). */
+function actValues(xi: Int32Array, f: number): Float32Array {
+  const u = 2 ** -f;
+  const out = new Float32Array(xi.length);
+  for (let i = 0; i < xi.length; i++) out[i] = xi[i] * u;
+  return out;
+}
+
 /** The values an Encoded tensor decodes to: mantissa · 2^unitExp of its block (power-of-two formats and fixed). */
 export function encodedValues(e: Encoded): Float32Array {
   const out = new Float32Array(e.layout.numel);
@@ -131,17 +139,16 @@ export class Quantizer {
    */
   encodeMeasuredAct(spec: FormatSpec, xi: Int32Array, f: number, shape: readonly number[], axis: number, elements?: number, pooled = false): { enc: Encoded; acc: PointAcc } {
     const k = this.kernels;
-    if (k && k.encodeAct && k.supports(spec)) {
+    // the kernel streams integers along the last axis; other layouts take the float32 values
+    if (k && k.encodeAct && k.supports(spec) && (axis === shape.length - 1 || axis === -1)) {
       const p = pooled ? this.pool.get(xi.length) : undefined;
       const into = p ? { elements: p.el.pop(), mantissas: p.m.pop() } : undefined;
       const r = k.encodeAct(spec, xi, f, shape, axis, { sums: true, valuesIfNoSums: true, into });
       const c = r.enc.counts;
       if (r.sums) return { enc: r.enc, acc: { sig: r.sums.sig, err: r.sums.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: elements ?? xi.length } };
-      const u = 2 ** -f;
-      return { enc: r.enc, acc: measure(Float32Array.from(xi, (v) => v * u), r.values, c, elements) };
+      return { enc: r.enc, acc: measure(actValues(xi, f), r.values, c, elements) };
     }
-    const u = 2 ** -f;
-    return this.encodeMeasured(spec, Float32Array.from(xi, (v) => v * u), shape, axis, elements, pooled);
+    return this.encodeMeasured(spec, actValues(xi, f), shape, axis, elements, pooled);
   }
 
   /** Encode, with the statistics of x against the values it decodes to (measure(); the kernel sums them as it streams, same bits). */

@@ -170,7 +170,8 @@ class WasmQuantKernels implements QuantKernels {
       if (actIn) x = xIn as unknown as Float32Array; // only sliced and copied into the kernel below, as integers
       else {
         const u = 2 ** -actF;
-        x = Float32Array.from(xIn, (v) => v * u);
+        x = new Float32Array(xIn.length);
+        for (let i = 0; i < xIn.length; i++) x[i] = xIn[i] * u;
       }
     } else if (!(xIn instanceof Float32Array)) throw new KernelError('the quantize kernel needs a Float32Array input: use core quantize/encode for other arrays');
     else x = xIn;
