@@ -622,10 +622,13 @@ export function measure_sums(x: usize, q: usize, n: i32, acc: usize): void {
   let sig = load<f64>(acc);
   let err = load<f64>(acc, 8);
   for (let i = 0; i < n; i++) {
-    const a = <f64>load<f32>(x + (<usize>i << 2));
-    const b = <f64>load<f32>(q + (<usize>i << 2));
-    if (a - a != 0 || b - b != 0) continue; // NaN or ±Inf
-    if (a == 0 && b == 0) continue; // adds +0 to both sums: no change (P's masked half)
+    const o = <usize>i << 2;
+    const ba = load<u32>(x + o);
+    const bb = load<u32>(q + o);
+    // skip NaN or ±Inf (exponent all ones), and pairs of zeros (they add +0: no change; P's masked half)
+    if ((ba & 0x7f800000) == 0x7f800000 || (bb & 0x7f800000) == 0x7f800000 || ((ba | bb) << 1) == 0) continue;
+    const a = <f64>reinterpret<f32>(ba);
+    const b = <f64>reinterpret<f32>(bb);
     const d = a - b;
     sig += a * a;
     err += d * d;
