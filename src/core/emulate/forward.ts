@@ -654,7 +654,9 @@ export class Forward {
         x.hw?.operand?.(pa, h, a);
         const r = this.intGemmFix(a, vg as Encoded, 'KN', false, out !== undefined);
         this.release(a, x);
-        for (let t = 0; t < T; t++) oi!.set(r.ints.subarray(t * hd, (t + 1) * hd), t * H * hd + h * hd);
+        const ri = r.ints;
+        const dst = oi!;
+        for (let t = 0; t < T; t++) for (let j = 0, d = t * H * hd + h * hd, sIdx = t * hd; j < hd; j++) dst[d + j] = ri[sIdx + j];
         if (!out) continue;
         o = r.values!;
       } else {

@@ -470,7 +470,7 @@ class Kernel implements GemmKernel {
     pl.exec();
     const n = M * N;
     const dI = this.alloc(n * 4);
-    const dF = this.alloc(n * 4);
+    const dF = values ? this.alloc(n * 4) : 0;
     this.e.fxFixRows(pl.c!.ptr, M, N, pl.c!.ldc, act.f, actMax(act), dI, dF);
     const buf = this.e.memory.buffer;
     const ints = new Int32Array(buf, dI, n).slice();

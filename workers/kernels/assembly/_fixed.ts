@@ -38,11 +38,35 @@ export function fxFix(src: usize, n: i32, f: i32, lim: i32, dstI: usize, dstF: u
   }
 }
 
-/** fxFix of `rows` rows of n values each, lds floats apart (a GEMM's padded C), into dense [rows][n] outputs. */
+/**
+ * fxFix of `rows` rows of n values each, lds floats apart (a GEMM's padded C), into dense [rows][n]
+ * outputs; dstF = 0: the integers only.
+ */
 export function fxFixRows(src: usize, rows: i32, n: i32, lds: i32, f: i32, lim: i32, dstI: usize, dstF: usize): void {
   for (let r = 0; r < rows; r++) {
     const o = <usize>r * <usize>n << 2;
-    fxFix(src + ((<usize>r * <usize>lds) << 2), n, f, lim, dstI + o, dstF + o);
+    const s = src + ((<usize>r * <usize>lds) << 2);
+    if (dstF != 0) fxFix(s, n, f, lim, dstI + o, dstF + o);
+    else fxFixInts(s, n, f, lim, dstI + o);
+  }
+}
+
+/** fxFix without the values. */
+function fxFixInts(src: usize, n: i32, f: i32, lim: i32, dstI: usize): void {
+  const sc = reinterpret<f32>(<u32>(127 + f) << 23);
+  const hiS = <f32>lim;
+  const vs = f32x4.splat(sc);
+  const vhi = f32x4.splat(hiS);
+  const vlo = f32x4.splat(-hiS);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dstI + o, i32x4.trunc_sat_f32x4_s(f32x4.max(f32x4.min(f32x4.nearest(f32x4.mul(v128.load(src + o), vs)), vhi), vlo)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const r = max(min(nearest(load<f32>(src + o) * sc), hiS), -hiS);
+    store<i32>(dstI + o, isNaN(r) ? 0 : <i32>r);
   }
 }
 
