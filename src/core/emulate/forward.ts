@@ -98,6 +98,9 @@ export interface RunResult {
 
 const isQuant = (s: FormatSpec | undefined): s is FormatSpec => s !== undefined && s.kind !== 'fp32';
 
+/** Bytes of ACT arrays the forward pass keeps for reuse across runs (integer mode, no hardware trace). */
+const POOL_BYTES = 64 * 2 ** 20;
+
 /** 1.5 · 2^52: (v + M) − M rounds a double |v| < 2^51 to an integer, ties to even. */
 const RNE_MAGIC = 6755399441055744;
 
@@ -121,6 +124,12 @@ export class Forward {
   private readonly actLim: number;
   /** Integer mode: the fixed-point ops on the integer GEMM kernel's module (same bits as fixed.ts), when loaded. */
   private readonly fxk: FixedKernel | undefined;
+  /**
+   * Integer mode without a hardware trace: the ACT arrays of finished runs, by length, refilled as
+   * the outputs of later runs (a fresh big typed array costs its page faults). At most POOL_BYTES.
+   */
+  private readonly ipool = new Map<number, Int32Array[]>();
+  private ipoolBytes = 0;
 
   constructor(
     readonly model: LoadedModel,
@@ -182,10 +191,30 @@ export class Forward {
    * y = fix(f32(exact block GEMM)): the ACT integers and (`values`) their float32 values. `weight`:
    * b is a cached weight's encoding, so the kernel keeps its statistics and packed panels with it.
    */
-  private intGemmFix(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false, wantValues = true): { values?: Float32Array; ints: Int32Array } {
-    if (this.kernels.gemm) return this.kernels.gemm.gemmFix(a, b, { b: layout, cacheB: weight }, this.act, wantValues);
+  private intGemmFix(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false, wantValues = true, into?: Int32Array): { values?: Float32Array; ints: Int32Array } {
+    if (this.kernels.gemm) return this.kernels.gemm.gemmFix(a, b, { b: layout, cacheB: weight }, this.act, wantValues, into);
     const values = blockGemm(a, b, { b: layout });
     return { values, ints: this.fixAll(values) };
+  }
+
+  /** A recycled ACT array of length n to be overwritten entirely, if the pool has one (never while a hardware trace may hold arrays). */
+  private take(n: number, x: Ctx): Int32Array | undefined {
+    if (x.hw) return undefined;
+    const a = this.ipool.get(n)?.pop();
+    if (a) this.ipoolBytes -= a.byteLength;
+    return a;
+  }
+
+  /** The end of a run without a hardware trace: its ACT arrays are no longer referenced by anything. */
+  private recycleActs(x: Ctx): void {
+    if (x.hw) return;
+    for (const a of new Set(x.ienv.values())) {
+      if (a.byteLength < 65536 || this.ipoolBytes + a.byteLength > POOL_BYTES) continue;
+      let l = this.ipool.get(a.length);
+      if (!l) this.ipool.set(a.length, (l = []));
+      l.push(a);
+      this.ipoolBytes += a.byteLength;
+    }
   }
 
   /** ACT values (float32, exact) → ACT integers. */
@@ -283,18 +312,18 @@ export class Forward {
         y = fxAdd(ins[0], this.fxTableOf(op.weight!).subarray(0, T * D), act);
         break;
       case 'norm':
-        y = c.norm === 'rms' ? (k ? k.rmsNorm(ins[0], T, D, this.fxNormOf(op), act) : fxRmsNorm(ins[0], T, D, this.fxNormOf(op), act)) : fxLayerNorm(ins[0], T, D, this.fxNormOf(op), act);
+        y = c.norm === 'rms' ? (k ? k.rmsNorm(ins[0], T, D, this.fxNormOf(op), act, this.take(T * D, x)) : fxRmsNorm(ins[0], T, D, this.fxNormOf(op), act)) : fxLayerNorm(ins[0], T, D, this.fxNormOf(op), act);
         break;
       case 'rope': {
         const h = (this.graph.tensors.get(op.output)!.shape[1] as number) / c.headDim;
-        y = k ? k.rope(ins[0], T, h, this.fxRopeFor(T), act) : fxRope(ins[0], T, h, this.fxRopeFor(T), act);
+        y = k ? k.rope(ins[0], T, h, this.fxRopeFor(T), act, 0, this.take(ins[0].length, x)) : fxRope(ins[0], T, h, this.fxRopeFor(T), act);
         break;
       }
       case 'softmax': {
         // the attention scale 1/√hd is applied inside, for every architecture (OPT's q scaling included)
         const C = attentionScaleConst(c.headDim);
         const H = c.numHeads;
-        if (k) y = k.causalSoftmax(ins[0], H, T, C, act);
+        if (k) y = k.causalSoftmax(ins[0], H, T, C, act, this.take(H * T * T, x));
         else {
           y = new Int32Array(H * T * T);
           for (let h = 0; h < H; h++) y.set(fxCausalSoftmax(ins[0].subarray(h * T * T, (h + 1) * T * T), T, C, act), h * T * T);
@@ -302,13 +331,13 @@ export class Forward {
         break;
       }
       case 'activation':
-        y = k ? k.activation(c.activation, ins[0], act) : fxActivation(c.activation, ins[0], act);
+        y = k ? k.activation(c.activation, ins[0], act, this.take(ins[0].length, x)) : fxActivation(c.activation, ins[0], act);
         break;
       case 'mul':
-        y = k ? k.mul(ins[0], ins[1], act) : fxMul(ins[0], ins[1], act);
+        y = k ? k.mul(ins[0], ins[1], act, this.take(ins[0].length, x)) : fxMul(ins[0], ins[1], act);
         break;
       case 'add':
-        y = k ? k.add(ins[0], ins[1], act) : fxAdd(ins[0], ins[1], act);
+        y = k ? k.add(ins[0], ins[1], act, this.take(ins[0].length, x)) : fxAdd(ins[0], ins[1], act);
         break;
       default:
         throw new EmulatorError(`${op.id}: op type ${op.type} has no fixed-point twin`);
@@ -375,6 +404,7 @@ export class Forward {
     }
     res.logits = this.val(g.ops[g.ops.length - 1].output, ctx);
     for (const e of ctx.held) this.q.recycle(e);
+    if (spec.mode === 'integer') this.recycleActs(ctx);
     return res;
   }
 
@@ -508,7 +538,7 @@ export class Forward {
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
       x.hw?.operand?.(px, 0, a);
       x.hw?.operand?.(pw, 0, b);
-      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, x.trace !== undefined));
+      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, x.trace !== undefined, this.take(T * N, x)));
     } else {
       if (intMode) x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin as Float32Array, [T, K], 1, x);
@@ -573,7 +603,7 @@ export class Forward {
     const q = integer ? this.actOf(op.inputs[0], x) : this.val(op.inputs[0], x);
     const k = integer ? this.actOf(op.inputs[1], x) : this.val(op.inputs[1], x);
     // integer datapath: the ACT scores are made per head; their float32 view only when traced (or read later, by val)
-    const oi = integer ? new Int32Array(H * T * T) : undefined;
+    const oi = integer ? (this.take(H * T * T, x) ?? new Int32Array(H * T * T)) : undefined;
     const out = !integer || x.trace ? new Float32Array(H * T * T) : undefined;
     const kq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
@@ -591,11 +621,12 @@ export class Forward {
       if (integer) {
         const a = this.actEncoded(pa.id, '', fa, qh, [T, hd], 1, x);
         x.hw?.operand?.(pa, h, a);
-        const r = this.intGemmFix(a, kg as Encoded, 'NK', false, out !== undefined);
+        // the head's scores straight into its block of the output (every entry is written)
+        const r = this.intGemmFix(a, kg as Encoded, 'NK', false, out !== undefined, oi!.subarray(h * T * T, (h + 1) * T * T));
         this.release(a, x);
         // masked entries are 0 (the fix of the 0 the other paths put there)
         for (let i = 0; i < T; i++) r.ints.fill(0, i * T + i + 1, (i + 1) * T);
-        oi!.set(r.ints, h * T * T);
+        if (r.ints.buffer !== oi!.buffer || r.ints.byteOffset !== oi!.byteOffset + h * T * T * 4) oi!.set(r.ints, h * T * T);
         if (!out) continue;
         s = r.values!;
       } else {
@@ -643,7 +674,7 @@ export class Forward {
       } else vq.push(this.actValues(pb.id, '', fb, vg as Float32Array, [T, hd], 0, x));
     }
     // integer datapath: ACT integers per head; the float32 output only when traced (val makes the view when read)
-    const oi = integer ? new Int32Array(T * H * hd) : undefined;
+    const oi = integer ? (this.take(T * H * hd, x) ?? new Int32Array(T * H * hd)) : undefined;
     const out = !integer || x.trace ? new Float32Array(T * H * hd) : undefined;
     for (let h = 0; h < H; h++) {
       const ph = p.subarray(h * T * T, (h + 1) * T * T);

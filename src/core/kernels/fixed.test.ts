@@ -214,6 +214,17 @@ describe('on the default model’s real activations (its integer-mode hardware t
       if (got && want) {
         same(got, want);
         checked++;
+        // into a recycled array of the right length: the same array back, the same values (old contents overwritten)
+        const out = new Int32Array(want.length).fill(-7);
+        const again =
+          op.type === 'norm' ? k.rmsNorm(x, T, c.hiddenSize, fxNormParams(model.weights.get(op.weight!).f32(), undefined, c.normEps, A), A, out)
+          : op.type === 'rope' ? k.rope(x, T, x.length / T / c.headDim, rope, A, 0, out)
+          : op.type === 'softmax' ? k.causalSoftmax(x, c.numHeads, T, attentionScaleConst(c.headDim), A, out)
+          : op.type === 'activation' ? k.activation('silu', x, A, out)
+          : op.type === 'mul' ? k.mul(x, inputs[1], A, out)
+          : k.add(x, inputs[1], A, out);
+        expect(again).toBe(out);
+        same(out, want);
       }
     }
     // 4 layers × (2 norms, 2 RoPE, softmax, SiLU, mul, 2 adds) + the final norm

@@ -42,13 +42,15 @@ export interface FixedKernel {
   fix(y: Float32Array, ints: Int32Array, act: ActFormat): void;
   /** ACT integers → their float32 values (exact for w ≤ 24). */
   toF32(x: Int32Array, act: ActFormat, out?: Float32Array): Float32Array;
-  add(a: Int32Array, b: Int32Array, act: ActFormat): Int32Array;
-  mul(a: Int32Array, b: Int32Array, act: ActFormat): Int32Array;
-  activation(kind: 'silu' | 'gelu_new' | 'gelu' | 'relu', x: Int32Array, act: ActFormat): Int32Array;
-  rmsNorm(x: Int32Array, T: number, D: number, p: FxNormParams, act: ActFormat): Int32Array;
+  // `out` (optional, every op below): an array of the result's length to fill and return instead of
+  // a fresh one (a caller recycling its buffers; a fresh big array costs its page faults)
+  add(a: Int32Array, b: Int32Array, act: ActFormat, out?: Int32Array): Int32Array;
+  mul(a: Int32Array, b: Int32Array, act: ActFormat, out?: Int32Array): Int32Array;
+  activation(kind: 'silu' | 'gelu_new' | 'gelu' | 'relu', x: Int32Array, act: ActFormat, out?: Int32Array): Int32Array;
+  rmsNorm(x: Int32Array, T: number, D: number, p: FxNormParams, act: ActFormat, out?: Int32Array): Int32Array;
   /** H causal softmaxes of [T, T] score matrices laid out one after the other (fxCausalSoftmax per head). */
-  causalSoftmax(s: Int32Array, H: number, T: number, C: number, act: ActFormat): Int32Array;
-  rope(x: Int32Array, T: number, heads: number, tab: FxRopeTables, act: ActFormat, pos0?: number): Int32Array;
+  causalSoftmax(s: Int32Array, H: number, T: number, C: number, act: ActFormat, out?: Int32Array): Int32Array;
+  rope(x: Int32Array, T: number, heads: number, tab: FxRopeTables, act: ActFormat, pos0?: number, out?: Int32Array): Int32Array;
 }
 
 const MAX_KERNEL_D = 2 ** 20; // the twin's limit; the kernel sums Σx² in 128 bits
@@ -73,6 +75,16 @@ export class FixedOps implements FixedKernel {
 
   private i32(ptr: number, n: number): Int32Array {
     return new Int32Array(this.e.memory.buffer, ptr, n);
+  }
+
+  /** The n results at ptr, into `out` when it has that length, else into a fresh array. */
+  private result(ptr: number, n: number, out?: Int32Array): Int32Array {
+    const v = this.i32(ptr, n);
+    if (out && out.length === n) {
+      out.set(v);
+      return out;
+    }
+    return v.slice();
   }
 
   /** Copy `arrays` into fresh kernel buffers and allocate `outBytes` more; pointers in order. */
@@ -107,29 +119,29 @@ export class FixedOps implements FixedKernel {
     return out;
   }
 
-  add(a: Int32Array, b: Int32Array, act: ActFormat): Int32Array {
+  add(a: Int32Array, b: Int32Array, act: ActFormat, out?: Int32Array): Int32Array {
     if (b.length !== a.length) return fxAdd(a, b, act);
     const [pa, pb, dst] = this.load([a, b], [a.length * 4]);
     this.e.fxAddK(pa, pb, a.length, actMax(act), dst);
-    return this.i32(dst, a.length).slice();
+    return this.result(dst, a.length, out);
   }
 
-  mul(a: Int32Array, b: Int32Array, act: ActFormat): Int32Array {
+  mul(a: Int32Array, b: Int32Array, act: ActFormat, out?: Int32Array): Int32Array {
     if (b.length !== a.length || act.f < 1) return fxMul(a, b, act);
     const [pa, pb, dst] = this.load([a, b], [a.length * 4]);
     this.e.fxMulK(pa, pb, a.length, act.f, actMax(act), dst);
-    return this.i32(dst, a.length).slice();
+    return this.result(dst, a.length, out);
   }
 
-  activation(kind: 'silu' | 'gelu_new' | 'gelu' | 'relu', x: Int32Array, act: ActFormat): Int32Array {
+  activation(kind: 'silu' | 'gelu_new' | 'gelu' | 'relu', x: Int32Array, act: ActFormat, out?: Int32Array): Int32Array {
     if (kind !== 'silu' || act.f < 5) return fxActivation(kind, x, act);
     const tab = sigmoidTable();
     const [px, pt, dst] = this.load([x, tab], [x.length * 4]);
     this.e.fxSiluK(px, x.length, act.f, pt, CDF_N, dst);
-    return this.i32(dst, x.length).slice();
+    return this.result(dst, x.length, out);
   }
 
-  rmsNorm(x: Int32Array, T: number, D: number, p: FxNormParams, act: ActFormat): Int32Array {
+  rmsNorm(x: Int32Array, T: number, D: number, p: FxNormParams, act: ActFormat, out?: Int32Array): Int32Array {
     checkAct(act);
     const s2 = NORM_U_F + p.wf - act.f;
     const DE = BigInt(D) * BigInt(p.eps);
@@ -137,10 +149,10 @@ export class FixedOps implements FixedKernel {
     if (!ok) return fxRmsNorm(x, T, D, p, act); // the twin computes it or throws its error
     const [px, pw, dst] = this.load([x, p.w], [x.length * 4]);
     this.e.fxRmsNormK(px, T, D, pw, DE, normH(D), s2, actMax(act), dst);
-    return this.i32(dst, x.length).slice();
+    return this.result(dst, x.length, out);
   }
 
-  causalSoftmax(s: Int32Array, H: number, T: number, C: number, act: ActFormat): Int32Array {
+  causalSoftmax(s: Int32Array, H: number, T: number, C: number, act: ActFormat, out?: Int32Array): Int32Array {
     checkAct(act);
     const ok = Number.isInteger(H) && H >= 1 && Number.isInteger(T) && T >= 1 && s.length === H * T * T && Number.isInteger(C) && C >= 1 && C < 2 ** 25;
     if (!ok) {
@@ -152,10 +164,10 @@ export class FixedOps implements FixedKernel {
     }
     const [ps, pt, pe, dst] = this.load([s, exp2Table()], [T * 4, s.length * 4]);
     this.e.fxSoftmaxK(ps, H, T, C, act.f, pt, pe, dst);
-    return this.i32(dst, s.length).slice();
+    return this.result(dst, s.length, out);
   }
 
-  rope(x: Int32Array, T: number, heads: number, tab: FxRopeTables, act: ActFormat, pos0 = 0): Int32Array {
+  rope(x: Int32Array, T: number, heads: number, tab: FxRopeTables, act: ActFormat, pos0 = 0, out?: Int32Array): Int32Array {
     const hd = tab.headDim;
     const half = hd / 2;
     const ok = Number.isInteger(T) && T >= 0 && Number.isInteger(heads) && heads >= 0 && Number.isInteger(half) && x.length === T * heads * hd && Number.isInteger(pos0) && pos0 >= 0 && pos0 + T <= tab.positions;
@@ -164,6 +176,6 @@ export class FixedOps implements FixedKernel {
     const sin = tab.sin.subarray(pos0 * half, (pos0 + T) * half);
     const [px, pc, psn, dst] = this.load([x, cos, sin], [x.length * 4]);
     this.e.fxRopeK(px, T, heads, hd, pc, psn, 0, actMax(act), dst);
-    return this.i32(dst, x.length).slice();
+    return this.result(dst, x.length, out);
   }
 }

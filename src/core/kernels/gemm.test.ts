@@ -70,6 +70,8 @@ function check(a: Encoded, b: Encoded, layout: GemmBLayout, label: string, paths
         const lean = k.gemmFix(a, b, { b: layout, path }, act, false); // integers only
         expect(lean.values).toBeUndefined();
         expect(lean.ints).toEqual(fx.ints);
+        const into = new Int32Array(fx.ints.length).fill(-3); // into a recycled array
+        expect(k.gemmFix(a, b, { b: layout, path }, act, false, into).ints).toEqual(fx.ints);
       }
       if (path === undefined) infos.push(k.prepare(a, b, { b: layout }).info);
     }

@@ -81,9 +81,10 @@ export interface GemmKernel {
    * fix(gemm(a, b)) for integer mode: the float32 results' ACT integers and their values (ints ·
    * 2^−f), as gemm() followed by fixed.fix() — computed on C in the kernel's memory when nothing
    * needs patching after the kernel (no exact-superaccumulator outputs, no NaN rows, not swapped).
-   * `values: false` leaves out the float32 values (a caller that needs only the integers).
+   * `values: false` leaves out the float32 values (a caller that needs only the integers); `into`
+   * (M·N long) receives the integers instead of a fresh array.
    */
-  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat, values?: boolean): { values?: Float32Array; ints: Int32Array };
+  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat, values?: boolean, into?: Int32Array): { values?: Float32Array; ints: Int32Array };
   /**
    * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
    * one supersedes a plan from prepare().
@@ -456,7 +457,7 @@ class Kernel implements GemmKernel {
     return plan;
   }
 
-  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat, values = true): { values?: Float32Array; ints: Int32Array } {
+  gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat, values = true, into?: Int32Array): { values?: Float32Array; ints: Int32Array } {
     checkAct(act);
     const pl = this.prepare(a, b, opts) as Plan;
     const { M, N } = pl.info;
@@ -473,7 +474,8 @@ class Kernel implements GemmKernel {
     const dF = values ? this.alloc(n * 4) : 0;
     this.e.fxFixRows(pl.c!.ptr, M, N, pl.c!.ldc, act.f, actMax(act), dI, dF);
     const buf = this.e.memory.buffer;
-    const ints = new Int32Array(buf, dI, n).slice();
+    const iv = new Int32Array(buf, dI, n);
+    const ints = into && into.length === n ? (into.set(iv), into) : iv.slice();
     return values ? { ints, values: new Float32Array(buf, dF, n).slice() } : { ints };
   }
 
