@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, uniformConfig } from '../graph';
 import { RtlError } from './errors';
 import { generateModel } from './model';
-import type { RtlGenerateRequest } from './bundle';
+import { makeBundle, type RtlGenerateRequest } from './bundle';
 import { SIMS, graph, model, need, request, runGroup, setup } from '../../../tools/testing/rtlModel';
 
 describe('model-level RTL generator (default model): failures', () => {
@@ -45,5 +45,19 @@ describe('model-level RTL generator (default model): failures', () => {
     await bad(request(uniformConfig('mxint8'), { lanes: { default: { lanesK: 16, lanesN: 2, lanesM: 2 }, perOp: {} } }), 'L0.q', /lanesM/);
     await bad(request(uniformConfig('mxint8'), { ids: [model.config.vocabSize] }), 'tokens', /not in the vocabulary/);
     await bad({ ...request(uniformConfig('mxint8')), graph: { ...graph, arch: 'gpt2' } }, 'model', /gpt2 family is not supported/);
+  }, 120_000);
+
+  it("make synth synthesises each layer module once, with its first layer's weights (a deferred read, then chparam MEM)", async () => {
+    await setup();
+    const d = await generateModel(request(uniformConfig('mxint8'), { ops: ['L0.q', 'L1.q', 'L0.norm1', 'L0.softmax'] }));
+    const mods = new Map(d.layers.map((l) => [l.op, l.module]));
+    expect(mods.get('L0.q')).toBe(mods.get('L1.q'));
+    const want = [{ top: mods.get('L0.q'), params: { MEM: 'mem/L0_q' } }, { top: mods.get('L0.norm1'), params: { MEM: 'mem/L0_norm1' } }, { top: mods.get('L0.softmax') }];
+    expect(d.design.synthTops).toHaveLength(3);
+    expect(d.design.synthTops).toEqual(expect.arrayContaining(want));
+    const ys = makeBundle(d.design)['synth.ys'] as string;
+    expect(ys).toContain(`read_verilog -sv -defer `);
+    expect(ys).toContain(`chparam -set MEM "mem/L0_q" ${mods.get('L0.q')}`);
+    for (const f of ['mem/L0_q.codes.hex', 'mem/L0_q.exps.hex', 'mem/L0_norm1.w.hex']) expect(Object.keys(d.design.files)).toContain(f);
   }, 120_000);
 });

@@ -30,7 +30,7 @@ import { resolveConfig, type Graph, type Op } from '../graph';
 import { DEFAULT_ACT, fxNormParams, fxTable, type ActFormat } from '../datapath';
 import type { Lanes } from '../cost';
 import type { LoadedModel } from '../model';
-import type { RtlDesign, RtlGenerateRequest, RtlGenerator, RtlTestbench } from './bundle';
+import type { RtlDesign, RtlGenerateRequest, RtlGenerator, RtlSynthTop, RtlTestbench } from './bundle';
 import { RtlError } from './errors';
 import { hexFile, hexWord } from './hex';
 import { actBeats, svParams, wrapperTop, type SvValue, type TbInstance } from './tbgen';
@@ -761,7 +761,17 @@ export async function generateModel(req: RtlGenerateRequest): Promise<ModelDesig
     fx_lanes: FX_LANES,
     tools: { verilator: '>= 5.006 (--binary --timing)', icarus: '>= 11 (-g2012)' },
   };
-  return { design: { files, testbenches, manifest }, layers, top };
+  // ---- `make synth`: each layer module once, with the weights of the first layer that uses it (the
+  // block and model tops would put every weight of the model into LUT ROMs: not a useful synthesis)
+  const synthTops: RtlSynthTop[] = [];
+  const synthSeen = new Set<string>();
+  for (const l of layers) {
+    if (l.op === 'model' || l.op.startsWith('block:') || synthSeen.has(l.module)) continue;
+    synthSeen.add(l.module);
+    const mem = l.inst.params.MEM;
+    synthTops.push(typeof mem === 'string' ? { top: l.module, params: { MEM: mem } } : { top: l.module });
+  }
+  return { design: { files, testbenches, manifest, synthTops }, layers, top };
 }
 
 /** The linear's vectors agree with the contract: the emulator's weight encoding is the ROM's, and the reference reproduces its output. */
