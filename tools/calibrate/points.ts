@@ -1,26 +1,37 @@
 /**
- * The calibration sweep: mx_linear instances of the studio's component library (the module every
- * generated linear layer wraps), over element formats, MX block sizes and lanes, each a small
- * synthesisable design (wrapper top + library sources rewritten for Yosys 0.23 + ROM images).
+ * The calibration sweep: pieces of the studio's component library (src/core/rtl/components, read
+ * by Yosys as they are) over element formats, MX block sizes and lanes, each a small synthesisable
+ * design (wrapper top + library sources + ROM images):
  *
- * K = 64, N = 4 keeps the weight ROMs tiny (the weights are BRAM/ROM, priced separately from
- * logic) while every lane setting of the sweep divides them. Weights: a fixed-seed Gaussian
- * (σ = 0.05, like a trained model's linear weights), so the accumulator is sized by
- * `linearAccumulator` on realistic magnitudes.
+ * - `dot`: one mx_dot (the PE: decode, multiply, align, block-local sum) with registered ports;
+ * - `cast`: one mx_cast (the activation quantiser: gather register, the combinational BLOCK-wide
+ *   mx_quant, output register);
+ * - `out`: one mx_out (exact accumulator → float32 → ACT) with registered ports, at the accumulator
+ *   width and LSB the format's linear plan gives;
+ * - `linear`: a whole mx_linear (K = 64, N = 4: tiny weight ROMs, every lane setting divides them;
+ *   weights a fixed-seed Gaussian, σ = 0.05, like a trained model's, so `linearAccumulator` sizes the
+ *   accumulator on realistic magnitudes);
+ * - `layer`: a whole generated layer of the default model (src/core/rtl/layer.ts `generateLayer`, its
+ *   real weights) — the end-to-end check, not fitted.
  */
 import { parseFormat, type FormatSpec } from '../../src/core/formats';
 import { sourcesFor } from '../../src/core/rtl/mxLibrary';
 import { planLinear } from '../../src/core/rtl/mxLinear';
 import { decodeParams } from '../../src/core/rtl/mxParams';
-import { svParams } from '../../src/core/rtl/tbgen';
+import { castParams } from '../../src/core/rtl/mxParams';
+import { svParams, type SvValue } from '../../src/core/rtl/tbgen';
+import { generateLayer } from '../../src/core/rtl/layer';
+import { buildGraph, resolveConfig, uniformConfig, type Graph } from '../../src/core/graph';
+import type { LoadedModel } from '../../src/core/model';
 import type { HdlDesign } from '../../src/core/hdl';
-import { yosys023Compat } from './yosysCompat';
+import { loadDefaultModel } from '../rtl/model';
 
 export interface SweepPoint {
-  /** Stable id: `dot.<format>.l<lanes>` or `lin.<format>.b<block>.k<lanesK>n<lanesN>`. */
+  /** Stable id: `dot.<format>.l<lanes>`, `cast.<format>.b<block>`, `out.<format>`, `lin.<format>.b<block>.k<lanesK>n<lanesN>`, `layer.<op>.<format>.k<lanesK>n<lanesN>`. */
   readonly id: string;
-  /** `dot`: one mx_dot block dot product with registered operands and result (the PE micro-kernel); `linear`: a whole mx_linear. */
-  readonly kind: 'dot' | 'linear';
+  readonly kind: 'dot' | 'cast' | 'out' | 'linear' | 'layer';
+  /** `layer`: the default model's op id (`L0.q`). */
+  readonly op?: string;
   /** Format spec string (parseFormat), the same for x and W. */
   readonly format: string;
   readonly block: number;
@@ -46,29 +57,48 @@ export function linearPoint(format: string, block: number, lanesK: number, lanes
   return { id: `lin.${slug(format)}.b${block}.k${lanesK}n${lanesN}`, kind: 'linear', format, block, lanesK, lanesN, flows: ['fpga'] };
 }
 
+export function castPoint(format: string, block: number): SweepPoint {
+  return { id: `cast.${slug(format)}.b${block}`, kind: 'cast', format, block, lanesK: 8, lanesN: 1, flows: ['fpga'] };
+}
+
+export function outPoint(format: string): SweepPoint {
+  return { id: `out.${slug(format)}`, kind: 'out', format, block: 32, lanesK: 1, lanesN: 1, flows: ['fpga'] };
+}
+
+/** A whole layer of the default model under a uniform format (block as the format's default). */
+export function layerPoint(op: string, format: string, lanesK: number, lanesN: number): SweepPoint {
+  return { id: `layer.${op}.${slug(format)}.k${lanesK}n${lanesN}`, kind: 'layer', op, format, block: parseBlock(format), lanesK, lanesN, flows: ['fpga'] };
+}
+
+function parseBlock(format: string): number {
+  const s = parseFormat(format);
+  if (s.kind !== 'mx' && s.kind !== 'mxint' && s.kind !== 'bfp') throw new Error(`${format}: not a block format`);
+  return s.block;
+}
+
 /**
- * The sweep, sized for a heavily loaded 2-core machine (Yosys 0.23 takes ~3 CPU-minutes for the
- * smallest mx_linear, dominated by the 32-element mx_quant; `abc -g cmos2` takes > 6 CPU-minutes on
- * an 8-lane int8 dot product):
- * - PE micro-kernels: every format × mx_dot lanes 2, 4, 8 (fpga); GE (gates) on the 2-lane points;
- * - whole mx_linear modules (K = 64, N = 4): lanes 4×1 … 32×4, blocks 32 and 16 (G = 2 blocks per step).
+ * The sweep, sized for a heavily loaded 2-core machine (shared with other sessions: a process gets
+ * ~0.3–0.5 of a core, so wall time is 2–3× CPU time). The expensive parts are Yosys's ABC on the
+ * cast's mx_quant (combinational over a whole block, in 64-bit working values: ~2–4 CPU-minutes per
+ * cast) and on float dot products (the fp8 one is ~5k LUTs at 2 lanes), so:
+ * - output stages: mx_out at each format's accumulator (5 points);
+ * - PE micro-kernels: every format's mx_dot at 2 and 4 lanes, and MXInt m=4 / MXFP4 at 8 lanes; GE
+ *   (`gates`) on the two small 2-lane ones;
+ * - activation quantisers: mx_cast at block 32 for MXInt m=4, MXFP4, MXINT8 and block 16 for MXINT8;
+ * - whole mx_linear modules (K = 64, N = 4) at three lane / block settings (the glue and alignment terms);
+ * - whole layers of the default model: L0.q in MXINT8 and MXFP4 at 8×1 and 16×2 lanes (the
+ *   end-to-end check; not fitted).
+ * Points are listed cheapest-and-most-needed first: the sweep resumes, so an interrupted run keeps what it measured.
  */
 export function sweepPoints(): SweepPoint[] {
   const out: SweepPoint[] = [];
-  for (const f of SWEEP_FORMATS) for (const l of [2, 4, 8]) out.push(dotPoint(f, l, l === 2 ? ['fpga', 'gates'] : ['fpga']));
-  out.push(
-    linearPoint('mxint8', 32, 4, 1),
-    linearPoint('mxint8', 32, 8, 2),
-    linearPoint('mxint8', 32, 16, 1),
-    linearPoint('mxint:m=4', 32, 8, 2),
-    linearPoint('mxfp4', 32, 8, 2),
-    linearPoint('mxfp8_e4m3', 32, 8, 2),
-    linearPoint('mxfp6_e2m3', 32, 8, 2),
-    linearPoint('mxint8', 16, 16, 1),
-    linearPoint('mxfp4', 16, 32, 2),
-    linearPoint('mxint:m=4', 32, 32, 4),
-    linearPoint('mxfp8_e4m3', 16, 16, 1),
-  );
+  for (const f of SWEEP_FORMATS) out.push(outPoint(f));
+  for (const f of SWEEP_FORMATS) out.push(dotPoint(f, 2, f === 'mxint:m=4' || f === 'mxfp4' ? ['fpga', 'gates'] : ['fpga']));
+  out.push(castPoint('mxint:m=4', 32), castPoint('mxfp4', 32), castPoint('mxint8', 32));
+  for (const f of SWEEP_FORMATS) out.push(dotPoint(f, 4));
+  out.push(linearPoint('mxint8', 32, 4, 1), linearPoint('mxfp4', 32, 8, 2), linearPoint('mxint:m=4', 16, 16, 1));
+  out.push(layerPoint('L0.q', 'mxint8', 8, 1), layerPoint('L0.q', 'mxfp4', 8, 1), layerPoint('L0.q', 'mxint8', 16, 2), layerPoint('L0.q', 'mxfp4', 16, 2));
+  out.push(castPoint('mxint8', 16), dotPoint('mxint:m=4', 8), dotPoint('mxfp4', 8));
   return out;
 }
 
@@ -110,14 +140,86 @@ export interface PointDesign {
  */
 export const DEFAULT_ROMS: Record<string, string> = { 'weights/w_codes.hex': '0\n', 'weights/w_exps.hex': '0\n', 'weights/bias.hex': '0\n' };
 
-/** Sources of library modules, rewritten for Yosys 0.23. */
-export function compatSources(...modules: string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(sourcesFor(...modules)).map(([f, t]) => [f, yosys023Compat(t, f)]));
-}
 
 /** The synthesisable design of a sweep point. */
-export function pointDesign(p: SweepPoint): PointDesign {
-  return p.kind === 'dot' ? dotDesign(p) : linearDesign(p);
+export async function pointDesign(p: SweepPoint): Promise<PointDesign> {
+  switch (p.kind) {
+    case 'dot':
+      return dotDesign(p);
+    case 'cast':
+      return castDesign(p);
+    case 'out':
+      return outDesign(p);
+    case 'linear':
+      return linearDesign(p);
+    case 'layer':
+      return layerDesign(p);
+  }
+}
+
+/** The sweep's linear plan (K = 64, N = 4, Gaussian weights) of a point's format. */
+function sweepPlan(p: SweepPoint, lanesK: number, lanesN: number) {
+  return planLinear({ target: p.id, K: SWEEP_K, N: SWEEP_N, xSpec: pointSpec(p), wSpec: pointSpec(p), weights: gaussianWeights(SWEEP_N * SWEEP_K, 0.05, 12345), bias: null, lanes: { lanesK, lanesN } });
+}
+
+/** `cal_top`: one mx_cast (ROW = 64, 8 input lanes): the activation quantiser of a linear. */
+function castDesign(p: SweepPoint): PointDesign {
+  const c = castParams(pointSpec(p), undefined, p.id);
+  const params: Record<string, SvValue> = { ROW: SWEEP_K, IN_LANES: p.lanesK, BLOCK: p.block, ...c };
+  const inW = p.lanesK * 24;
+  const top = `module cal_top (
+  input  logic clk, input logic rst_n,
+  input  logic [${inW - 1}:0] in_data, input logic in_valid, output logic in_ready,
+  output logic [${p.block * c.CODE_W - 1}:0] out_codes, output logic [7:0] out_exp, output logic out_valid, input logic out_ready
+);
+  mx_cast ${svParams(params)} u (.clk, .rst_n, .in_data, .in_valid, .in_ready, .out_codes, .out_exp, .out_valid, .out_ready);
+endmodule
+`;
+  return { design: { files: { ...sourcesFor('mx_cast'), 'cal_top.sv': top }, top: 'cal_top' }, extra: {}, params: params as Record<string, number | string> };
+}
+
+/** `cal_top`: one mx_out with registered input and output, at the accumulator of the format's sweep plan. */
+function outDesign(p: SweepPoint): PointDesign {
+  const plan = sweepPlan(p, 8, 1);
+  const accW = Number(plan.params.ACC_W);
+  const params = { ACC_W: accW, ACC_LSB: Number(plan.params.ACC_LSB) };
+  const top = `module cal_top (
+  input  logic clk,
+  input  logic [${accW - 1}:0] a,
+  output logic [23:0] y
+);
+  logic [${accW - 1}:0] ar;
+  logic [23:0] yo;
+  mx_out ${svParams(params)} u (.acc(ar), .act(yo));
+  always_ff @(posedge clk) begin
+    ar <= a;
+    y <= yo;
+  end
+endmodule
+`;
+  return { design: { files: { ...sourcesFor('mx_out'), 'cal_top.sv': top }, top: 'cal_top' }, extra: {}, params };
+}
+
+let defaultModel: Promise<{ graph: Graph; model: LoadedModel }> | null = null;
+
+/** The default model (sotu-llama-1m) and its graph, loaded once. */
+export function loadDefault(): Promise<{ graph: Graph; model: LoadedModel }> {
+  defaultModel ??= loadDefaultModel().then(({ model }) => ({ model, graph: buildGraph(model.config) }));
+  return defaultModel;
+}
+
+/** A whole generated layer of the default model: generateLayer's files, its module the top. */
+async function layerDesign(p: SweepPoint): Promise<PointDesign> {
+  const { graph, model } = await loadDefault();
+  const formats = resolveConfig(graph, uniformConfig(p.format)).formats;
+  const r = generateLayer({ graph, op: p.op!, formats, lanes: { lanesK: p.lanesK, lanesN: p.lanesN }, model });
+  const sources = Object.fromEntries(Object.entries(r.files).filter(([f]) => f.endsWith('.sv')));
+  const data = Object.fromEntries(Object.entries(r.files).filter(([f]) => f.endsWith('.hex')));
+  return {
+    design: { files: sources, top: r.module },
+    extra: { ...data, ...DEFAULT_ROMS },
+    params: { ...(r.manifest.params as Record<string, number | string>), ACC_W: r.manifest.accumulator.width, ACC_LSB: r.manifest.accumulator.lsb },
+  };
 }
 
 /** `cal_top`: one mx_dot with registered operands and result, as mx_linear feeds it (s1_xc / wc_q → psum → accumulator). */
@@ -144,15 +246,12 @@ function dotDesign(p: SweepPoint): PointDesign {
   end
 endmodule
 `;
-  return { design: { files: { ...compatSources('mx_dot'), 'cal_top.sv': top }, top: 'cal_top' }, extra: {}, params: { ...params, PSUM_W: psumW } };
+  return { design: { files: { ...sourcesFor('mx_dot'), 'cal_top.sv': top }, top: 'cal_top' }, extra: {}, params: { ...params, PSUM_W: psumW } };
 }
 
 /** `cal_top` wrapping one mx_linear. */
 function linearDesign(p: SweepPoint): PointDesign {
-  const spec = pointSpec(p);
-  const K = SWEEP_K;
-  const N = SWEEP_N;
-  const plan = planLinear({ target: p.id, K, N, xSpec: spec, wSpec: spec, weights: gaussianWeights(N * K, 0.05, 12345), bias: null, lanes: { lanesK: p.lanesK, lanesN: p.lanesN } });
+  const plan = sweepPlan(p, p.lanesK, p.lanesN);
   const params = { ...plan.params, W_CODES_FILE: 'w.codes.hex', W_EXPS_FILE: 'w.exps.hex', BIAS_FILE: 'w.bias.hex' };
   const inW = plan.lanesIn * 24;
   const outW = p.lanesN * 24;
@@ -165,7 +264,7 @@ function linearDesign(p: SweepPoint): PointDesign {
 endmodule
 `;
   return {
-    design: { files: { ...compatSources('mx_linear'), 'cal_top.sv': top }, top: 'cal_top' },
+    design: { files: { ...sourcesFor('mx_linear'), 'cal_top.sv': top }, top: 'cal_top' },
     extra: { 'w.codes.hex': plan.roms.codes, 'w.exps.hex': plan.roms.exps, ...DEFAULT_ROMS },
     params: params as Record<string, number | string>,
   };

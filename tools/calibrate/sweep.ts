@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { synthesize } from '../../src/core/hdl';
 import { nativeYosysRun } from './native';
+import type { AccumulatorRecord } from './accumulators';
 import { pointDesign, type SweepPoint } from './points';
 
 export interface Measurement {
@@ -29,6 +30,8 @@ export interface Measurement {
 export interface MeasurementFile {
   readonly $comment: string;
   measurements: Measurement[];
+  /** ACC_W of the generated default-model GEMMs (accumulators.ts), for the guard-bit fit. */
+  accumulators?: AccumulatorRecord[];
 }
 
 export const MEASUREMENTS = new URL('./measurements.json', import.meta.url);
@@ -40,7 +43,7 @@ export function readMeasurements(): MeasurementFile {
 
 /** Synthesise one point with one flow. */
 export async function measure(p: SweepPoint, flow: 'fpga' | 'gates'): Promise<Measurement> {
-  const d = pointDesign(p);
+  const d = await pointDesign(p);
   const t0 = Date.now();
   const r = await synthesize(nativeYosysRun(d.extra), d.design, [flow]);
   const f = r.flows[0];
@@ -53,24 +56,45 @@ export async function measure(p: SweepPoint, flow: 'fpga' | 'gates'): Promise<Me
   return { ...base, ge: g.gateEquivalents ?? undefined, gateFfs: g.flipFlops };
 }
 
-/** Measure every (point, flow) not yet recorded, `jobs` at a time; saves after each. */
+/**
+ * Measure every (point, flow) not yet recorded, `jobs` at a time. After each point the file is
+ * re-read and merged (so two sweeps over disjoint points can share it) and written back sorted. A
+ * point whose synthesis fails is logged and skipped (the others still run); `runSweep` then throws.
+ */
 export async function runSweep(points: readonly SweepPoint[], opts: { fresh?: boolean; jobs?: number; log?: (s: string) => void } = {}): Promise<MeasurementFile> {
-  const file = opts.fresh ? { ...readMeasurements(), measurements: [] } : readMeasurements();
-  const have = new Set(file.measurements.map((m) => `${m.id}/${m.flow}`));
+  const start = opts.fresh ? { ...readMeasurements(), measurements: [] } : readMeasurements();
+  const have = new Set(start.measurements.map((m) => `${m.id}/${m.flow}`));
   const todo = points.flatMap((p) => p.flows.filter((f) => !have.has(`${p.id}/${f}`)).map((f) => ({ p, f })));
   const log = opts.log ?? ((s: string) => console.log(s));
+  const mine: Measurement[] = [];
+  const failed: string[] = [];
+  const save = (): MeasurementFile => {
+    const file = opts.fresh ? start : readMeasurements();
+    const key = (m: Measurement) => `${m.id}/${m.flow}`;
+    const merged = new Map(file.measurements.map((m) => [key(m), m]));
+    for (const m of mine) merged.set(key(m), m);
+    const out = { ...file, measurements: [...merged.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1)) };
+    writeFileSync(MEASUREMENTS, JSON.stringify(out, null, 1) + '\n');
+    return out;
+  };
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
       const { p, f } = todo[next++];
       log(`synth ${p.id} ${f} …`);
-      const m = await measure(p, f);
-      file.measurements.push(m);
-      file.measurements.sort((a, b) => (a.id + a.flow < b.id + b.flow ? -1 : 1));
-      writeFileSync(MEASUREMENTS, JSON.stringify(file, null, 1) + '\n');
-      log(`  ${p.id} ${f}: ${f === 'fpga' ? `${m.luts} LUT ${m.ffs} FF` : `${m.ge} GE`} (${m.seconds} s)`);
+      try {
+        const m = await measure(p, f);
+        mine.push(m);
+        save();
+        log(`  ${p.id} ${f}: ${f === 'fpga' ? `${m.luts} LUT ${m.ffs} FF ${m.brams} BRAM ${m.lutram} LUTRAM` : `${m.ge} GE`} (${m.seconds} s)`);
+      } catch (e) {
+        failed.push(`${p.id}/${f}`);
+        log(`  ${p.id} ${f}: FAILED ${(e as Error).message.slice(0, 2000)}`);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.jobs ?? 2) }, worker));
+  const file = save();
+  if (failed.length) throw new Error(`synthesis failed for ${failed.join(', ')}`);
   return file;
 }

@@ -18,12 +18,12 @@ describe('the constant table', () => {
 
   it('marks the reference’s verified and UNVERIFIED values as such (cost-model.md §5.4, §7)', () => {
     const v = Object.fromEntries(listConstants().map((c) => [c.path, c.verified]));
-    // verified: Horowitz's 32-bit int mult / add and FP32 energies; Aladdin's register; Stillmaker–Baas; Yosys measurements
-    for (const p of ['energy.int_mul_pJ_per_bitproduct', 'energy.int_add_pJ_per_bit', 'energy.fp32_add_pJ', 'energy.fp32_mul_pJ', 'energy.reg_pJ_per_bit', 'node_scaling.energy', 'node_scaling.area', 'fpga.add_lut_per_bit', 'fpga.mul_lut_measured']) {
+    // verified: Horowitz's 32-bit int mult / add and FP32 energies; Aladdin's register; Stillmaker–Baas; Yosys measurements and the fits to them (tools/calibrate)
+    for (const p of ['energy.int_mul_pJ_per_bitproduct', 'energy.int_add_pJ_per_bit', 'energy.fp32_add_pJ', 'energy.fp32_mul_pJ', 'energy.reg_pJ_per_bit', 'node_scaling.energy', 'node_scaling.area', 'fpga.add_lut_per_bit', 'fpga.mul_lut_measured', 'design.acc_guard_bits', 'fpga.pe_lut_fit', 'fpga.out_lut_fit']) {
       expect(v[p], p).toBe(true);
     }
     // UNVERIFIED: Horowitz's area column, DRAM, the SRAM fit (its 32 KB / 1 MB points), SRAM area, derived ratios, assumptions
-    for (const p of ['area.int_mul_um2_per_bitproduct', 'area.int_add_um2_per_bit', 'area.fp32_add_um2', 'memory.dram_pJ_per_bit', 'memory.sram_pJ_per_bit_sqrt_byte', 'area.sram_um2_per_bit', 'energy.shift_pJ_per_bit_stage', 'design.acc_guard_bits', 'fpga.glue_lut_per_op']) {
+    for (const p of ['area.int_mul_um2_per_bitproduct', 'area.int_add_um2_per_bit', 'area.fp32_add_um2', 'memory.dram_pJ_per_bit', 'memory.sram_pJ_per_bit_sqrt_byte', 'area.sram_um2_per_bit', 'energy.shift_pJ_per_bit_stage', 'fpga.align_lut_fit', 'area.glue_um2_per_op']) {
       expect(v[p], p).toBe(false);
     }
   });

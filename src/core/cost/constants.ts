@@ -16,6 +16,9 @@ export interface ConstantEntry<V = number> {
   readonly source: string;
   /** false: UNVERIFIED recollection, derivation or design assumption (README lists them). */
   readonly verified: boolean;
+  /** Fitted values (tools/calibrate): coefficient of determination and largest |residual| over the fitted points. */
+  readonly r2?: number | null;
+  readonly max_residual?: number;
 }
 
 type Group<K extends string, V = number> = { readonly [k in K]: ConstantEntry<V> };
@@ -43,14 +46,26 @@ export interface CostConstantsTable {
   >;
   readonly memory: Group<'sram_pJ_per_bit_sqrt_byte' | 'reg_floor_pJ_per_bit' | 'dram_pJ_per_bit'>;
   readonly node_scaling: { readonly energy: ConstantEntry<NodeTable>; readonly area: ConstantEntry<NodeTable> };
-  readonly fpga: Group<'add_lut_per_bit' | 'cmp_lut_per_bit' | 'shift_stages_per_lut' | 'bram36_bits' | 'bram36_max_width' | 'glue_lut_per_op' | 'glue_ff_per_op'> & {
+  readonly fpga: Group<'add_lut_per_bit' | 'cmp_lut_per_bit' | 'shift_stages_per_lut' | 'bram36_bits' | 'bram36_max_width' | 'glue_lut_per_op' | 'glue_ff_per_op' | 'align_lut_fit'> & {
     readonly mul_lut_fit: ConstantEntry<{ readonly a: number; readonly b: number }>;
+    readonly pe_lut_fit: ConstantEntry<{ readonly sq: number; readonly shift: number; readonly add: number }>;
+    readonly cast_lut_fit: ConstantEntry<{ readonly per_elem: number; readonly per_elem_bit: number }>;
+    readonly out_lut_fit: ConstantEntry<{ readonly base: number; readonly per_bit_level: number }>;
     readonly mul_lut_measured: ConstantEntry<NodeTable>;
     readonly dsp_limits: ConstantEntry<{ readonly a_max: number; readonly b_max: number; readonly min_width: number; readonly min_product_width: number }>;
     readonly fpga_asic_gap: ConstantEntry<NodeTable>;
   };
   readonly design: Group<
-    'acc_guard_bits' | 'default_lanes_k' | 'default_lanes_n' | 'offchip_tile_bytes' | 'asic_clock_hz' | 'fpga_clock_hz' | 'quant_input_exp_bits' | 'quant_input_sig_bits'
+    | 'acc_guard_bits'
+    | 'act_bits'
+    | 'out_fifo_depth'
+    | 'default_lanes_k'
+    | 'default_lanes_n'
+    | 'offchip_tile_bytes'
+    | 'asic_clock_hz'
+    | 'fpga_clock_hz'
+    | 'quant_input_exp_bits'
+    | 'quant_input_sig_bits'
   >;
 }
 
@@ -116,8 +131,19 @@ export interface CostConstants {
   readonly bramWidth: number;
   readonly glueLut: number;
   readonly glueFf: number;
+  // fpga, fitted to Yosys synthesis of the component library (tools/calibrate)
+  readonly peSq: number;
+  readonly peShift: number;
+  readonly peAdd: number;
+  readonly castPerElem: number;
+  readonly castPerElemBit: number;
+  readonly outBase: number;
+  readonly outPerBitLevel: number;
+  readonly alignLut: number;
   // design
   readonly accGuardBits: number;
+  readonly actBits: number;
+  readonly outFifoDepth: number;
   readonly defaultLanesK: number;
   readonly defaultLanesN: number;
   readonly offchipTileBytes: number;
@@ -208,6 +234,9 @@ export function loadConstants(json: unknown = DEFAULT_CONSTANTS_TABLE): CostCons
   if (nodes.length !== aT.size || nodes.some((n) => !aT.has(n))) throw new CostConstantsError('node_scaling', 'energy and area must list the same nodes');
 
   const fit = entry(t, 'fpga', 'mul_lut_fit').value;
+  const pe = entry(t, 'fpga', 'pe_lut_fit').value;
+  const cast = entry(t, 'fpga', 'cast_lut_fit').value;
+  const outFit = entry(t, 'fpga', 'out_lut_fit').value;
   const dsp = entry(t, 'fpga', 'dsp_limits').value;
   entry(t, 'fpga', 'mul_lut_measured');
   entry(t, 'fpga', 'fpga_asic_gap');
@@ -253,7 +282,18 @@ export function loadConstants(json: unknown = DEFAULT_CONSTANTS_TABLE): CostCons
     bramWidth: num(t, 'fpga', 'bram36_max_width', 1),
     glueLut: num(t, 'fpga', 'glue_lut_per_op'),
     glueFf: num(t, 'fpga', 'glue_ff_per_op'),
+    peSq: numField(pe, 'fpga.pe_lut_fit.value', 'sq'),
+    peShift: numField(pe, 'fpga.pe_lut_fit.value', 'shift'),
+    // a fitted polynomial may have a negative linear term (w² dominates for every real width)
+    peAdd: numField(pe, 'fpga.pe_lut_fit.value', 'add', -Infinity),
+    castPerElem: numField(cast, 'fpga.cast_lut_fit.value', 'per_elem'),
+    castPerElemBit: numField(cast, 'fpga.cast_lut_fit.value', 'per_elem_bit'),
+    outBase: numField(outFit, 'fpga.out_lut_fit.value', 'base'),
+    outPerBitLevel: numField(outFit, 'fpga.out_lut_fit.value', 'per_bit_level'),
+    alignLut: num(t, 'fpga', 'align_lut_fit'),
     accGuardBits: num(t, 'design', 'acc_guard_bits'),
+    actBits: num(t, 'design', 'act_bits', 1),
+    outFifoDepth: num(t, 'design', 'out_fifo_depth'),
     defaultLanesK: num(t, 'design', 'default_lanes_k', 1),
     defaultLanesN: num(t, 'design', 'default_lanes_n', 1),
     offchipTileBytes: num(t, 'design', 'offchip_tile_bytes', 1),

@@ -23,8 +23,11 @@ describe('hand-computed: one linear 128×128 at T = 1 (default lanes P_k = 32, P
     // MAC: 8×8 multiplier + exact block-local adder of w_loc = 8 + 8 + log2(16) = 20 bits
     const eMac = K.cMul * 8 * 8 + K.cAdd * 20;
     expect(r.energyPj.mac).toBeCloseTo(128 * 128 * eMac, 9);
-    // block pairs: M·N·K/B = 1·128·8; the cross-block accumulator is w_acc = 20 + log2(8) + 8 guard = 31 bits
-    const eBlk = K.cAdd * (8 + 1) + K.cShift * 31 * clog2(32) + K.cAdd * 31;
+    // block pairs: M·N·K/B = 1·128·8; the exact accumulator is w_acc = 20 + log2(8) + guard = 46 bits
+    // (guard: one ACT exponent range for the one activation operand, fitted to the generator's ACC_W)
+    const wAcc = 23 + K.accGuardBits;
+    expect(wAcc).toBe(46);
+    const eBlk = K.cAdd * (8 + 1) + K.cShift * wAcc * clog2(wAcc + 1) + K.cAdd * wAcc;
     expect(r.energyPj.block).toBeCloseTo(128 * 8 * eBlk, 9);
     // the activation quantiser: 128 elements (8-bit exponent compare, 9-bit shift over 25 positions, 8-bit round), 8 blocks
     const eQ = 128 * (K.cCmp * 8 + K.cShift * 9 * 5 + K.cAdd * 8) + 8 * (K.cAdd * 8);
@@ -42,17 +45,28 @@ describe('hand-computed: one linear 128×128 at T = 1 (default lanes P_k = 32, P
     // area: 32 PEs, 2 block-scale units (32 lanes / 16 per block), one column accumulator, a 1-lane quantiser
     // (128 elements over 4·128 = 512 cycles) that buffers a block of float32, the glue, and SRAM
     const aPE = K.aMul * 64 + K.aAdd * 20 + K.aReg * (8 + 8 + 16);
-    const aUnit = K.aAdd * 9 + K.aShift * 31 * 5;
-    const aCol = K.aAdd * 31 + K.aReg * 31;
+    const aUnit = K.aAdd * 9 + K.aShift * wAcc * clog2(wAcc + 1);
+    const aCol = K.aAdd * wAcc + K.aReg * wAcc;
     const aQ = K.aCmp * 8 + K.aShift * 9 * 5 + K.aAdd * 8 + K.aAdd * 8 + K.aReg * (16 * 32 + 8);
     const logic = 32 * aPE + 2 * aUnit + aCol + aQ + K.aGlue;
     expect(r.logicAreaUm2).toBeCloseTo(logic, 6);
     expect(r.sramAreaUm2).toBeCloseTo((128 * 8.5 + 128 * 128 * 8.5) * K.aSramBit, 6);
     expect(r.gateEquivalents).toBeCloseTo(logic / K.aNand2, 6);
-    // LUTs: soft 8×8 multipliers (the fit p·q·(a + b·min)), adders 1 LUT/bit, shifters 2 stages per LUT level
-    const lutMul88 = 64 * (K.lutMulA + K.lutMulB * 8);
-    const luts = 32 * (lutMul88 + 20) + 2 * (9 + 31 * 3) + 31 + (K.lutCmp * 8 + 9 * 3 + 8 + 8) + K.glueLut;
+    // LUTs, the calibrated structure of mx_linear (tools/calibrate): 32 lanes in 2 block dot products of
+    // 16 lanes, each lane mx_dot's w = 8 + 8 + log2(16) + 1 = 21-bit psum (w² = 441, no shifter);
+    // 2 alignment-and-accumulate units over w_acc; one output stage; one cast of a 16-element block of
+    // 8-bit elements; the glue
+    const lane = K.peSq * 21 * 21 + K.peAdd * 21;
+    const align = wAcc * Math.ceil(clog2(wAcc + 1) / 2) + wAcc;
+    const out = K.outBase + K.outPerBitLevel * wAcc * clog2(wAcc);
+    const cast = 16 * (K.castPerElem + K.castPerElemBit * 8);
+    const luts = 32 * lane + 2 * K.alignLut * align + out + cast + K.glueLut;
     expect(r.fpga.luts).toBeCloseTo(luts, 9);
+    // FFs: each lane's W code (8), the x codes of a step (32·8) and the block scales (2 x, 2 W: 8 bits each),
+    // accumulator + result (2·w_acc) and the 4-deep 24-bit output FIFO, the cast's gather (16·24) and
+    // output (16·8 + 8) registers, the double-buffered row of codes and scales (2·128·8.5), the glue
+    const ffs = 32 * 8 + 32 * 8 + 2 * 8 + 2 * 8 + (2 * wAcc + 4 * 24) + (16 * 24 + 16 * 8 + 8) + 2 * 128 * 8.5 + K.glueFf;
+    expect(r.fpga.ffs).toBeCloseTo(ffs, 9);
     expect(r.fpga.dsps).toBe(0);
     // one RAMB36 for W: 139264 bits / 36864 → 4, and 32 lanes × 8.5 bits = 272 bits per cycle / 72 → 4
     expect(r.fpga.brams).toBe(4);
@@ -92,8 +106,13 @@ describe('hand-computed: one linear 128×128 at T = 1 (default lanes P_k = 32, P
     // E2M1: p = m + 1 = 2, span = emax − emin = 2 − 0; product span r = 4, w_prod = 2 + 2 + 4 = 8, w_loc = 8 + 5 = 13
     const eMac = K.cMul * 2 * 2 + K.cAdd * 3 + K.cShift * 8 * clog2(5) + K.cCmp * 4 + K.cAdd * 13;
     expect(r.energyPj.mac).toBeCloseTo(16384 * eMac, 9);
-    // 4 blocks of 32 per output; w_acc = 13 + 2 + 8 = 23
-    expect(r.energyPj.block).toBeCloseTo(128 * 4 * (K.cAdd * 9 + K.cShift * 23 * clog2(24) + K.cAdd * 23), 9);
+    // 4 blocks of 32 per output; w_acc = 13 + 2 + guard
+    const wAcc = 15 + K.accGuardBits;
+    expect(r.energyPj.block).toBeCloseTo(128 * 4 * (K.cAdd * 9 + K.cShift * wAcc * clog2(wAcc + 1) + K.cAdd * wAcc), 9);
+    // LUTs: 32 lanes in one 32-lane dot product; w = (2+1) + (2+1) + 2 + 2 + log2(32) + 1 = 16 with a shifter
+    const lane = K.peSq * 16 * 16 + K.peShift * 16 * 4 + K.peAdd * 16;
+    const luts = 32 * lane + K.alignLut * (wAcc * Math.ceil(clog2(wAcc + 1) / 2) + wAcc) + K.outBase + K.outPerBitLevel * wAcc * clog2(wAcc) + 32 * (K.castPerElem + K.castPerElemBit * 4) + K.glueLut;
+    expect(r.fpga.luts).toBeCloseTo(luts, 9);
   });
 
   it('nvfp4: E2M1 products, per-16 E4M3 scale multiply and FP32 accumulate, FP32 tensor scale per output', () => {

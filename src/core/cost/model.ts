@@ -489,6 +489,56 @@ function lutShift(k: CostConstants, w: number, S: number): number {
   return w * Math.ceil(clog2(S) / k.shiftStagesPerLut);
 }
 
+/**
+ * The FPGA structure the calibration fits (tools/calibrate/fit.ts), per piece of the component
+ * library (src/core/rtl/components): features whose fitted coefficients live in constants.json.
+ * Exported so the fit and the model evaluate the same polynomials.
+ */
+export const fpgaFeatures = {
+  /**
+   * One multiplier lane of mx_dot, `lanes` lanes per block dot product. mx_dot decodes both codes
+   * into signed values of the dot product's full width w = psum width (sign-extended significands
+   * of p + 1 bits for float elements, the code for integers; then the product's alignment shift by
+   * the element exponents, by an unconstrained integer amount): Yosys keeps a w × w multiplier
+   * truncated to w bits (∝ w²) and, for float elements, a w-bit barrel shifter (∝ w·⌈log2 w⌉).
+   * Features: w² (the multiplier as built), the shifter, the adder-tree bits w. (A library whose
+   * multiplies take the stored widths would need p·q here instead of w²: refit after such a change.)
+   */
+  pe(fa: FormatParams, fb: FormatParams, lanes: number): { sq: number; shift: number; add: number } {
+    const fpA = fa.span > 0 || fa.ebits > 0 ? 1 : 0;
+    const fpB = fb.span > 0 || fb.ebits > 0 ? 1 : 0;
+    // mx_dot PSUM_W: significands (float: m + 2 = p + 1 with the sign) + exponent spans + ⌈log2 lanes⌉ + 1
+    const w = fa.p + fpA + fb.p + fpB + fa.span + fb.span + clog2(lanes) + 1;
+    return { sq: w * w, shift: fpA + fpB > 0 ? w * clog2(w) : 0, add: w };
+  },
+  /** mx_out: leading-one search, normalising shift and the two roundings over the accumulator. */
+  out(wAcc: number): number {
+    return wAcc * clog2(wAcc);
+  },
+  /** One block pair's alignment shift into the accumulator and its add (mx_linear acc_step), per column. */
+  align(wAcc: number): number {
+    return wAcc * Math.ceil(clog2(wAcc + 1) / 2) + wAcc;
+  },
+};
+
+/** LUTs of one multiplier lane (soft multiplier unless it is a DSP48). */
+export function peLut(k: CostConstants, fa: FormatParams, fb: FormatParams, lanesPerDot: number, dsp: boolean): number {
+  const t = fpgaFeatures.pe(fa, fb, lanesPerDot);
+  // with DSP48s (not the calibrated -nodsp flow) the multiply leaves the LUTs: what stays is the
+  // element shifter (fitted) and the lane's adder-tree bits at the primitive 1 LUT per bit
+  return dsp ? k.peShift * t.shift + k.lutAdd * t.add : k.peSq * t.sq + k.peShift * t.shift + k.peAdd * t.add;
+}
+
+/** LUTs of one output stage (mx_out) at accumulator width wAcc. */
+export function lutOut(k: CostConstants, wAcc: number): number {
+  return k.outBase + k.outPerBitLevel * fpgaFeatures.out(wAcc);
+}
+
+/** LUTs of one block-floating activation quantiser (mx_cast: the whole block at once). */
+export function lutCast(k: CostConstants, f: FormatParams): number {
+  return f.blockElems * (k.castPerElem + k.castPerElemBit * f.storeBits);
+}
+
 /** Memory energy per bit of a buffer of `bytes` (at the node): 0.0017·√C pJ, never below a register's. */
 function eBit(env: Env, bytes: number): number {
   const k = env.k;
@@ -525,8 +575,8 @@ function quantiser(env: Env, f: FormatParams, numel: number, lanes: number, out:
       eBlock = k.cAdd * qe;
       aLane = k.aCmp * qe + k.aShift * (b + 1) * st + k.aAdd * b;
       aUnit = k.aAdd * qe;
-      lutLane = k.lutCmp * qe + lutShift(k, b + 1, qs + 1) + k.lutAdd * b;
-      lutUnit = k.lutAdd * qe;
+      // FPGA: the calibrated mx_cast, which quantises a whole block at once (not per lane)
+      lutUnit = lutCast(k, f);
       // a block is held (as float32) until its maximum is known (MASE mxint_cast's FIFO)
       bufBits = Math.max(f.blockElems, lanes) * (qe + qs);
       break;
@@ -556,7 +606,8 @@ function quantiser(env: Env, f: FormatParams, numel: number, lanes: number, out:
   const logic = lanes * aLane + aUnit + k.aReg * (bufBits + lanes * b);
   out[o + F_ALOGIC] += logic;
   out[o + F_LUT] += lanes * lutLane + lutUnit;
-  out[o + F_FF] += bufBits + lanes * b;
+  // FPGA registers: mx_cast's gather register (a block of ACT values), its output register (codes + scale)
+  out[o + F_FF] += f.quantKind === Q_POW2 ? f.blockElems * (k.actBits + b) + f.scaleExpBits : bufBits + lanes * b;
 }
 
 /** Memory bits of one point. */
@@ -584,6 +635,7 @@ function evalOp(env: Env, po: PreparedOp, fa: FormatParams, fb: FormatParams, fb
   let aPE: number, lutPE: number, ffPE: number, dspPE: number;
   let aUnit = 0, lutUnit = 0, ffUnit = 0, nUnits = 0;
   let aCol: number, lutCol: number, ffCol: number;
+  let ffShared = 0; // registers shared by the columns (the A operand's codes and scales of a K step)
   if (fa.fp32 || fb.fp32) {
     // an fp32 operand makes it an FP32 MAC (the other operand is dequantised into it): Horowitz 3.7 + 0.9 pJ
     eMac = k.eFp32Mul + k.eFp32Add;
@@ -606,22 +658,30 @@ function evalOp(env: Env, po: PreparedOp, fa: FormatParams, fb: FormatParams, fb
     // exact block-local accumulator w_loc = w_prod + ⌈log2 B⌉ (MASE mxint_dot_product); unblocked: the whole K
     const wLoc = wProd + clog2(Bk > 0 ? Math.min(Bk, K) : K);
     const nKb = Bk > 0 ? Math.ceil(K / Bk) : 1;
-    wAcc = Bk > 0 ? wLoc + clog2(nKb) + k.accGuardBits : wLoc;
+    // the exact (Kulisch) accumulator of the generated RTL spans the block sums plus the exponent range of
+    // every activation operand (ACT values, bounded): one range for a linear, two for Q·Kᵀ / P·V
+    // (acc_guard_bits fitted to the generator's accumulator widths, tools/calibrate)
+    const nAct = po.bIsWeight ? 1 : 2;
+    wAcc = Bk > 0 ? wLoc + clog2(nKb) + k.accGuardBits * nAct : wLoc;
     // float elements: exponent add, alignment shift of the product over r+1 positions, hidden-bit decode
     // (cost-model.md: e_shift(w, S) = c·w·⌈log2 S⌉; the reference's S = 2^r is read as r+1 positions)
     const stP = clog2(r + 1);
     const fpE = r > 0 ? k.cAdd * (eMax + 1) + k.cShift * wProd * stP : 0;
     const fpA = r > 0 ? k.aAdd * (eMax + 1) + k.aShift * wProd * stP : 0;
-    const fpL = r > 0 ? k.lutAdd * (eMax + 1) + lutShift(k, wProd, r + 1) : 0;
     const dec = fa.ebits + fb.ebits;
     eMac = k.cMul * pa * pb + fpE + k.cCmp * dec + k.cAdd * wLoc;
     aPE = k.aMul * pa * pb + fpA + k.aCmp * dec + k.aAdd * wLoc + k.aReg * (pa + fa.ebits + pb + fb.ebits + wProd);
     dspPE = env.dsp ? dspCount(k, pa, pb) : 0;
-    lutPE = (dspPE > 0 ? 0 : lutMul(k, pa, pb)) + fpL + k.lutCmp * dec + k.lutAdd * wLoc;
-    ffPE = pa + fa.ebits + pb + fb.ebits + wProd;
+    // FPGA (calibrated on mx_dot): one dot product per block in a K step, min(P_k, B) lanes each
+    const G = Bk > 0 ? Math.ceil(Pk / Bk) : 1;
+    lutPE = peLut(k, fa, fb, Bk > 0 ? Math.min(Pk, Bk) : Pk, dspPE > 0);
+    // registers: every lane's B code, the A codes shared by the columns, (per column) the accumulator,
+    // the result register and the output FIFO (mx_linear)
+    ffPE = fb.storeBits;
     aCol = k.aAdd * wAcc + k.aReg * wAcc;
-    lutCol = k.lutAdd * wAcc;
-    ffCol = wAcc;
+    lutCol = lutOut(k, wAcc) + (Bk > 0 ? 0 : k.lutAdd * wAcc);
+    ffCol = 2 * wAcc + k.outFifoDepth * k.actBits;
+    ffShared = Pk * Pm * fa.storeBits + G * Pm * fa.scaleExpBits;
     if (Bk > 0) {
       nBlocks = po.outputs * nKb; // N_b = M·N·⌈K/B⌉ block pairs
       nUnits = cols * Math.ceil(Pk / Bk);
@@ -646,8 +706,9 @@ function evalOp(env: Env, po: PreparedOp, fa: FormatParams, fb: FormatParams, fb
         const stA = clog2(wAcc + 1);
         eBlk = k.cAdd * (sExp + 1) + k.cShift * wAcc * stA + k.cAdd * wAcc;
         aUnit = k.aAdd * (sExp + 1) + k.aShift * wAcc * stA;
-        lutUnit = k.lutAdd * (sExp + 1) + lutShift(k, wAcc, wAcc + 1);
-        ffUnit = sExp + 1;
+        // FPGA (calibrated on mx_linear): the shift of the block sum onto the accumulator and its add
+        lutUnit = k.alignLut * fpgaFeatures.align(wAcc);
+        ffUnit = fb.scaleExpBits;
       }
     }
     if (fa.nvfp4 || fb.nvfp4) {
@@ -666,7 +727,7 @@ function evalOp(env: Env, po: PreparedOp, fa: FormatParams, fb: FormatParams, fb
   out[o + F_BLK] = (nBlocks * eBlk + outputs * eOut) * env.eScale;
   let logic = lanes * aPE + nUnits * aUnit + cols * aCol + k.aGlue;
   out[o + F_LUT] = lanes * lutPE + nUnits * lutUnit + cols * lutCol + k.glueLut;
-  out[o + F_FF] = lanes * ffPE + nUnits * ffUnit + cols * ffCol + k.glueFf;
+  out[o + F_FF] = lanes * ffPE + nUnits * ffUnit + cols * ffCol + ffShared + k.glueFf;
   out[o + F_DSP] = lanes * dspPE;
   if (fbias) {
     logic += cols * (biasFp ? k.aFp32Add : k.aAdd * wAcc);
@@ -693,7 +754,9 @@ function evalOp(env: Env, po: PreparedOp, fa: FormatParams, fb: FormatParams, fb
   const eA = eBit(env, aRowBits / 8);
   on += (po.aReads + po.aNumel) * fa.bpe * eA;
   sramBits += Pm * aRowBits;
-  out[o + F_FF] += Pm * aRowBits; // small replay buffers are registers on an FPGA
+  // the row buffer is double-buffered registers on an FPGA (mx_linear: codes and shared exponents, so
+  // the cast of row t+1 overlaps row t)
+  out[o + F_FF] += 2 * Pm * aRowBits;
   const bWidth = Pk * Pn * fb.bpe; // bits per cycle out of the B buffer
   const bBits = po.bNumel * fb.bpe + fb.perTensorBits;
   if (po.bIsWeight) {

@@ -54,7 +54,10 @@ describe('paper comparison on sotu-llama-1m (T = 256, default lanes, weights on 
       expect(m.energyPj.total).toBeLessThan(base.energyPj.total);
       expect(m.energyPj.mac).toBeLessThan(base.energyPj.mac);
       expect(m.areaUm2).toBeLessThan(base.areaUm2);
-      expect(m.fpga.luts).toBeLessThan(base.fpga.luts);
     }
+    // FPGA LUTs against MXINT8 only: the calibrated MX structure (tools/calibrate) prices the studio's
+    // mx_cast, ~41k LUTs per activation operand as built, while fixed point has no RTL to calibrate on
+    // (its quantiser is the analytical round-and-saturate), so LUTs across the two families do not compare
+    expect(m.fpga.luts).toBeLessThan(r.mxint8.fpga.luts);
   });
 });
