@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cmdCost, CostInputError, runCost } from './cost';
+import { DEFAULT_CONSTANTS_TABLE } from '../core/cost/constants';
 
 const MODEL = fileURLToPath(new URL('../../public/models/sotu-llama-1m', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'mx-cost-cli-'));
@@ -27,7 +28,8 @@ describe('mx-studio cost', () => {
     expect(r.tokens).toBe(256);
     expect(r.node_nm).toBe(45);
     expect(r.avg_bits).toBe(8.25);
-    expect(r.constants).toMatchObject({ version: 1 });
+    expect(r.constants).toMatchObject({ version: DEFAULT_CONSTANTS_TABLE.version });
+    expect(DEFAULT_CONSTANTS_TABLE.version).toBe(2);
     expect(r.constants.hash).toMatch(/^[0-9a-f]{8}$/);
     expect(r.layers).toHaveLength(37);
     const b = r.energy_breakdown_pj;
