@@ -102,8 +102,10 @@ export class SynthClient {
       else hooks.onProgress?.(e.progress);
     };
     try {
-      // Plain data only: the design may come from a store with frozen or proxied objects.
-      const plain: HdlDesign = { files: { ...design.files }, top: design.top };
+      // Plain data only: the design may come from a store with frozen or proxied objects. The
+      // parameter overrides travel too (a generated layer's MEM: without it Yosys elaborates the
+      // defaults, whose weight files do not exist).
+      const plain: HdlDesign = { files: { ...design.files }, top: design.top, ...(design.params ? { params: { ...design.params } } : {}) };
       return await this.call<SynthOutcome>((r) => r.run(plain, [...flows], Comlink.proxy(onEvent)));
     } catch (e) {
       if (e instanceof SynthCancelledError) throw e;
