@@ -1,6 +1,7 @@
 // The Format Explorer end to end: real worker, real WASM kernels, real numbers. Asserts on values
 // (SQNR ranges, block counts, error text, URL state), not on pixels.
-import { expect, test as base, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,24 +15,6 @@ async function sqnrFor(page: Page, spec: string): Promise<number> {
   const v = await page.getByTestId('metric-sqnr').getAttribute('data-value');
   return Number(v);
 }
-
-/** Every test fails on an uncaught page error or a console error (a crashed worker logs one). */
-const test = base.extend<{ pageErrors: string[] }>({
-  pageErrors: [
-    async ({ page }, use) => {
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-      });
-      // The README screenshot shows the dark theme; the app follows prefers-color-scheme.
-      await page.emulateMedia({ colorScheme: 'dark' });
-      await use(errors);
-      expect(errors).toEqual([]);
-    },
-    { auto: true },
-  ],
-});
 
 test('MXFP4 vs MXINT8 on a seeded outlier tensor: values, blocks, errors and the link', async ({ page }) => {
   await page.goto('/');

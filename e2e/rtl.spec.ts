@@ -7,25 +7,10 @@
 // Then per-layer lanes: L0.q's K × N set in the Layers pane (refused values say why and change
 // nothing) changes L0.q's generated module parameters and only that op's, the cost model prices the
 // same lanes, and the link carries them (a malformed part of it is named and dropped).
-import { expect, test as base, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { strFromU8, unzipSync } from 'fflate';
 import { readFile } from 'node:fs/promises';
-
-const test = base.extend<{ pageErrors: string[] }>({
-  pageErrors: [
-    async ({ page }, use) => {
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-      });
-      await page.emulateMedia({ colorScheme: 'dark' });
-      await use(errors);
-      expect(errors).toEqual([]);
-    },
-    { auto: true },
-  ],
-});
 
 /** `q=` for rules [["*", spec]]: version 1, base64url of the JSON rules (src/state/modelHash.ts). */
 const q = (spec: string) => `1.${Buffer.from(JSON.stringify([['*', spec]])).toString('base64url')}`;

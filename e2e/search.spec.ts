@@ -5,7 +5,8 @@
 // rules, layer by layer; before the pick the pane refused fp32), and a reload in the middle of a
 // run that resumes it.
 // Asserts on values (counts, the hypervolume's sign and monotonicity, formats, perplexities).
-import { expect, test as base, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { strFromU8, unzipSync } from 'fflate';
@@ -17,22 +18,6 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
-
-const test = base.extend<{ pageErrors: string[] }>({
-  pageErrors: [
-    async ({ page }, use) => {
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-      });
-      await page.emulateMedia({ colorScheme: 'dark' });
-      await use(errors);
-      expect(errors).toEqual([]);
-    },
-    { auto: true },
-  ],
-});
 
 /** Search settings in the link, like any other decision: `s=1.<base64url(JSON of the changed fields)>`. */
 function searchLink(settings: Record<string, unknown>): string {

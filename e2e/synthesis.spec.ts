@@ -9,7 +9,8 @@
 //
 // The module synthesised is the dot4 test design (its native count is known); "Synthesize layer"
 // (the generator's RTL of the selected op) has its own scenario below.
-import { expect, test as base, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,23 +20,6 @@ import { fpgaCounts, parseStat, yosysArgs, yosysVersion, type HdlDesign } from '
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOT4: HdlDesign = { files: { 'dot4.sv': readFileSync(join(ROOT, 'src/core/hdl/fixtures/dot4.sv'), 'utf8') }, top: 'dot4' };
-
-/** Every test fails on an uncaught page error or a console error. */
-const test = base.extend<{ pageErrors: string[] }>({
-  pageErrors: [
-    async ({ page }, use) => {
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-      });
-      await page.emulateMedia({ colorScheme: 'dark' });
-      await use(errors);
-      expect(errors).toEqual([]);
-    },
-    { auto: true },
-  ],
-});
 
 /** Native Yosys on the same design with the same script, or null when it is not installed. */
 function nativeLuts(): { luts: number; version: string | null } | null {
