@@ -132,13 +132,16 @@ export const tsF32Gemm: F32Gemm = {
 
 /**
  * Causal softmax of the rows of S [T, T]: P[i, j] = exp(S[i, j] − max_i) / Σ_{j' ≤ i} exp(S[i, j'] − max_i)
- * for j ≤ i (float64, rounded once), and exactly 0 above the diagonal (the masked entries).
+ * for j ≤ i (float64, rounded once), and exactly 0 above the diagonal (the masked entries). With
+ * `out`, P is written there at `at` (every entry of its [T, T] block, so a reused array serves).
+ * Twin of the float kernel's softmax_causal (workers/kernels/assembly/_float.ts).
  */
-export function causalSoftmax(s: Float32Array, T: number): Float32Array {
-  const p = new Float32Array(T * T);
+export function causalSoftmax(s: Float32Array, T: number, out?: Float32Array, at = 0): Float32Array {
+  const p = out ?? new Float32Array(T * T);
   const e = new Float64Array(T);
   for (let i = 0; i < T; i++) {
     const o = i * T;
+    const po = at + o;
     let m = -Infinity;
     for (let j = 0; j <= i; j++) if (s[o + j] > m) m = s[o + j];
     let sum = 0;
@@ -146,14 +149,55 @@ export function causalSoftmax(s: Float32Array, T: number): Float32Array {
       e[j] = Math.exp(s[o + j] - m);
       sum += e[j];
     }
-    for (let j = 0; j <= i; j++) p[o + j] = e[j] / sum;
+    for (let j = 0; j <= i; j++) p[po + j] = e[j] / sum;
+    if (out) p.fill(0, po + i + 1, po + T);
   }
   return p;
 }
 
+/**
+ * One row of logits l[o, o + V): the max and its first index, and the log-sum-exp in float64
+ * (NaN when the row holds a NaN, ±Inf for a max of ±Inf, NaN-free rows of −Inf give −Inf).
+ * The evaluation's NLL, top-1 and the fp32 reference's lse; twin of the float kernel's logit_rows.
+ */
+export function logitRowStats(l: Float32Array, o: number, V: number): { lse: number; arg: number } {
+  let m = -Infinity;
+  let arg = 0;
+  for (let v = 0; v < V; v++) {
+    if (l[o + v] > m) {
+      m = l[o + v];
+      arg = v;
+    }
+  }
+  if (m === -Infinity || Number.isNaN(m)) {
+    // all −Inf, or NaN somewhere: the distribution is undefined; NLL becomes NaN
+    let nan = false;
+    for (let v = 0; v < V; v++) if (Number.isNaN(l[o + v])) nan = true;
+    return { lse: nan ? NaN : m, arg };
+  }
+  if (m === Infinity) return { lse: Infinity, arg };
+  let s = 0;
+  for (let v = 0; v < V; v++) s += Math.exp(l[o + v] - m);
+  return { lse: m + Math.log(s), arg };
+}
+
+/**
+ * KL(p_ref ‖ p) of one prediction: Σ_v p_v · (lp_v − (l_v − lse)) over p_v = exp(lp_v) > 0, lp_v =
+ * ref_v − refLse, in v order (rows at offset o of ref and l). Twin of the float kernel's kl_rows.
+ */
+export function klRow(ref: Float32Array, refLse: number, l: Float32Array, lse: number, o: number, V: number): number {
+  let k = 0;
+  for (let v = 0; v < V; v++) {
+    const lp = ref[o + v] - refLse;
+    const p = Math.exp(lp);
+    if (p > 0) k += p * (lp - (l[o + v] - lse));
+  }
+  return k;
+}
+
 /** RMSNorm (LLaMA): y = w · x / sqrt(mean(x²) + eps), per row of D. */
-export function rmsNorm(x: Float32Array, w: Float32Array, T: number, D: number, eps: number): Float32Array {
-  const y = new Float32Array(T * D);
+export function rmsNorm(x: Float32Array, w: Float32Array, T: number, D: number, eps: number, out?: Float32Array): Float32Array {
+  const y = out ?? new Float32Array(T * D);
   for (let t = 0; t < T; t++) {
     const o = t * D;
     let ss = 0;
@@ -166,8 +210,8 @@ export function rmsNorm(x: Float32Array, w: Float32Array, T: number, D: number, 
 }
 
 /** LayerNorm (GPT-2, OPT): y = (x − mean) / sqrt(var + eps) · w + b, biased variance. */
-export function layerNorm(x: Float32Array, w: Float32Array, b: Float32Array, T: number, D: number, eps: number): Float32Array {
-  const y = new Float32Array(T * D);
+export function layerNorm(x: Float32Array, w: Float32Array, b: Float32Array, T: number, D: number, eps: number, out?: Float32Array): Float32Array {
+  const y = out ?? new Float32Array(T * D);
   for (let t = 0; t < T; t++) {
     const o = t * D;
     let s = 0;
@@ -206,8 +250,8 @@ export function ropeTables(T: number, hd: number, theta: number): { cos: Float32
 }
 
 /** x·cos + rotate_half(x)·sin for every head of x [T, heads·hd] (rotate_half(x) = [−x2, x1]). */
-export function applyRope(x: Float32Array, T: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array): Float32Array {
-  const y = new Float32Array(x.length);
+export function applyRope(x: Float32Array, T: number, heads: number, hd: number, cos: Float32Array, sin: Float32Array, out?: Float32Array): Float32Array {
+  const y = out ?? new Float32Array(x.length);
   const half = hd / 2;
   const W = heads * hd;
   for (let t = 0; t < T; t++) {
@@ -250,9 +294,9 @@ export function erf(x: number): number {
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** The MLP activations, element-wise into a new array. */
-export function activation(kind: 'silu' | 'gelu_new' | 'gelu' | 'relu', x: Float32Array): Float32Array {
-  const y = new Float32Array(x.length);
+/** The MLP activations, element-wise into a new array (or `out`). SiLU's twin in the float kernel: silu_f32. */
+export function activation(kind: 'silu' | 'gelu_new' | 'gelu' | 'relu', x: Float32Array, out?: Float32Array): Float32Array {
+  const y = out ?? new Float32Array(x.length);
   switch (kind) {
     case 'silu':
       for (let i = 0; i < x.length; i++) y[i] = x[i] / (1 + Math.exp(-x[i]));
@@ -273,16 +317,16 @@ export function activation(kind: 'silu' | 'gelu_new' | 'gelu' | 'relu', x: Float
   return y;
 }
 
-/** Element-wise float32 sum a + b. */
-export function add(a: Float32Array, b: Float32Array): Float32Array {
-  const y = new Float32Array(a.length);
+/** Element-wise float32 sum a + b (into `out` when given). */
+export function add(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
+  const y = out ?? new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) y[i] = a[i] + b[i];
   return y;
 }
 
-/** Element-wise float32 product a · b. */
-export function mul(a: Float32Array, b: Float32Array): Float32Array {
-  const y = new Float32Array(a.length);
+/** Element-wise float32 product a · b (into `out` when given). */
+export function mul(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
+  const y = out ?? new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) y[i] = a[i] * b[i];
   return y;
 }

@@ -25,13 +25,20 @@ import {
   type F32GemmLayout,
 } from '../datapath/f32gemm';
 import { KernelError, instantiateKernel, type KernelBytesSource, type KernelFlavor, type KernelModule } from './loader';
+import { WasmFloatKernel, floatSelfTest, type FloatExports, type FloatKernel } from './float';
 
 /** The float32 GEMM kernel: the F32Gemm interface of the twin, plus which build runs. */
 export interface F32GemmKernel extends F32Gemm {
   readonly flavor: KernelFlavor;
+  /**
+   * The float64 element-wise ops of fp32/fake mode on the same module (softmax, SiLU, the
+   * evaluation's per-row lse/argmax/KL; float.ts), bit for bit their TypeScript twins. Undefined
+   * when this engine's Math.exp is not fdlibm's (the load-time self-test): callers run the twins.
+   */
+  readonly float?: FloatKernel;
 }
 
-interface F32GemmExports {
+interface F32GemmExports extends Partial<Omit<FloatExports, 'memory'>> {
   geometry(which: number): number;
   packA(src: number, M: number, K: number, dst: number): void;
   packB(src: number, K: number, N: number, nk: number, dst: number): void;
@@ -118,6 +125,7 @@ class KernelB implements F32GemmB {
 
 class Kernel implements F32GemmKernel {
   readonly heap: Heap;
+  float?: FloatKernel;
   private readonly MR: number;
   private readonly NR: number;
   /** Frees the memory of handles that are dropped without dispose(). */
@@ -220,6 +228,11 @@ export async function loadF32GemmKernel(getBytes: KernelBytesSource, flavor: Ker
   const mod = await instantiateKernel<F32GemmExports>(getBytes, 'f32gemm', flavor);
   const k = new Kernel(mod.exports, flavor);
   selfTest(k);
+  const e = mod.exports;
+  if (e.exp_f64 && e.softmax_causal && e.silu_f32 && e.logit_rows && e.kl_rows) {
+    const f = new WasmFloatKernel(e as unknown as FloatExports, k.heap);
+    if (floatSelfTest(f)) k.float = f;
+  }
   return k;
 }
 

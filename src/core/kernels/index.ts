@@ -13,4 +13,5 @@ export { GemmKernelError, loadGemmKernel } from './gemm';
 export type { FixedKernel } from './fixed';
 
 export type { F32GemmKernel } from './f32gemm';
+export type { FloatKernel } from './float';
 export { loadF32GemmKernel } from './f32gemm';

@@ -168,6 +168,27 @@ function checkQuant(k: QuantKernels, args: Args, want = quantizeWithCounts(...ar
     expect.fail(`${tagOf(k, args)}: values differ${at}`);
   }
   expect(got.counts, `${tagOf(k, args)} counts`).toEqual(want.counts);
+  // quantizeWithSums: the same values and counts, and (blocks along the last axis) the sums of measure()
+  const ws = k.quantizeWithSums!(...args);
+  expect(firstDiff(new Uint32Array(ws.values.buffer), wb, eq), `${tagOf(k, args)} quantizeWithSums values`).toBe(-1);
+  expect(ws.counts, `${tagOf(k, args)} quantizeWithSums counts`).toEqual(want.counts);
+  const [fmt, , shape, axis] = args;
+  const rank = (shape ?? [x.length]).length;
+  const direct = (axis === undefined || axis === -1 || axis === rank - 1) && (typeof fmt !== 'string' || !/x\d/.test(fmt.split('block=')[1] ?? ''));
+  const lineRows = direct && k.encode(...args).layout.tileRows === 1;
+  expect(ws.sums !== undefined, `${tagOf(k, args)} quantizeWithSums makes sums exactly for blocks along the last axis`).toBe(lineRows);
+  if (!ws.sums) return;
+  let sig = 0;
+  let err = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = x[i];
+    const q = want.values[i];
+    if (a - a !== 0 || q - q !== 0) continue;
+    const d = a - q;
+    sig += a * a;
+    err += d * d;
+  }
+  expect([Object.is(ws.sums.sig, sig), Object.is(ws.sums.err, err)], `${tagOf(k, args)} quantizeWithSums sums ${ws.sums.sig}/${ws.sums.err} vs ${sig}/${err}`).toEqual([true, true]);
 }
 
 function checkEncode(k: QuantKernels, args: Args, want = encode(...args)): void {

@@ -25,6 +25,15 @@ export interface QuantKernels {
    * and for inputs that are not a Float32Array: fall back to core explicitly.
    */
   quantize(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number): QuantResult;
+  /**
+   * quantize, plus Σx² and Σ(x−q)² over finite pairs in index order (QuantSums: what the emulator's
+   * measure() loop gives, bit for bit), summed in the kernel as the chunks stream, when the blocks
+   * run along the last axis (else `sums` is undefined and the caller measures the values itself).
+   * Fake mode's point statistics without a second pass over the data in TypeScript. `into`: a
+   * recycled array for the values, used when its length is the element count (every element is
+   * overwritten).
+   */
+  quantizeWithSums?(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number, into?: Float32Array): QuantResult & { sums?: QuantSums };
   /** Encode, as core encode (same elements, scales, mantissas, unitExp, counts). Throws as quantize. */
   encode(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis?: number): Encoded;
   /**
@@ -121,6 +130,11 @@ class WasmQuantKernels implements QuantKernels {
     return { values: r.values, counts: r.counts };
   }
 
+  quantizeWithSums(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1, into?: Float32Array): QuantResult & { sums?: QuantSums } {
+    const r = this.run(format, x, shape, axis, false, true, false, into ? { values: into } : undefined);
+    return { values: r.values, counts: r.counts, sums: r.sums };
+  }
+
   encode(format: FormatSpec | string, x: Float32Array, shape?: readonly number[], axis = -1): Encoded {
     return this.encodeWithValues(format, x, shape, axis).enc;
   }
@@ -179,7 +193,7 @@ class WasmQuantKernels implements QuantKernels {
     const numel = layout.numel;
     // the sums made in the kernel replace the values for a caller that only measures them
     const keepValues = !(valuesIfNoSums && wantSums && layout.axis === layout.shape.length - 1 && layout.tileRows === 1);
-    const values = new Float32Array(keepValues ? numel : 0);
+    const values = keepValues && into?.values?.length === numel ? into.values : new Float32Array(keepValues ? numel : 0);
     // every element is written below, so a recycled array of the right length serves as a fresh one
     const elements = wantEnc ? (into?.elements?.length === numel ? into.elements : new Uint32Array(numel)) : null;
     const scales = wantEnc ? new Uint32Array(layout.numBlocks) : null;
@@ -367,7 +381,7 @@ export interface EncodeOptions {
    * Arrays to fill instead of allocating (a caller recycling the encodings it no longer holds):
    * used when their length is the tensor's element count; every element is overwritten.
    */
-  into?: { elements?: Uint32Array; mantissas?: Float64Array };
+  into?: { elements?: Uint32Array; mantissas?: Float64Array; values?: Float32Array };
 }
 
 /** Σx² and Σ(x−q)² over finite pairs, in index order (the emulator's point statistics; measure() in src/core/emulate/quant.ts). */

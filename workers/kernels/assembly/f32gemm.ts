@@ -33,6 +33,9 @@
 // load32_splat) is faster on L1-resident data but not in the GEMM (4× the A traffic).
 
 export { alloc, reset } from './_alloc';
+// The float64 element-wise ops of fp32/fake mode around the GEMM (softmax, SiLU, the evaluation's
+// per-row log-sum-exp and KL, all on fdlibm's exp = Math.exp): see _float.ts and src/core/kernels/float.ts.
+export { exp_f64, softmax_causal, silu_f32, logit_rows, kl_rows } from './_float';
 
 /** 1 = plain SIMD build, 2 = relaxed-SIMD build (both compute the same bits: no relaxed op is used). */
 export function flavor(): i32 {
