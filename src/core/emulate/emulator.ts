@@ -23,6 +23,8 @@ import { checkAct, DEFAULT_ACT, type ActFormat } from '../datapath';
 import { FormatError } from '../formats';
 import { Forward, type HwTrace, type RunResult, type RunSpec } from './forward';
 import { addAcc, emptyAcc, Quantizer, WeightCache, type PointAcc } from './quant';
+import { klRow, logitRowStats } from './linalg';
+import type { FloatKernel } from '../kernels';
 import { EmulatorError, type AbortSignalLike, type EmulatorKernels, type EmulatorOptions, type EvalMode, type EvalOptions, type EvalResult, type PointStats } from './types';
 
 const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
@@ -90,31 +92,11 @@ function sameIds(a: Int32Array, b: readonly number[]): boolean {
   return true;
 }
 
-/** Max and first argmax of a row, and its log-sum-exp in float64. */
-function rowStats(l: Float32Array, o: number, V: number): { lse: number; arg: number } {
-  let m = -Infinity;
-  let arg = 0;
-  for (let v = 0; v < V; v++) {
-    if (l[o + v] > m) {
-      m = l[o + v];
-      arg = v;
-    }
-  }
-  if (m === -Infinity || Number.isNaN(m)) {
-    // all −Inf, or NaN somewhere: the distribution is undefined; NLL becomes NaN
-    let nan = false;
-    for (let v = 0; v < V; v++) if (Number.isNaN(l[o + v])) nan = true;
-    return { lse: nan ? NaN : m, arg };
-  }
-  if (m === Infinity) return { lse: Infinity, arg };
-  let s = 0;
-  for (let v = 0; v < V; v++) s += Math.exp(l[o + v] - m);
-  return { lse: m + Math.log(s), arg };
-}
-
 export class Emulator {
   readonly graph: Graph;
   private readonly fwd: Forward;
+  /** The per-row lse / argmax / KL on the float GEMM kernel's module (same bits as linalg.ts), when loaded. */
+  private readonly flk: FloatKernel | undefined;
   private readonly budget: number;
   private readonly windows = new Map<string, WindowEntry>();
   /** Bytes held by fp32 references and by cached runs (block inputs). */
@@ -128,6 +110,7 @@ export class Emulator {
   ) {
     this.graph = buildGraph(model.config);
     this.budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    this.flk = kernels.f32gemm?.float;
     const q = new Quantizer(kernels.quant);
     const weightBudget = options.weightCacheBytes ?? 8 * model.numParams + 64 * 1024 * 1024;
     let act: ActFormat = DEFAULT_ACT;
@@ -216,10 +199,14 @@ export class Emulator {
   private refOf(logits: Float32Array, len: number): RefEntry {
     const V = this.graph.config.vocabSize;
     const n = len - 1;
+    if (this.flk) {
+      const r = this.flk.logitRows(logits, n, V);
+      return { logits: logits.slice(0, n * V), lse: r.lse, argmax: r.arg };
+    }
     const lse = new Float64Array(n);
     const argmax = new Int32Array(n);
     for (let t = 0; t < n; t++) {
-      const r = rowStats(logits, t * V, V);
+      const r = logitRowStats(logits, t * V, V);
       lse[t] = r.lse;
       argmax[t] = r.arg;
     }
@@ -251,22 +238,17 @@ export class Emulator {
     let correct = 0;
     let kl = 0;
     let agree = 0;
+    // per row: lse and argmax of the logits, KL to the reference (the kernel's rows = the twins', bit for bit)
+    const rows = this.flk?.logitRows(logits, n, V, ref ?? undefined);
     for (let t = 0; t < n; t++) {
       const o = t * V;
-      const { lse, arg } = rowStats(logits, o, V);
+      const { lse, arg } = rows ? { lse: rows.lse[t], arg: rows.arg[t] } : logitRowStats(logits, o, V);
       const y = ids[t + 1];
       nll += lse - logits[o + y];
       if (arg === y) correct++;
       if (ref) {
         if (arg === ref.argmax[t]) agree++;
-        const rl = ref.lse[t];
-        let k = 0;
-        for (let v = 0; v < V; v++) {
-          const lp = ref.logits[o + v] - rl;
-          const p = Math.exp(lp);
-          if (p > 0) k += p * (lp - (logits[o + v] - lse));
-        }
-        kl += k;
+        kl += rows ? rows.kl![t] : klRow(ref.logits, ref.lse[t], logits, lse, o, V);
       }
     }
     return { nll, correct, kl: ref ? kl : null, agree: ref ? agree : null };
@@ -314,6 +296,8 @@ export class Emulator {
     }
     if (spec.mode === 'fp32' && !e.ref) this.keepRef(e, this.refOf(r.logits, w.ids.length));
     const metrics = this.metrics(r.logits, w.ids, ref);
+    // nothing holds the logits now (the reference, if made from them, is a copy): the next run refills them
+    if (spec.mode !== 'integer') this.fwd.giveBack(r.logits);
     // the run replaces the window's previous one; keep its block inputs while the budget allows
     if (e.run) this.usedRun -= e.run.bytes;
     let bytes = 0;

@@ -39,10 +39,10 @@ import {
 } from '../datapath';
 import { FP32, FormatError, formatToString, type Encoded, type FormatSpec } from '../formats';
 import type { Graph, Op, QuantPoint } from '../graph';
-import type { FixedKernel } from '../kernels';
+import type { FixedKernel, FloatKernel } from '../kernels';
 import type { LoadedModel, WeightTensor } from '../model/types';
 import { activation, add, applyRope, causalSoftmax, columns, layerNorm, mul, rmsNorm, ropeTables, setColumns, tsF32Gemm } from './linalg';
-import { addAcc, integerBlocker, measure, Quantizer, WeightCache, type PointAcc } from './quant';
+import { addAcc, integerBlocker, Quantizer, WeightCache, type PointAcc } from './quant';
 import { EmulatorError, type EmulatorKernels, type EvalMode } from './types';
 
 /** What one forward run quantizes with. */
@@ -124,12 +124,20 @@ export class Forward {
   private readonly actLim: number;
   /** Integer mode: the fixed-point ops on the integer GEMM kernel's module (same bits as fixed.ts), when loaded. */
   private readonly fxk: FixedKernel | undefined;
+  /** fp32/fake mode: softmax and SiLU on the float GEMM kernel's module (same bits as linalg.ts), when loaded. */
+  private readonly flk: FloatKernel | undefined;
   /**
    * Integer mode without a hardware trace: the ACT arrays of finished runs, by length, refilled as
    * the outputs of later runs (a fresh big typed array costs its page faults). At most POOL_BYTES.
    */
   private readonly ipool = new Map<number, Int32Array[]>();
   private ipoolBytes = 0;
+  /**
+   * fp32/fake mode without a trace: the float32 op outputs of finished runs (not their logits or
+   * cached block inputs), by length, refilled as the outputs of later runs. At most POOL_BYTES.
+   */
+  private readonly fpool = new Map<number, Float32Array[]>();
+  private fpoolBytes = 0;
 
   constructor(
     readonly model: LoadedModel,
@@ -147,6 +155,7 @@ export class Forward {
     this.q = quantizer;
     this.f32 = kernels.f32gemm ?? tsF32Gemm;
     this.fxk = kernels.gemm?.fixed;
+    this.flk = kernels.f32gemm?.float;
     const L = graph.config.numLayers;
     this.blockStart = [];
     this.blockInputTensor = [];
@@ -205,6 +214,32 @@ export class Forward {
     return a;
   }
 
+  /**
+   * fp32/fake mode: a recycled float32 array of length n that the caller overwrites entirely, if the
+   * pool has one (never while a trace may hold arrays).
+   */
+  private takeF(n: number, x: Ctx): Float32Array | undefined {
+    if (x.trace || x.spec.mode === 'integer') return undefined;
+    const a = this.fpool.get(n)?.pop();
+    if (a) this.fpoolBytes -= a.byteLength;
+    return a;
+  }
+
+  /**
+   * The end of an fp32/fake run without a trace: its op outputs are referenced by nothing but the
+   * logits and the block inputs it returns (and the cached input it started from), which are kept.
+   */
+  private recycleFloats(x: Ctx, keep: Set<Float32Array>): void {
+    if (x.trace || x.spec.mode === 'integer') return;
+    for (const a of new Set([...x.env.values(), ...x.tmp])) {
+      if (keep.has(a) || a.byteLength < 65536 || a.byteOffset !== 0 || a.length * 4 !== a.buffer.byteLength || this.fpoolBytes + a.byteLength > POOL_BYTES) continue;
+      let l = this.fpool.get(a.length);
+      if (!l) this.fpool.set(a.length, (l = []));
+      l.push(a);
+      this.fpoolBytes += a.byteLength;
+    }
+  }
+
   /** The end of a run without a hardware trace: its ACT arrays are no longer referenced by anything. */
   private recycleActs(x: Ctx): void {
     if (x.hw) return;
@@ -215,6 +250,19 @@ export class Forward {
       l.push(a);
       this.ipoolBytes += a.byteLength;
     }
+  }
+
+  /**
+   * A run's logits that its caller no longer reads (the evaluation, after its metrics): refilled as
+   * a later fp32/fake run's output.
+   */
+  giveBack(logits: Float32Array): void {
+    if (logits.byteOffset !== 0 || logits.length * 4 !== logits.buffer.byteLength || this.fpoolBytes + logits.byteLength > POOL_BYTES) return;
+    let l = this.fpool.get(logits.length);
+    if (!l) this.fpool.set(logits.length, (l = []));
+    if (l.includes(logits)) return;
+    l.push(logits);
+    this.fpoolBytes += logits.byteLength;
   }
 
   /** ACT values (float32, exact) → ACT integers. */
@@ -386,7 +434,7 @@ export class Forward {
     const fmt = (p: string): FormatSpec => (spec.mode === 'fp32' ? FP32 : (spec.formats.get(p) ?? FP32));
     const env = new Map<string, Float32Array>();
     const res: RunResult = { logits: new Float32Array(0), blockInputs: new Array(L + 1).fill(undefined), acts: new Map(), weights: new Map(), fallback: new Set() };
-    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), held: [], trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
+    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), held: [], tmp: [], trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
     let first = 0;
     if (opts.from) {
       if (opts.from.input.length !== T * c.hiddenSize) throw new EmulatorError('cached block input has the wrong size');
@@ -405,6 +453,12 @@ export class Forward {
     res.logits = this.val(g.ops[g.ops.length - 1].output, ctx);
     for (const e of ctx.held) this.q.recycle(e);
     if (spec.mode === 'integer') this.recycleActs(ctx);
+    else {
+      const keep = new Set<Float32Array>([res.logits]);
+      for (const b of res.blockInputs) if (b) keep.add(b);
+      if (opts.from) keep.add(opts.from.input);
+      this.recycleFloats(ctx, keep);
+    }
     return res;
   }
 
@@ -417,40 +471,49 @@ export class Forward {
     switch (op.type) {
       case 'embedding': {
         const E = this.weight(op.weight!);
-        const out = new Float32Array(T * D);
+        const out = this.takeF(T * D, x) ?? new Float32Array(T * D);
         for (let t = 0; t < T; t++) out.set(E.subarray(ids[t] * D, ids[t] * D + D), t * D);
         return out;
       }
       case 'position': {
         const P = this.weight(op.weight!);
-        return add(inp(), P.subarray(0, T * D));
+        return add(inp(), P.subarray(0, T * D), this.takeF(T * D, x));
       }
       case 'norm':
         return c.norm === 'rms'
-          ? rmsNorm(inp(), this.weight(op.weight!), T, D, c.normEps)
-          : layerNorm(inp(), this.weight(op.weight!), this.weight(op.bias!), T, D, c.normEps);
+          ? rmsNorm(inp(), this.weight(op.weight!), T, D, c.normEps, this.takeF(T * D, x))
+          : layerNorm(inp(), this.weight(op.weight!), this.weight(op.bias!), T, D, c.normEps, this.takeF(T * D, x));
       case 'linear':
         return this.linear(op, x);
       case 'rope': {
         const h = (this.graph.tensors.get(op.output)!.shape[1] as number) / c.headDim;
         const { cos, sin } = this.ropeFor(T);
-        return applyRope(inp(), T, h, c.headDim, cos, sin);
+        const xr = inp();
+        return applyRope(xr, T, h, c.headDim, cos, sin, this.takeF(xr.length, x));
       }
       case 'matmul':
         return op.kind === 'qk' ? this.qk(op, x) : this.pv(op, x);
       case 'softmax': {
         const H = c.numHeads;
         const s = inp();
-        const p = new Float32Array(s.length);
-        for (let h = 0; h < H; h++) p.set(causalSoftmax(s.subarray(h * T * T, (h + 1) * T * T), T), h * T * T);
+        const p = this.takeF(s.length, x) ?? new Float32Array(s.length);
+        if (this.flk) return this.flk.causalSoftmax(s, H, T, p);
+        for (let h = 0; h < H; h++) causalSoftmax(s.subarray(h * T * T, (h + 1) * T * T), T, p, h * T * T);
         return p;
       }
-      case 'activation':
-        return activation(c.activation, inp());
-      case 'mul':
-        return mul(inp(0), inp(1));
-      case 'add':
-        return add(inp(0), inp(1));
+      case 'activation': {
+        const xa = inp();
+        const y = this.takeF(xa.length, x);
+        return this.flk && c.activation === 'silu' ? this.flk.silu(xa, y) : activation(c.activation, xa, y);
+      }
+      case 'mul': {
+        const a = inp(0);
+        return mul(a, inp(1), this.takeF(a.length, x));
+      }
+      case 'add': {
+        const a = inp(0);
+        return add(a, inp(1), this.takeF(a.length, x));
+      }
     }
   }
 
@@ -468,8 +531,10 @@ export class Forward {
     const key = `${tensorKey}|${formatToString(spec)}|${axis}|v`;
     let e = x.shared.get(key) as { values: Float32Array; acc: PointAcc } | undefined;
     if (!e) {
-      const r = this.q.quantize(spec, v, shape, axis);
-      e = { values: r.values, acc: measure(v, r.values, r.counts, elements) };
+      const into = this.takeF(v.length, x);
+      e = this.q.quantizeMeasured(spec, v, shape, axis, elements, into);
+      // nothing keeps an activation's quantized values past the run: back to the pool at its end
+      if (!x.trace && x.spec.mode !== 'integer') x.tmp.push(e.values);
       if (tensorKey) x.shared.set(key, e);
     }
     accInto(x.res.acts, point, e.acc);
@@ -542,7 +607,7 @@ export class Forward {
     } else {
       if (intMode) x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin as Float32Array, [T, K], 1, x);
-      y = this.f32.gemmPrepared(a, T, this.weightPrepared(pw, fw, W, [N, K], x));
+      y = this.f32.gemmPrepared(a, T, this.weightPrepared(pw, fw, W, [N, K], x), this.takeF(T * N, x));
       if (intMode) yi = this.fixAll(y);
     }
     if (op.bias) {
@@ -604,7 +669,7 @@ export class Forward {
     const k = integer ? this.actOf(op.inputs[1], x) : this.val(op.inputs[1], x);
     // integer datapath: the ACT scores are made per head; their float32 view only when traced (or read later, by val)
     const oi = integer ? (this.take(H * T * T, x) ?? new Int32Array(H * T * T)) : undefined;
-    const out = !integer || x.trace ? new Float32Array(H * T * T) : undefined;
+    const out = !integer || x.trace ? (this.takeF(H * T * T, x) ?? new Float32Array(H * T * T)) : undefined;
     const kq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
       const kg = columns(k, T, Hk * hd, gi * hd, hd);
@@ -631,12 +696,14 @@ export class Forward {
         s = r.values!;
       } else {
         const a = this.actValues(pa.id, '', fa, qh as Float32Array, [T, hd], 1, x);
-        s = this.f32.gemm(a, kg as Float32Array, T, hd, T, 'NK');
-        if (scale !== 1) for (let i = 0; i < s.length; i++) s[i] = s[i] * scale;
+        // the head's scores straight into its block of the output
+        s = this.f32.gemm(a, kg as Float32Array, T, hd, T, 'NK', out!.subarray(h * T * T, (h + 1) * T * T));
+        // (only the causal entries: the masked ones are set to 0 below)
+        if (scale !== 1) for (let i = 0; i < T; i++) for (let j = i * T, e = i * T + i + 1; j < e; j++) s[j] = s[j] * scale;
       }
       // the op's output is the causal score matrix: masked entries are 0 in every mode (softmax never reads them)
       for (let i = 0; i < T; i++) s.fill(0, i * T + i + 1, (i + 1) * T);
-      out!.set(s, h * T * T);
+      if (s.buffer !== out!.buffer || s.byteOffset !== out!.byteOffset + h * T * T * 4) out!.set(s, h * T * T);
     }
     if (integer) for (const e of kq) this.release(e as Encoded, x);
     // (fallback in integer mode: the masked entries are 0 already, and fix(0) = 0)
@@ -675,7 +742,9 @@ export class Forward {
     }
     // integer datapath: ACT integers per head; the float32 output only when traced (val makes the view when read)
     const oi = integer ? (this.take(T * H * hd, x) ?? new Int32Array(T * H * hd)) : undefined;
-    const out = !integer || x.trace ? new Float32Array(T * H * hd) : undefined;
+    const out = !integer || x.trace ? (this.takeF(T * H * hd, x) ?? new Float32Array(T * H * hd)) : undefined;
+    // fake path: each head's [T, hd] product goes through one scratch array before its columns
+    const scratch = integer ? undefined : new Float32Array(T * hd);
     for (let h = 0; h < H; h++) {
       const ph = p.subarray(h * T * T, (h + 1) * T * T);
       const vg = vq[Math.floor(h / rep)];
@@ -692,7 +761,7 @@ export class Forward {
         o = r.values!;
       } else {
         const a = this.actValues(pa.id, '', fa, ph as Float32Array, [T, T], 1, x, causal);
-        o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN');
+        o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN', scratch);
       }
       setColumns(out!, T, H * hd, h * hd, hd, o);
     }
@@ -715,6 +784,8 @@ interface Ctx {
   shared: Map<string, unknown>;
   /** Integer mode without a hardware trace: the shared encodings, given back to the pool at the end of the run. */
   held: Encoded[];
+  /** fp32/fake mode without a trace: the run's quantized activation values, recycled at its end. */
+  tmp: Float32Array[];
   trace?: (op: string, out: Float32Array) => void;
   hw?: HwTrace;
 }

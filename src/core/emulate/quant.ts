@@ -120,6 +120,23 @@ export class Quantizer {
     return quantizeWithCounts(spec, x, shape, axis);
   }
 
+  /**
+   * Quantize→dequantize with the statistics of x against the values (measure()): the kernel sums
+   * them as the chunks stream (blocks along the last axis; same bits), else measure() here. `into`:
+   * a recycled array the kernel fills instead of a fresh one (when it has x's length).
+   */
+  quantizeMeasured(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number, elements?: number, into?: Float32Array): { values: Float32Array; acc: PointAcc } {
+    const k = this.kernels;
+    if (k && k.quantizeWithSums && k.supports(spec)) {
+      const r = k.quantizeWithSums(spec, x, shape, axis, into);
+      const c = r.counts;
+      if (r.sums) return { values: r.values, acc: { sig: r.sums.sig, err: r.sums.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: elements ?? x.length } };
+      return { values: r.values, acc: measure(x, r.values, c, elements) };
+    }
+    const r = this.quantize(spec, x, shape, axis);
+    return { values: r.values, acc: measure(x, r.values, r.counts, elements) };
+  }
+
   encode(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number): Encoded {
     if (this.kernels && this.kernels.supports(spec)) return this.kernels.encode(spec, x, shape, axis);
     return encode(spec, x, shape, axis);
@@ -218,9 +235,9 @@ export class WeightCache {
     if ((want === 'values' || want === 'prepared') && !e.values) {
       if (spec.kind === 'fp32') e.values = w;
       else {
-        const r = this.q.quantize(spec, w, shape, axis);
+        const r = this.q.quantizeMeasured(spec, w, shape, axis);
         e.values = r.values;
-        if (!e.enc) e.acc = measure(w, r.values, r.counts);
+        if (!e.enc) e.acc = r.acc;
         this.grow(e, r.values.byteLength);
       }
     }

@@ -3,7 +3,7 @@
  * Ring 1: no DOM, no Node built-ins (AbortSignal is described structurally for that reason).
  */
 import type { ActFormat, F32Gemm } from '../datapath';
-import type { QuantKernels, GemmKernel } from '../kernels';
+import type { QuantKernels, GemmKernel, FloatKernel } from '../kernels';
 
 /**
  * How the quant points are computed:
@@ -27,11 +27,13 @@ export const EVAL_MODES: readonly EvalMode[] = ['fp32', 'fake', 'integer'];
  *  - `gemm`: the integer block GEMM (bit-identical to src/core/datapath's blockGemm).
  *  - `f32gemm`: the float32 GEMM of fp32/fake mode (loadF32GemmKernel; bit-identical to the
  *    contract of src/core/datapath/f32gemm.ts, which the TS default `tsF32Gemm` also computes).
+ *    Its `float` ops (the kernel's softmax, SiLU and per-row lse/argmax/KL; bit-identical to
+ *    linalg.ts) run fp32/fake mode's element-wise float64 ops and the evaluation's metrics.
  */
 export interface EmulatorKernels {
   quant?: QuantKernels;
   gemm?: GemmKernel;
-  f32gemm?: F32Gemm;
+  f32gemm?: F32Gemm & { readonly float?: FloatKernel };
 }
 
 export interface EmulatorOptions {
