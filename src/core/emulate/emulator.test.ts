@@ -219,6 +219,43 @@ describe('incremental re-evaluation', () => {
   });
 });
 
+describe('recycled buffers and the float kernel (fp32 / fake mode)', () => {
+  const strip = (r: EvalResult) => ({ ...r, ms: 0 });
+
+  it('a slider walk on one emulator equals fresh runs and the TypeScript core, bit for bit; returned arrays stay intact', async () => {
+    // what the layers pane's estimate does: one window re-evaluated after one-rule changes (here
+    // in every layer, so each run starts at block 0 and refills the previous run's buffers)
+    const opts = { mode: 'fake' as const, maxTokens: 96, window: 96 };
+    const steps = [
+      cfg([['*', 'mxint8']]),
+      cfg([['*', 'mxint8'], ['*.down.w', 'mxint:m=3,block=32']]),
+      cfg([['*', 'mxint8'], ['*.down.w', 'mxint:m=3,block=32'], ['*.q.w', 'mxfp4']]),
+      cfg([['*', 'mxint8'], ['L2.*', 'mxfp6_e2m3']]), // incremental from block 2 (a cached input)
+      cfg([['*', 'mxint8']]),
+    ];
+    const em = new Emulator(model, { quant, f32gemm });
+    expect(f32gemm.float, 'the float ops loaded').toBeDefined();
+    const kept = em.logits(ids.slice(0, 64), steps[1], 'fake');
+    const keptCopy = kept.slice();
+    const got: EvalResult[] = [];
+    for (const s of steps) got.push(await em.evaluate(ids, s, opts));
+    expect(strip(got[4])).toEqual(strip(got[0]));
+    expect(kept).toEqual(keptCopy); // a returned logits array is never refilled
+    for (let i = 0; i < steps.length; i++) {
+      expect(strip(got[i]), `step ${i} vs a fresh emulator`).toEqual(strip(await new Emulator(model, { quant, f32gemm }).evaluate(ids, steps[i], opts)));
+    }
+    // the TypeScript core (softmax, SiLU, lse/KL and the statistics' sums in TS): the same bits
+    for (const i of [2]) expect(strip(got[i]), `step ${i} vs the TS core`).toEqual(strip(await new Emulator(model).evaluate(ids, steps[i], opts)));
+    // fp32 too, and a trace sees arrays that later runs do not touch
+    const seen: Float32Array[] = [];
+    const traced = em.logits(ids.slice(0, 64), undefined, 'fp32', { trace: (_op, out) => seen.push(out) });
+    const seenCopy = seen.map((a) => a.slice());
+    await em.evaluate(ids, steps[2], opts);
+    expect(seen).toEqual(seenCopy);
+    expect(traced).toEqual(new Emulator(model).logits(ids.slice(0, 64)));
+  });
+});
+
 describe('progress, abort and bad inputs', () => {
   it('reports progress (last call = total) and aborts between windows', async () => {
     const em = new Emulator(model, { quant, f32gemm });

@@ -225,6 +225,18 @@ export class Forward {
     return a;
   }
 
+  /** fp32/fake mode: a float32 array of length n to overwrite, used only during the run (recycled at its end). */
+  private tmpF(n: number, x: Ctx): Float32Array {
+    const a = this.takeF(n, x) ?? new Float32Array(n);
+    if (!x.trace && x.spec.mode !== 'integer') x.tmp.push(a);
+    return a;
+  }
+
+  /** columns() of a float32 tensor into a run-local array (an attention head's Q, K or V). */
+  private colsF(v: Float32Array, R: number, C: number, c0: number, w: number, x: Ctx): Float32Array {
+    return columns(v, R, C, c0, w, this.tmpF(R * w, x));
+  }
+
   /**
    * The end of an fp32/fake run without a trace: its op outputs are referenced by nothing but the
    * logits and the block inputs it returns (and the cached input it started from), which are kept.
@@ -232,7 +244,7 @@ export class Forward {
   private recycleFloats(x: Ctx, keep: Set<Float32Array>): void {
     if (x.trace || x.spec.mode === 'integer') return;
     for (const a of new Set([...x.env.values(), ...x.tmp])) {
-      if (keep.has(a) || a.byteLength < 65536 || a.byteOffset !== 0 || a.length * 4 !== a.buffer.byteLength || this.fpoolBytes + a.byteLength > POOL_BYTES) continue;
+      if (keep.has(a) || a.byteLength < 4096 || a.byteOffset !== 0 || a.length * 4 !== a.buffer.byteLength || this.fpoolBytes + a.byteLength > POOL_BYTES) continue;
       let l = this.fpool.get(a.length);
       if (!l) this.fpool.set(a.length, (l = []));
       l.push(a);
@@ -672,7 +684,7 @@ export class Forward {
     const out = !integer || x.trace ? (this.takeF(H * T * T, x) ?? new Float32Array(H * T * T)) : undefined;
     const kq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
-      const kg = columns(k, T, Hk * hd, gi * hd, hd);
+      const kg = integer ? columns(k, T, Hk * hd, gi * hd, hd) : this.colsF(k as Float32Array, T, Hk * hd, gi * hd, hd, x);
       if (integer) {
         const e = this.actEncoded(pb.id, '', fb, kg, [T, hd], 1, x);
         x.hw?.operand?.(pb, gi, e);
@@ -680,7 +692,7 @@ export class Forward {
       } else kq.push(this.actValues(pb.id, '', fb, kg as Float32Array, [T, hd], 1, x));
     }
     for (let h = 0; h < H; h++) {
-      const qh = columns(q, T, H * hd, h * hd, hd);
+      const qh = integer ? columns(q, T, H * hd, h * hd, hd) : this.colsF(q as Float32Array, T, H * hd, h * hd, hd, x);
       const kg = kq[Math.floor(h / rep)];
       let s: Float32Array;
       if (integer) {
@@ -733,7 +745,7 @@ export class Forward {
     const causal = (T * (T + 1)) / 2; // P's unmasked entries
     const vq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
-      const vg = columns(v, T, Hk * hd, gi * hd, hd);
+      const vg = integer ? columns(v, T, Hk * hd, gi * hd, hd) : this.colsF(v as Float32Array, T, Hk * hd, gi * hd, hd, x);
       if (integer) {
         const e = this.actEncoded(pb.id, '', fb, vg, [T, hd], 0, x);
         x.hw?.operand?.(pb, gi, e);
@@ -744,7 +756,7 @@ export class Forward {
     const oi = integer ? (this.take(T * H * hd, x) ?? new Int32Array(T * H * hd)) : undefined;
     const out = !integer || x.trace ? (this.takeF(T * H * hd, x) ?? new Float32Array(T * H * hd)) : undefined;
     // fake path: each head's [T, hd] product goes through one scratch array before its columns
-    const scratch = integer ? undefined : new Float32Array(T * hd);
+    const scratch = integer ? undefined : this.tmpF(T * hd, x);
     for (let h = 0; h < H; h++) {
       const ph = p.subarray(h * T * T, (h + 1) * T * T);
       const vg = vq[Math.floor(h / rep)];

@@ -331,9 +331,9 @@ export function mul(a: Float32Array, b: Float32Array, out?: Float32Array): Float
   return y;
 }
 
-/** Columns [c0, c0 + w) of a row-major [R, C] matrix, as a contiguous [R, w] array. */
-export function columns<A extends Float32Array | Int32Array>(x: A, R: number, C: number, c0: number, w: number): A {
-  const out = (x instanceof Int32Array ? new Int32Array(R * w) : new Float32Array(R * w)) as A;
+/** Columns [c0, c0 + w) of a row-major [R, C] matrix, as a contiguous [R, w] array (into `into` when given). */
+export function columns<A extends Float32Array | Int32Array>(x: A, R: number, C: number, c0: number, w: number, into?: A): A {
+  const out = into ?? ((x instanceof Int32Array ? new Int32Array(R * w) : new Float32Array(R * w)) as A);
   // plain loops: a subarray per row is an object per row for the garbage collector
   for (let r = 0, o = 0; r < R; r++) {
     const i0 = r * C + c0;
