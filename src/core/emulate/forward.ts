@@ -710,11 +710,10 @@ export class Forward {
         const a = this.actValues(pa.id, '', fa, qh as Float32Array, [T, hd], 1, x);
         // the head's scores straight into its block of the output
         s = this.f32.gemm(a, kg as Float32Array, T, hd, T, 'NK', out!.subarray(h * T * T, (h + 1) * T * T));
-        // (only the causal entries: the masked ones are set to 0 below)
-        if (scale !== 1) for (let i = 0; i < T; i++) for (let j = i * T, e = i * T + i + 1; j < e; j++) s[j] = s[j] * scale;
       }
-      // the op's output is the causal score matrix: masked entries are 0 in every mode (softmax never reads them)
-      for (let i = 0; i < T; i++) s.fill(0, i * T + i + 1, (i + 1) * T);
+      // the op's output is the causal score matrix: masked entries are 0 in every mode (softmax never
+      // reads them); the others × scale (fake/fp32 of LLaMA and GPT-2)
+      causalScores(s, T, scale);
       if (s.buffer !== out!.buffer || s.byteOffset !== out!.byteOffset + h * T * T * 4) out!.set(s, h * T * T);
     }
     if (integer) for (const e of kq) this.release(e as Encoded, x);
@@ -800,6 +799,15 @@ interface Ctx {
   tmp: Float32Array[];
   trace?: (op: string, out: Float32Array) => void;
   hw?: HwTrace;
+}
+
+/** In place on scores [T, T]: entries j ≤ i × scale (float32 products), entries j > i set to +0. */
+function causalScores(s: Float32Array, T: number, scale: number): void {
+  for (let i = 0; i < T; i++) {
+    const o = i * T;
+    if (scale !== 1) for (let j = o; j <= o + i; j++) s[j] = s[j] * scale;
+    s.fill(0, o + i + 1, o + T);
+  }
 }
 
 function accInto(m: Map<string, PointAcc>, point: string, a: PointAcc): void {

@@ -100,8 +100,9 @@ export function fdExp(xIn: f64): f64 {
   const tiny = i64x2.lt_s(hx, i64x2.splat(0x3e300000));
   const noRed = i64x2.le_s(hx, i64x2.splat(0x3fd62e42));
   const mid = i64x2.lt_s(hx, i64x2.splat(0x3ff0a2b2));
-  // k: 0 without reduction, ±1 below 1.5 ln2, else trunc(x/ln2 ± 1/2) (exact integers as doubles)
-  const kg = f64x2.convert_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), neg))));
+  // k: 0 without reduction, ±1 below 1.5 ln2, else trunc(x/ln2 ± 1/2) (C's (int) cast: toward zero;
+  // f64x2.trunc gives the same integer as a double, |k| < 1024 here)
+  const kg = f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(INV_LN2), x), v128.bitselect(f64x2.splat(-0.5), f64x2.splat(0.5), neg)));
   const km = v128.bitselect(f64x2.splat(-1.0), f64x2.splat(1.0), neg);
   const kf = v128.andnot(v128.bitselect(km, kg, mid), noRed); // +0 where no reduction
   // k = 0: hi = x − 0 = x, lo = 0, x − 0 = x (exact), so one formula serves every regime
@@ -117,8 +118,10 @@ export function fdExp(xIn: f64): f64 {
   const xc = f64x2.mul(xr, c);
   const one = f64x2.splat(1.0);
   const two = f64x2.splat(2.0);
-  const r0 = f64x2.sub(one, f64x2.sub(f64x2.div(xc, f64x2.sub(c, two)), xr));
-  const y = f64x2.sub(one, f64x2.sub(f64x2.sub(lo, f64x2.div(xc, f64x2.sub(two, c))), hi));
+  // one division: 2 − c = −(c − 2) exactly, so xc/(2 − c) = −q and lo − xc/(2 − c) = lo + q, bit for bit
+  const q = f64x2.div(xc, f64x2.sub(c, two));
+  const r0 = f64x2.sub(one, f64x2.sub(q, xr));
+  const y = f64x2.sub(one, f64x2.sub(f64x2.add(lo, q), hi));
   const kb = i64x2.sub(f64x2.add(kf, f64x2.splat(MAGIC)), f64x2.splat(MAGIC));
   const twopk = i64x2.add(i64x2.shl(kb, 52), i64x2.splat(0x3ff0000000000000));
   const r1 = f64x2.mul(y, twopk);
