@@ -299,7 +299,14 @@ export class Emulator {
     // nothing holds the logits now (the reference, if made from them, is a copy): the next run refills them
     if (spec.mode !== 'integer') this.fwd.giveBack(r.logits);
     // the run replaces the window's previous one; keep its block inputs while the budget allows
-    if (e.run) this.usedRun -= e.run.bytes;
+    if (e.run) {
+      this.usedRun -= e.run.bytes;
+      // the previous run's block inputs that this run does not reuse are held by nothing now: refilled later
+      if (e.run.mode !== 'integer') {
+        const reused = new Set(r.blockInputs);
+        for (const b of e.run.blockInputs) if (b && !reused.has(b)) this.fwd.giveBack(b);
+      }
+    }
     let bytes = 0;
     for (const b of r.blockInputs) if (b) bytes += b.byteLength;
     const keepInputs = this.usedRef + this.usedRun + bytes <= this.budget;

@@ -265,16 +265,16 @@ export class Forward {
   }
 
   /**
-   * A run's logits that its caller no longer reads (the evaluation, after its metrics): refilled as
-   * a later fp32/fake run's output.
+   * An array of a finished run that its caller no longer reads (the evaluation's logits after its
+   * metrics, a replaced run's block inputs): refilled as a later fp32/fake run's output.
    */
-  giveBack(logits: Float32Array): void {
-    if (logits.byteOffset !== 0 || logits.length * 4 !== logits.buffer.byteLength || this.fpoolBytes + logits.byteLength > POOL_BYTES) return;
-    let l = this.fpool.get(logits.length);
-    if (!l) this.fpool.set(logits.length, (l = []));
-    if (l.includes(logits)) return;
-    l.push(logits);
-    this.fpoolBytes += logits.byteLength;
+  giveBack(a: Float32Array): void {
+    if (a.byteOffset !== 0 || a.length * 4 !== a.buffer.byteLength || this.fpoolBytes + a.byteLength > POOL_BYTES) return;
+    let l = this.fpool.get(a.length);
+    if (!l) this.fpool.set(a.length, (l = []));
+    if (l.includes(a)) return;
+    l.push(a);
+    this.fpoolBytes += a.byteLength;
   }
 
   /** ACT values (float32, exact) → ACT integers. */
