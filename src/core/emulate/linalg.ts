@@ -258,10 +258,9 @@ export function applyRope(x: Float32Array, T: number, heads: number, hd: number,
     const co = t * hd;
     for (let h = 0; h < heads; h++) {
       const o = t * W + h * hd;
-      for (let d = 0; d < hd; d++) {
-        const rot = d < half ? -x[o + d + half] : x[o + d - half];
-        y[o + d] = Math.fround(x[o + d] * cos[co + d]) + Math.fround(rot * sin[co + d]);
-      }
+      // rotate_half: the first half pairs with −x2, the second with x1 (two loops, no branch per element)
+      for (let d = 0; d < half; d++) y[o + d] = Math.fround(x[o + d] * cos[co + d]) + Math.fround(-x[o + d + half] * sin[co + d]);
+      for (let d = half; d < hd; d++) y[o + d] = Math.fround(x[o + d] * cos[co + d]) + Math.fround(x[o + d - half] * sin[co + d]);
     }
   }
   return y;
