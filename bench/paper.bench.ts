@@ -15,12 +15,19 @@
 // at 1.2–2 % on 16,384 tokens (uniform designs agree within ~0.1 point from 4096 tokens up).
 // Accuracy in fake mode (integer mode is being reworked). Costs from the cost model at T = 256,
 // 45 nm, weights on chip.
-// Env: PAPER_BENCH_SEARCH_TOKENS (16384), PAPER_BENCH_SENSITIVITY_TOKENS (1024), PAPER_BENCH_VALIDATE_TOKENS (16384).
+// Then the same headline in MASE's own metric with GPTQ weights (maseHeadline below).
+// Env: PAPER_BENCH_SEARCH_TOKENS (16384), PAPER_BENCH_SENSITIVITY_TOKENS (1024), PAPER_BENCH_VALIDATE_TOKENS (16384),
+// PAPER_BENCH_PROXY_BUDGET (2.5), PAPER_BENCH_CALIBRATION_TOKENS (8192), PAPER_BENCH_PART=mase (only the MASE-metric part).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PAPER_COMPARISON } from '../src/core/cost';
-import { formatToString, parseFormat } from '../src/core/formats';
-import type { QuantConfig } from '../src/core/graph';
+import { Emulator } from '../src/core/emulate';
+import { elementBits, formatToString, parseFormat } from '../src/core/formats';
+import { resolveConfig, type Graph, type QuantConfig } from '../src/core/graph';
+import { calibrationHessians, GptqRounder } from '../src/core/rounding';
+import { loadNodeKernels } from '../src/cli/kernels';
 import { makeEvaluator, runSearch, type Metrics } from '../src/core/search';
 import { prepareProblem, studioStrategy } from '../src/cli/search';
 import { machineLine } from './machine';
@@ -30,7 +37,32 @@ const MODEL = join(root, 'public/models/sotu-llama-1m');
 const MENU = ['mxint:m=8,block=32', 'mxint:m=7,block=32', 'mxint:m=6,block=32', 'mxint:m=5,block=32', 'mxint:m=4,block=32', 'mxint:m=3,block=32', 'mxint:m=2,block=32'];
 const MAX_CANDIDATES = 16;
 
+/**
+ * MASE's own average-bitwidth metric (runners/hardware/average_bitwidth, mase-hardware-and-search.md
+ * §8): element bits × parameters of the linear layers' weights over their parameters — activations
+ * and the shared exponents not counted. The paper's "4-bit average" is in this metric; the studio's
+ * avg_bits (weights + activations per inference, metadata included) is the stricter one.
+ */
+function maseAvgBits(graph: Graph, config: QuantConfig): number {
+  const formats = resolveConfig(graph, config).formats;
+  let bits = 0;
+  let n = 0;
+  for (const op of graph.ops) {
+    if (op.type !== 'linear') continue;
+    const p = graph.pointById.get(`${op.id}.w`)!;
+    const numel = (p.shape as number[]).reduce((a, d) => a * d, 1);
+    bits += elementBits(formats.get(p.id)!) * numel;
+    n += numel;
+  }
+  return bits / n;
+}
+
 export async function run(): Promise<void> {
+  if (process.env.PAPER_BENCH_PART === 'mase') {
+    await maseHeadline(Number(process.env.PAPER_BENCH_SEARCH_TOKENS ?? 16384), Number(process.env.PAPER_BENCH_SENSITIVITY_TOKENS ?? 1024), Number(process.env.PAPER_BENCH_VALIDATE_TOKENS ?? 16384));
+    console.log(`(${machineLine()})`);
+    return;
+  }
   const searchTokens = Number(process.env.PAPER_BENCH_SEARCH_TOKENS ?? 16384);
   const sensTokens = Number(process.env.PAPER_BENCH_SENSITIVITY_TOKENS ?? 1024);
   const validateTokens = Number(process.env.PAPER_BENCH_VALIDATE_TOKENS ?? 16384);
@@ -114,5 +146,81 @@ export async function run(): Promise<void> {
   } else {
     console.log(`headline: no searched config stayed within 1 % of fp32 on the held-out tokens (${tried.length} candidates tried)`);
   }
+  await maseHeadline(searchTokens, sensTokens, validateTokens);
   console.log(`(${machineLine()})`);
+}
+
+/**
+ * The headline in MASE's own metric, with GPTQ weights. Activations stay at MXInt m=8 (the metric
+ * does not count them); the weights' genes search MXInt m=8…2 by the same greedy, with
+ * round-to-nearest weights as the proxy (Δppl ≤ PROXY_BUDGET % on the search tokens); then the
+ * feasible trials, lowest MASE bits first, are re-evaluated on the held-out tokens with their weights
+ * GPTQ-rounded (src/core/rounding; Hessians from the search tokens, never the held-out ones), and
+ * the first within 1 % of fp32 is the headline. GPTQ changes only which grid values the weights
+ * take, so energy, area and LUTs are those of the same config.
+ */
+async function maseHeadline(searchTokens: number, sensTokens: number, validateTokens: number): Promise<void> {
+  const PROXY_BUDGET = Number(process.env.PAPER_BENCH_PROXY_BUDGET ?? 2.5);
+  const CAL_TOKENS = Number(process.env.PAPER_BENCH_CALIBRATION_TOKENS ?? 8192);
+  const dir = mkdtempSync(join(tmpdir(), 'mx-paper-'));
+  const spacePath = join(dir, 'space.json');
+  const weightsMenu = [8, 7, 6, 5, 4, 3, 2].map((m) => `mxint:m=${m},e=8,block=32`);
+  writeFileSync(spacePath, JSON.stringify({ version: 1, tie: 'block', menus: [{ match: '*', choices: ['mxint:m=8,e=8,block=32'] }, { match: '*.w', choices: weightsMenu }] }));
+  const t0 = performance.now();
+  const p = await prepareProblem({ model: MODEL, space: spacePath, objectives: 'perplexity,avg_bits', constraint: [`delta_perplexity_pct<=${PROXY_BUDGET}`], tokens: String(searchTokens) });
+  rmSync(dir, { recursive: true, force: true });
+  const { strategy } = await studioStrategy(p, 'greedy', { sensTokens });
+  const r = await runSearch({ space: p.space, objectives: p.objectives.map((o) => ({ metric: o.metric, direction: o.direction })), constraints: p.constraints, strategy, budget: 1000, seed: 0, batch: 1, evaluate: p.evaluate });
+  const graph = p.emulator.graph;
+  const feasible = r.trials.filter((t) => t.feasible).map((t) => ({ t, bits: maseAvgBits(graph, t.config) })).sort((a, b) => a.bits - b.bits || a.t.id - b.t.id);
+
+  const tc = performance.now();
+  const hessians = calibrationHessians(p.emulator, p.tokens.slice(0, Math.min(CAL_TOKENS, searchTokens)), p.fidelity.window);
+  const calS = (performance.now() - tc) / 1000;
+  const rounder = new GptqRounder(p.emulator.model, graph, hessians);
+  const { kernels } = await loadNodeKernels(undefined);
+  const heldOut = p.tokens.slice(searchTokens);
+  const validate = makeEvaluator({ emulator: p.emulator, tokens: heldOut, fullTokens: validateTokens, window: p.fidelity.window, cost: { tokens: p.fidelity.cost_tokens } });
+  const evalOpts = { mode: 'fake' as const, window: p.fidelity.window, maxTokens: validateTokens, reference: false };
+  const fp32 = await validate({ version: 1, rules: [] }, 'full', {});
+  const gptqPpl = async (config: QuantConfig) => {
+    const rm = rounder.model(config);
+    const em = new Emulator(rm.model, kernels);
+    return { ppl: (await em.evaluate(heldOut, config, evalOpts)).perplexity, reencoded: rm.report.reduce((a, x) => a + x.reencodeChanged, 0) };
+  };
+  const pct = (ppl: number) => (ppl / fp32.perplexity - 1) * 100;
+  const tried: string[] = [];
+  let chosen: { config: QuantConfig; id: number; bits: number; ppl: number; rtn: Metrics; reencoded: number } | null = null;
+  for (const { t, bits } of feasible.slice(0, MAX_CANDIDATES)) {
+    const g = await gptqPpl(t.config);
+    tried.push(`trial ${t.id}: ${bits.toFixed(2)} b, ${pct(g.ppl).toFixed(2)} %`);
+    if (pct(g.ppl) <= 1) {
+      chosen = { config: t.config, id: t.id, bits, ppl: g.ppl, rtn: await validate(t.config, 'full', {}), reencoded: g.reencoded };
+      break;
+    }
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  const uniformRows: [string, QuantConfig][] = [4, 5, 6].map((m) => [`weights MXInt m=${m}, activations m=8`, { version: 1, rules: [['*', 'mxint:m=8,e=8,block=32'], ['*.w', `mxint:m=${m},e=8,block=32`]] }]);
+  console.log('');
+  console.log(`In MASE's own metric (average weight bits of the linear layers, activations and shared exponents not counted), with GPTQ weights:`);
+  console.log(`greedy over the weights' genes (activations MXInt m=8), round-to-nearest proxy Δppl ≤ ${PROXY_BUDGET} % on the first ${searchTokens} tokens: ${r.trials.length} trials (${feasible.length} feasible); GPTQ Hessians from the first ${Math.min(CAL_TOKENS, searchTokens)} tokens (${calS.toFixed(0)} s); held-out validation, lowest bits first: ${tried.join('; ')}; ${wallS.toFixed(0)} s wall in all`);
+  console.log('');
+  console.log('| config | MASE avg weight bits | studio avg bits | Δppl, nearest | Δppl, GPTQ | energy (pJ) | area (µm²) | LUT |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const row = (name: string, config: QuantConfig, m: Metrics, gp: number) =>
+    console.log(`| ${name} | ${maseAvgBits(graph, config).toFixed(2)} | ${m.avgBits.toFixed(2)} | ${m.deltaPerplexityPct >= 0 ? '+' : ''}${m.deltaPerplexityPct.toFixed(2)} % | ${pct(gp) >= 0 ? '+' : ''}${pct(gp).toFixed(2)} % | ${m.energyPj.toExponential(3)} | ${m.areaUm2.toExponential(3)} | ${Math.round(m.luts).toLocaleString('en-US')} |`);
+  for (const [name, c] of uniformRows) row(name, c, await validate(c, 'full', {}), (await gptqPpl(c)).ppl);
+  if (chosen) row(`mixed MXInt weights, greedy (trial ${chosen.id})`, chosen.config, chosen.rtn, chosen.ppl);
+  console.log('');
+  if (chosen) {
+    const w = chosen.config.rules.filter(([g]) => g.endsWith('.w')).map(([g, s]) => `${g}=${formatToString(parseFormat(s)).replace(/^mxint:/, '').replace(',block=32', '')}`);
+    console.log(`mixed config (weights): ${w.join(', ')}; activations MXInt m=8; ${chosen.reencoded} weight elements re-encoded by the ceil rule after GPTQ`);
+    console.log(
+      chosen.bits <= 4.5
+        ? `headline (MASE's metric): ${chosen.bits.toFixed(2)} average weight bits at ${pct(chosen.ppl) >= 0 ? '+' : ''}${pct(chosen.ppl).toFixed(2)} % perplexity vs fp32 on held-out tokens — ≈4-bit mixed MXInt within 1 % reproduced in the paper's metric (the studio's stricter avg bits of the same design: ${chosen.rtn.avgBits.toFixed(2)})`
+        : `headline (MASE's metric): the best within 1 % needs ${chosen.bits.toFixed(2)} average weight bits — not ≈4`,
+    );
+  } else {
+    console.log(`headline (MASE's metric): no candidate within 1 % on the held-out tokens (${tried.length} tried)`);
+  }
 }
