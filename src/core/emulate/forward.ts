@@ -238,6 +238,17 @@ export class Forward {
   }
 
   /**
+   * columns() of an ACT tensor (integer datapath: an attention head's Q, K or V, encoded from it and
+   * then unused) into a recycled array, given back at the end of a run without a hardware trace.
+   */
+  private colsI(v: Int32Array, R: number, C: number, c0: number, w: number, x: Ctx): Int32Array {
+    if (x.hw) return columns(v, R, C, c0, w);
+    const a = columns(v, R, C, c0, w, this.take(R * w, x));
+    x.itmp.push(a);
+    return a;
+  }
+
+  /**
    * The end of an fp32/fake run without a trace: its op outputs are referenced by nothing but the
    * logits and the block inputs it returns (and the cached input it started from), which are kept.
    */
@@ -255,8 +266,9 @@ export class Forward {
   /** The end of a run without a hardware trace: its ACT arrays are no longer referenced by anything. */
   private recycleActs(x: Ctx): void {
     if (x.hw) return;
-    for (const a of new Set(x.ienv.values())) {
-      if (a.byteLength < 65536 || this.ipoolBytes + a.byteLength > POOL_BYTES) continue;
+    for (const a of new Set<Int32Array>([...x.itmp, ...x.ienv.values()])) {
+      // (the per-head column copies are below 64 KiB: kept, since every run makes the same ones)
+      if ((a.byteLength < 65536 && !x.itmp.includes(a)) || this.ipoolBytes + a.byteLength > POOL_BYTES) continue;
       let l = this.ipool.get(a.length);
       if (!l) this.ipool.set(a.length, (l = []));
       l.push(a);
@@ -446,7 +458,7 @@ export class Forward {
     const fmt = (p: string): FormatSpec => (spec.mode === 'fp32' ? FP32 : (spec.formats.get(p) ?? FP32));
     const env = new Map<string, Float32Array>();
     const res: RunResult = { logits: new Float32Array(0), blockInputs: new Array(L + 1).fill(undefined), acts: new Map(), weights: new Map(), fallback: new Set() };
-    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), held: [], tmp: [], trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
+    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), held: [], tmp: [], itmp: [], trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
     let first = 0;
     if (opts.from) {
       if (opts.from.input.length !== T * c.hiddenSize) throw new EmulatorError('cached block input has the wrong size');
@@ -684,7 +696,7 @@ export class Forward {
     const out = !integer || x.trace ? (this.takeF(H * T * T, x) ?? new Float32Array(H * T * T)) : undefined;
     const kq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
-      const kg = integer ? columns(k, T, Hk * hd, gi * hd, hd) : this.colsF(k as Float32Array, T, Hk * hd, gi * hd, hd, x);
+      const kg = integer ? this.colsI(k as Int32Array, T, Hk * hd, gi * hd, hd, x) : this.colsF(k as Float32Array, T, Hk * hd, gi * hd, hd, x);
       if (integer) {
         const e = this.actEncoded(pb.id, '', fb, kg, [T, hd], 1, x);
         x.hw?.operand?.(pb, gi, e);
@@ -692,7 +704,7 @@ export class Forward {
       } else kq.push(this.actValues(pb.id, '', fb, kg as Float32Array, [T, hd], 1, x));
     }
     for (let h = 0; h < H; h++) {
-      const qh = integer ? columns(q, T, H * hd, h * hd, hd) : this.colsF(q as Float32Array, T, H * hd, h * hd, hd, x);
+      const qh = integer ? this.colsI(q as Int32Array, T, H * hd, h * hd, hd, x) : this.colsF(q as Float32Array, T, H * hd, h * hd, hd, x);
       const kg = kq[Math.floor(h / rep)];
       let s: Float32Array;
       if (integer) {
@@ -744,7 +756,7 @@ export class Forward {
     const causal = (T * (T + 1)) / 2; // P's unmasked entries
     const vq: (Float32Array | Encoded)[] = [];
     for (let gi = 0; gi < Hk; gi++) {
-      const vg = integer ? columns(v, T, Hk * hd, gi * hd, hd) : this.colsF(v as Float32Array, T, Hk * hd, gi * hd, hd, x);
+      const vg = integer ? this.colsI(v as Int32Array, T, Hk * hd, gi * hd, hd, x) : this.colsF(v as Float32Array, T, Hk * hd, gi * hd, hd, x);
       if (integer) {
         const e = this.actEncoded(pb.id, '', fb, vg, [T, hd], 0, x);
         x.hw?.operand?.(pb, gi, e);
@@ -797,6 +809,8 @@ interface Ctx {
   held: Encoded[];
   /** fp32/fake mode without a trace: the run's quantized activation values, recycled at its end. */
   tmp: Float32Array[];
+  /** Integer mode without a hardware trace: the run's per-head column copies, recycled at its end. */
+  itmp: Int32Array[];
   trace?: (op: string, out: Float32Array) => void;
   hw?: HwTrace;
 }

@@ -96,6 +96,9 @@ export function integerBlocker(a: FormatSpec, b: FormatSpec, K: number): string 
   return null;
 }
 
+/** Recycled encoding arrays kept per length (Quantizer.recycle). */
+const POOL_PER_LENGTH = 16;
+
 /** Quantize / encode on the kernel when it covers the format, else on core. Same bits either way. */
 export class Quantizer {
   /** Arrays of encodings the forward pass no longer holds (recycle), by length, reused by encodeMeasured's `pooled` calls. */
@@ -105,13 +108,14 @@ export class Quantizer {
 
   /**
    * Give back an activation's encoding that nothing holds any more (its element codes and mantissas
-   * are overwritten by a later pooled encode). A few arrays per length are kept.
+   * are overwritten by a later pooled encode). Up to POOL_PER_LENGTH arrays per length are kept: a
+   * run holds about a dozen activation encodings of one length until its end (every linear's x).
    */
   recycle(enc: Encoded): void {
     let p = this.pool.get(enc.elements.length);
     if (!p) this.pool.set(enc.elements.length, (p = { el: [], m: [] }));
-    if (p.el.length < 4 && !p.el.includes(enc.elements)) p.el.push(enc.elements);
-    if (enc.mantissas.length === enc.elements.length && p.m.length < 4 && !p.m.includes(enc.mantissas)) p.m.push(enc.mantissas);
+    if (p.el.length < POOL_PER_LENGTH && !p.el.includes(enc.elements)) p.el.push(enc.elements);
+    if (enc.mantissas.length === enc.elements.length && p.m.length < POOL_PER_LENGTH && !p.m.includes(enc.mantissas)) p.m.push(enc.mantissas);
   }
 
   /** Quantize→dequantize with counts. */
