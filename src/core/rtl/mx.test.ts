@@ -4,6 +4,7 @@
 // verilator -Wall, and a corrupted expected vector makes a testbench fail.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseFormat } from '../formats';
+import type { ActFormat } from '../datapath';
 import { uniformConfig } from '../graph';
 import { hwTrace, loadDefaultModel } from '../../../tools/rtl/model';
 import { haveTools, lint, simulate, type SimResult } from '../../../tools/rtl/sim';
@@ -90,7 +91,7 @@ function head(x: Int32Array, T: number, heads: number, h: number): Int32Array {
 
 // ------------------------------------------------------------------ mx_cast
 
-const CAST_CASES: { spec: string; row: number; lanes: number }[] = [
+const CAST_CASES: { spec: string; row: number; lanes: number; act?: ActFormat }[] = [
   { spec: 'mxint8', row: 64, lanes: 8 },
   { spec: 'mxfp8_e4m3', row: 64, lanes: 16 },
   { spec: 'mxfp8_e5m2', row: 32, lanes: 32 },
@@ -112,13 +113,20 @@ const CAST_CASES: { spec: string; row: number; lanes: number }[] = [
   { spec: 'mxint:m=6,e=3,round=floor', row: 32, lanes: 8 },
   { spec: 'bfp:m=8', row: 32, lanes: 8 },
   { spec: 'bfp:m=4,e=5,block=8', row: 20, lanes: 4 },
+  // other ACT formats: mx_quant's working widths (magnitudes, shifts, exponents) derive from ACT_W/ACT_F
+  { spec: 'mxfp4', row: 32, lanes: 8, act: { w: 16, f: 8 } },
+  { spec: 'mxint:m=4,e=4,round=floor', row: 32, lanes: 8, act: { w: 16, f: 8 } },
+  { spec: 'mxfp8_e4m3:scale=rceil', row: 32, lanes: 8, act: { w: 20, f: 18 } },
+  { spec: 'bfp:m=6,e=4', row: 32, lanes: 8, act: { w: 20, f: 18 } },
+  { spec: 'mxfp6_e3m2:scale=even,round=even', row: 32, lanes: 4, act: { w: 12, f: 4 } },
+  { spec: 'mxfp8_e5m2:round=floor', row: 32, lanes: 8, act: { w: 12, f: 4 } },
 ];
 
 function castSuite(): Suite {
   const parts = CAST_CASES.map((c, i) => {
     const rows = 24;
-    const x = randomAct(rows, c.row, 1000 + i);
-    return castTestbench(`cast${i}`, parseFormat(c.spec), x, rows, c.row, c.lanes, i + 1);
+    const x = randomAct(rows, c.row, 1000 + i, c.act);
+    return castTestbench(`cast${i}`, parseFormat(c.spec), x, rows, c.row, c.lanes, i + 1, c.act);
   });
   // real activations: L0.q's input and L3.down's input (K = 320)
   parts.push(castTestbench('cast_real0', parseFormat('mxint8'), real.x, real.T, 128, 16, 40));

@@ -25,46 +25,66 @@ module mx_dot #(
   input  logic [LANES*B_CODE_W-1:0] b_codes,
   output logic signed [PSUM_W-1:0]  psum
 );
-  // One product: both codes decoded exactly as mx_dec does (sig · 2^eoff), multiplied and aligned by
-  // eoff_a + eoff_b. Written as functions over the packed codes rather than LANES mx_dec instances:
-  // the same logic after synthesis, and several times faster in event-driven simulators (Icarus).
-  function automatic logic signed [PSUM_W-1:0] term(input logic [63:0] ca, input logic [63:0] cb);
-    logic signed [PSUM_W-1:0] sa, sb;
-    int ea, eb;
-    logic [63:0] m;
+  // One product: both codes decoded exactly as mx_dec does (sig · 2^eoff), multiplied at their own
+  // widths (A_SIG_W × B_SIG_W → P_W bits: |sig_a·sig_b| ≤ 2^(P_W-2), so the signed product is exact)
+  // and aligned by eoff_a + eoff_b ≤ ES_MAX into T_W = P_W + ES_MAX bits; only the sum is PSUM_W wide.
+  // Written as functions over the packed codes rather than LANES mx_dec instances: the same logic
+  // after synthesis, and several times faster in event-driven simulators (Icarus).
+  localparam int P_W = A_SIG_W + B_SIG_W;
+  localparam int ES_MAX = A_EOFF_MAX + B_EOFF_MAX;
+  localparam int ESW = $clog2(ES_MAX + 1) + 1;
+  localparam int T_W = P_W + ES_MAX;
+  // mantissa bits of a float operand (1 for the other kinds keeps their dead float selects legal)
+  localparam int A_FM = (A_KIND == 0) ? A_MBITS : 1;
+  localparam int B_FM = (B_KIND == 0) ? B_MBITS : 1;
+
+  function automatic logic signed [A_SIG_W-1:0] sig_a(input logic [A_CODE_W-1:0] c);
+    logic [A_SIG_W-1:0] m;
     if (A_KIND == 0) begin
-      m = ca & ((64'd1 << A_MBITS) - 1);
-      ea = 32'((ca >> A_MBITS) & ((64'd1 << (A_CODE_W - 1 - A_MBITS)) - 1));
-      if (ea != 0) begin m = m | (64'd1 << A_MBITS); ea = ea - 1; end
-      sa = ca[A_CODE_W-1] ? -(PSUM_W'(m)) : PSUM_W'(m);
+      m = A_SIG_W'(c[A_FM-1:0]);
+      if (c[A_FM +: A_EOFF_W] != '0) m = m | (A_SIG_W'(1) << A_FM);
+      sig_a = c[A_CODE_W-1] ? -$signed(m) : $signed(m);
     end else if (A_KIND == 3) begin
-      m = ca & ((64'd1 << (A_CODE_W - 1)) - 1);
-      sa = ca[A_CODE_W-1] ? -(PSUM_W'(m)) : PSUM_W'(m);
-      ea = 0;
+      m = A_SIG_W'(c[A_CODE_W-2:0]);
+      sig_a = c[A_CODE_W-1] ? -$signed(m) : $signed(m);
     end else begin
-      sa = ca[A_CODE_W-1] ? PSUM_W'(ca) - (PSUM_W'(1) << A_CODE_W) : PSUM_W'(ca);
-      ea = 0;
+      sig_a = $signed(A_SIG_W'(c));
     end
+  endfunction
+  function automatic logic signed [B_SIG_W-1:0] sig_b(input logic [B_CODE_W-1:0] c);
+    logic [B_SIG_W-1:0] m;
     if (B_KIND == 0) begin
-      m = cb & ((64'd1 << B_MBITS) - 1);
-      eb = 32'((cb >> B_MBITS) & ((64'd1 << (B_CODE_W - 1 - B_MBITS)) - 1));
-      if (eb != 0) begin m = m | (64'd1 << B_MBITS); eb = eb - 1; end
-      sb = cb[B_CODE_W-1] ? -(PSUM_W'(m)) : PSUM_W'(m);
+      m = B_SIG_W'(c[B_FM-1:0]);
+      if (c[B_FM +: B_EOFF_W] != '0) m = m | (B_SIG_W'(1) << B_FM);
+      sig_b = c[B_CODE_W-1] ? -$signed(m) : $signed(m);
     end else if (B_KIND == 3) begin
-      m = cb & ((64'd1 << (B_CODE_W - 1)) - 1);
-      sb = cb[B_CODE_W-1] ? -(PSUM_W'(m)) : PSUM_W'(m);
-      eb = 0;
+      m = B_SIG_W'(c[B_CODE_W-2:0]);
+      sig_b = c[B_CODE_W-1] ? -$signed(m) : $signed(m);
     end else begin
-      sb = cb[B_CODE_W-1] ? PSUM_W'(cb) - (PSUM_W'(1) << B_CODE_W) : PSUM_W'(cb);
-      eb = 0;
+      sig_b = $signed(B_SIG_W'(c));
     end
-    term = (sa * sb) <<< (ea + eb);
+  endfunction
+  // eoff from a float element's exponent field: E − 1 for a normal element, 0 for a subnormal
+  function automatic logic [ESW-1:0] eoff_a(input logic [A_EOFF_W-1:0] e);
+    eoff_a = (e != '0) ? ESW'(e) - ESW'(1) : '0;
+  endfunction
+  function automatic logic [ESW-1:0] eoff_b(input logic [B_EOFF_W-1:0] e);
+    eoff_b = (e != '0) ? ESW'(e) - ESW'(1) : '0;
+  endfunction
+
+  function automatic logic signed [T_W-1:0] term(input logic [A_CODE_W-1:0] ca, input logic [B_CODE_W-1:0] cb);
+    logic signed [P_W-1:0] pr;
+    logic [ESW-1:0] ea, eb;
+    pr = P_W'(sig_a(ca)) * P_W'(sig_b(cb));
+    ea = (A_KIND == 0) ? eoff_a(ca[A_FM +: A_EOFF_W]) : '0;
+    eb = (B_KIND == 0) ? eoff_b(cb[B_FM +: B_EOFF_W]) : '0;
+    term = T_W'(pr) <<< (ea + eb);
   endfunction
 
   function automatic logic signed [PSUM_W-1:0] dot(input logic [LANES*A_CODE_W-1:0] a, input logic [LANES*B_CODE_W-1:0] b);
     logic signed [PSUM_W-1:0] tot;
     tot = '0;
-    for (int k = 0; k < LANES; k++) tot = tot + term(64'(a[k*A_CODE_W +: A_CODE_W]), 64'(b[k*B_CODE_W +: B_CODE_W]));
+    for (int k = 0; k < LANES; k++) tot = tot + PSUM_W'(term(a[k*A_CODE_W +: A_CODE_W], b[k*B_CODE_W +: B_CODE_W]));
     dot = tot;
   endfunction
 
