@@ -123,7 +123,7 @@ export class Emulator {
       }
     }
     this.act = act;
-    this.fwd = new Forward(model, this.graph, kernels, new WeightCache(q, weightBudget), q, act);
+    this.fwd = new Forward(model, this.graph, kernels, new WeightCache(q, weightBudget, options.weightSource), q, act);
   }
 
   /** The ACT fixed-point format of integer mode. */

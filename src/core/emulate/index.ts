@@ -4,7 +4,7 @@
  * accuracy, KL to fp32, per-point SQNR, incremental re-evaluation and per-point sensitivity.
  * See README.md.
  */
-export type { EvalMode, EmulatorKernels, EmulatorOptions, EvalOptions, EvalResult, PointStats, AbortSignalLike } from './types';
+export type { EvalMode, EmulatorKernels, EmulatorOptions, EvalOptions, EvalResult, PointStats, AbortSignalLike, WeightSource } from './types';
 export { EVAL_MODES, EmulatorError } from './types';
 export { Emulator } from './emulator';
 export type { RunSpec, RunOptions, RunResult, HwTrace } from './forward';

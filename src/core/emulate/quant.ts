@@ -8,6 +8,8 @@
 import { encode, forEachBlock, formatToString, quantizeWithCounts, type Encoded, type FormatSpec, type QuantCounts } from '../formats';
 import type { F32Gemm, F32GemmB } from '../datapath';
 import type { QuantKernels } from '../kernels';
+import type { WeightSource } from './types';
+import { EmulatorError } from './types';
 
 /** Running sums of one point: Σx², Σ(x−q)² over finite pairs (float64), and the codec's counts. */
 export interface PointAcc {
@@ -46,6 +48,12 @@ export function measure(x: Float32Array, q: Float32Array, counts: QuantCounts, e
     err += d * d;
   }
   return { sig, err, saturated: counts.saturated, underflow: counts.underflow, nanBlocks: counts.nanBlocks, elements };
+}
+
+/** A weight point's statistics with sig / err measured against the model's weight w (a weight source quantized other values): counts stay the quantization's. */
+function againstModel(w: Float32Array, q: Float32Array, acc: PointAcc): PointAcc {
+  const m = measure(w, q, { saturated: 0, underflow: 0, nanBlocks: 0, flushedBlocks: 0 }, acc.elements);
+  return { ...acc, sig: m.sig, err: m.err };
 }
 
 /** ACT integers → their float32 values (exact for |v| < 2^24). */
@@ -215,6 +223,8 @@ export class WeightCache {
   constructor(
     private readonly q: Quantizer,
     private readonly budget: number,
+    /** EmulatorOptions.weightSource: other values to quantize for a (point, format) than the model's own. */
+    private readonly source?: WeightSource,
   ) {}
 
   static key(point: string, spec: FormatSpec): string {
@@ -239,9 +249,11 @@ export class WeightCache {
     if ((want === 'values' || want === 'prepared') && !e.values) {
       if (spec.kind === 'fp32') e.values = w;
       else {
-        const r = this.q.quantizeMeasured(spec, w, shape, axis);
+        const src = this.sourceOf(point, spec, w);
+        const r = this.q.quantizeMeasured(spec, src, shape, axis);
         e.values = r.values;
-        if (!e.enc) e.acc = r.acc;
+        // statistics against the model's own weight: the error the format and the rounding make together
+        if (!e.enc) e.acc = src === w ? r.acc : againstModel(w, r.values, r.acc);
         this.grow(e, r.values.byteLength);
       }
     }
@@ -250,13 +262,20 @@ export class WeightCache {
       e.prepared = gemm!.prepareB(e.values!, K, N, 'NK');
       this.grow(e, e.values!.byteLength);
     } else if (want === 'enc' && !e.enc) {
-      const { enc, values } = this.q.encodeWithValues(spec, w, shape, axis);
+      const { enc, values } = this.q.encodeWithValues(spec, this.sourceOf(point, spec, w), shape, axis);
       e.enc = enc;
       if (!e.values) e.acc = measure(w, values, enc.counts);
       this.grow(e, enc.mantissas.byteLength + enc.elements.byteLength + enc.unitExp.byteLength + enc.scales.byteLength);
     }
     this.evict(key);
     return e;
+  }
+
+  /** The values the format quantizes for a new entry: the model's weight, or the weight source's for this (point, format). */
+  private sourceOf(point: string, spec: FormatSpec, w: Float32Array): Float32Array {
+    const src = spec.kind !== 'fp32' && this.source ? (this.source(point, spec) ?? w) : w;
+    if (src.length !== w.length) throw new EmulatorError(`weightSource gave ${src.length} values for ${point}, which has ${w.length}`);
+    return src;
   }
 
   private grow(e: WeightEntry, bytes: number): void {

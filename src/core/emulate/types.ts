@@ -3,6 +3,7 @@
  * Ring 1: no DOM, no Node built-ins (AbortSignal is described structurally for that reason).
  */
 import type { ActFormat, F32Gemm } from '../datapath';
+import type { FormatSpec } from '../formats';
 import type { QuantKernels, GemmKernel, FloatKernel } from '../kernels';
 
 /**
@@ -54,7 +55,17 @@ export interface EmulatorOptions {
    * (24 bits, 14 fractional) — what the RTL's ACT_W / ACT_F default to.
    */
   act?: ActFormat;
+  /**
+   * Values to quantize for a weight point under a format instead of the model's own weight (same
+   * length), or undefined to use the model's: e.g. GPTQ-rounded weights (src/core/rounding,
+   * `GptqRounder.rounded`). Called once per (point, format) — results are cached under that key, so
+   * it must be a pure function of them. Never called for fp32: the reference keeps the model's weights.
+   */
+  weightSource?: WeightSource;
 }
+
+/** EmulatorOptions.weightSource. */
+export type WeightSource = (point: string, spec: FormatSpec) => Float32Array | undefined;
 
 /** The structural part of AbortSignal the emulator reads (ring 1 has no DOM lib). */
 export interface AbortSignalLike {

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { loadModel, modelSourceFromFiles, type LoadedModel } from '../model';
 import { Emulator, type EmulatorKernels } from '../emulate';
 import { detectFlavor, loadF32GemmKernel, loadGemmKernel, loadQuantKernels } from '../kernels';
-import { quantize } from '../formats';
+import { parseFormat, quantize } from '../formats';
 import { kernelBytes } from '../../../tools/testing/kernels';
 import { calibrationHessians, GptqRounder, type Hessians } from './model';
 import { RoundingError } from './gptq';
@@ -78,6 +78,32 @@ describe('GPTQ for the default model', () => {
     // measured: RTN +3.15 %, GPTQ +2.09 % on these 2048 tokens (4096 calibration tokens)
     expect(rtn / fp32 - 1).toBeGreaterThan(0.02);
     expect(gptq - fp32).toBeLessThan(0.75 * (rtn - fp32));
+  });
+
+  it('as the emulator’s weight source: the same results as the rounded model, fp32 untouched, one call per (point, format)', async () => {
+    const r = new GptqRounder(model, em.graph, H);
+    const calls: string[] = [];
+    const src = new Emulator(model, kernels, { weightSource: (p, s) => (calls.push(p), r.rounded(p, s)) });
+    const cfg = { version: 1 as const, rules: [['*', 'mxint:m=8,block=32'], ['*.w', 'mxint:m=4,block=32'], ['*.down.w', 'mxfp4']] as [string, string][] };
+    const toks = ids.slice(8192, 8192 + 512);
+    for (const mode of ['fake', 'integer'] as const) {
+      const a = await src.evaluate(toks, cfg, { mode, reference: false });
+      const b = await new Emulator(r.model(cfg).model, kernels).evaluate(toks, cfg, { mode, reference: false });
+      expect(a.windowNllSums, mode).toEqual(b.windowNllSums);
+      // the statistics measure the error against the model's own weights
+      expect(a.points['L0.q.w'].noiseEnergy).toBeGreaterThan(b.points['L0.q.w'].noiseEnergy);
+    }
+    const calls1 = calls.length;
+    // once per (point, format) and what the entry needs (fake: values; integer: the encoding)
+    expect(calls1).toBeLessThanOrEqual(2 * 29);
+    expect(calls).not.toContain('L0.norm1.w');
+    const f = await src.evaluate(toks, { version: 1, rules: [] }, { mode: 'fp32' });
+    expect(f.windowNllSums).toEqual((await em.evaluate(toks, { version: 1, rules: [] }, { mode: 'fp32' })).windowNllSums);
+    expect(calls.length).toBe(calls1);
+    expect(r.rounded('L0.down.w', parseFormat('mxfp4'))).toBeUndefined();
+    expect(r.rounded('L0.qk.a', parseFormat('mxint:m=4,block=32'))).toBeUndefined();
+    const bad = new Emulator(model, kernels, { weightSource: () => new Float32Array(3) });
+    await expect(bad.evaluate(toks, cfg, { mode: 'fake' })).rejects.toThrow(/weightSource gave 3 values for L0\.q\.w, which has 16384/);
   });
 
   it('names what it cannot do', () => {

@@ -5,7 +5,7 @@
  * RTL generator take it unchanged. Plain TypeScript (ring 1).
  */
 import type { Emulator } from '../emulate';
-import { formatToString } from '../formats';
+import { formatToString, type FormatSpec } from '../formats';
 import { resolveConfig, uniformConfig, type Graph, type QuantConfig } from '../graph';
 import type { LoadedModel, ModelWeights, WeightTensor } from '../model';
 import { accumulateHessian, gptqRound, gptqSupports, RoundingError, symmetrize, type GptqOptions } from './gptq';
@@ -68,6 +68,36 @@ export class GptqRounder {
     readonly options: GptqOptions = {},
   ) {}
 
+  /**
+   * The GPTQ-rounded values of one linear weight point under one format, or undefined where GPTQ does
+   * not apply (not a linear weight, not MXInt). The shape of the emulator's `weightSource` option:
+   * an emulator built with `{ weightSource: (p, s) => rounder.rounded(p, s) }` evaluates every config
+   * with GPTQ weights, incrementally, while its fp32 reference keeps the model's own weights.
+   */
+  rounded(point: string, spec: FormatSpec): Float32Array | undefined {
+    if (!gptqSupports(spec) || !point.endsWith('.w')) return undefined;
+    const opId = point.slice(0, -2);
+    const op = this.graph.opById.get(opId);
+    if (!op || op.type !== 'linear' || !op.weight) return undefined;
+    return this.round(`${opId}.w`, op.weight, opId, spec).values;
+  }
+
+  private round(pid: string, weight: string, opId: string, spec: FormatSpec & { kind: 'mxint' }): { values: Float32Array; clippedBlocks: number; reencodeChanged: number } {
+    const fmt = formatToString(spec);
+    const key = `${pid}|${fmt}`;
+    let r = this.cache.get(key);
+    if (!r) {
+      const H = this.hessians.get(opId);
+      if (!H) throw new RoundingError(`no calibration Hessian for ${opId}`);
+      const src = tensorOf(this.base, this.graph, weight);
+      const [N, K] = src.shape;
+      if (K !== H.K || src.shape.length !== 2) throw new RoundingError(`${weight} is [${src.shape.join(', ')}], its Hessian ${H.K}×${H.K}`);
+      r = gptqRound(src.f32(), N, K, H.h, spec, this.options);
+      this.cache.set(key, r);
+    }
+    return r;
+  }
+
   /** The model with every MXInt-formatted linear weight of `config` GPTQ-rounded; other weights untouched. */
   model(config: QuantConfig): RoundedModel {
     const formats = resolveConfig(this.graph, config).formats;
@@ -79,18 +109,9 @@ export class GptqRounder {
       const p = this.graph.pointById.get(pid);
       const spec = formats.get(pid);
       if (!p || !spec || !gptqSupports(spec)) continue;
-      const H = this.hessians.get(op.id);
-      if (!H) throw new RoundingError(`no calibration Hessian for ${op.id}`);
+      const r = this.round(pid, op.weight, op.id, spec);
       const src = tensorOf(this.base, this.graph, op.weight);
-      const [N, K] = src.shape;
-      if (K !== H.K || src.shape.length !== 2) throw new RoundingError(`${op.weight} is [${src.shape.join(', ')}], its Hessian ${H.K}×${H.K}`);
       const fmt = formatToString(spec);
-      const key = `${pid}|${fmt}`;
-      let r = this.cache.get(key);
-      if (!r) {
-        r = gptqRound(src.f32(), N, K, H.h, spec, this.options);
-        this.cache.set(key, r);
-      }
       const values = r.values;
       replaced.set(op.weight, { name: op.weight, sourceName: `${src.sourceName} (GPTQ ${fmt})`, file: src.file, dtype: 'F32', shape: src.shape, f32: () => values });
       report.push({ point: pid, format: fmt, clippedBlocks: r.clippedBlocks, reencodeChanged: r.reencodeChanged });
