@@ -39,6 +39,7 @@ module mx_cast #(
 );
   localparam int PW = $clog2(BLOCK + 1);
   localparam int CW = $clog2(ROW + 1);
+  localparam int NSLOT = BLOCK / IN_LANES;   // IN_LANES divides BLOCK (checked by the generator)
 
   logic [BLOCK*ACT_W-1:0] blk;
   logic                   blk_full;
@@ -78,9 +79,12 @@ module mx_cast #(
         out_valid <= 1'b0;
       end
       if (take) begin
-        // a new block starts from zeros: the padding of a short last block
-        if (pos == 0) blk <= (BLOCK*ACT_W)'(in_data);
-        else blk[32'(pos)*ACT_W +: IN_LANES*ACT_W] <= in_data;
+        // one constant slot per beat position (pos is a multiple of IN_LANES): enables, not a
+        // BLOCK·ACT_W-bit shifter; a new block starts from zeros (the padding of a short last block)
+        for (int j = 0; j < NSLOT; j++) begin
+          if (32'(pos) == j * IN_LANES) blk[j*IN_LANES*ACT_W +: IN_LANES*ACT_W] <= in_data;
+          else if (pos == '0) blk[j*IN_LANES*ACT_W +: IN_LANES*ACT_W] <= '0;
+        end
         pos <= blk_end ? '0 : pos + PW'(IN_LANES);
         col <= row_end ? '0 : col + CW'(IN_LANES);
         blk_full <= blk_end;
