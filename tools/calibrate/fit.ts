@@ -77,7 +77,7 @@ export function specOf(m: Measurement): FormatSpec {
 const fpga = (file: MeasurementFile, kind: string) => file.measurements.filter((m) => m.flow === 'fpga' && m.id.startsWith(kind + '.'));
 
 export interface CalibrationFit {
-  /** mx_dot: LUT = L·(sq·w² + shift·[float]·w·⌈log2 w⌉ + add·w), w = the psum width (model fpgaFeatures.pe). */
+  /** mx_dot: LUT = L·(sq·sA·sB + shift·[float]·t·⌈log2(spanA + spanB + 1)⌉ + add·w), w = the psum width (model fpgaFeatures.pe). */
   readonly pe: FitResult;
   /** mx_cast: LUT = B·(e + f·b), b = stored element bits (null: no cast measured yet). */
   readonly cast: FitResult | null;
@@ -133,7 +133,10 @@ export function fitAll(file: MeasurementFile): CalibrationFit {
   });
   // the glue needs the cast fitted (it is the rest after every fitted piece)
   const linear = cast && glueRows.length > 0 ? fitLinear(['glue'], glueRows) : null;
-  const ff = glueRows.length > 0 ? fitLinear(['glue'], glueRows.map((r) => ({ id: r.id, x: [1], y: r.ff }))) : null;
+  // FF glue is clamped at 0: a negative mean residual means the structural register count already
+  // covers every register (Yosys merged or removed a few), and constants.json requires glue ≥ 0
+  const ffFit = glueRows.length > 0 ? fitLinear(['glue'], glueRows.map((r) => ({ id: r.id, x: [1], y: r.ff }))) : null;
+  const ff = ffFit && ffFit.coef.glue < 0 ? { ...ffFit, coef: { ...ffFit.coef, glue: 0 }, maxResidual: Math.round(Math.max(...glueRows.map((r) => Math.abs(r.ff))) * 10) / 10 } : ffFit;
   return { pe, cast, out, linear, ff };
 }
 

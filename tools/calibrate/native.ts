@@ -13,7 +13,8 @@ import type { YosysRun } from '../../src/core/hdl';
 
 export const YOSYS = process.env.YOSYS ?? '/usr/bin/yosys';
 
-export function nativeYosysRun(extra: Record<string, string> = {}): YosysRun {
+/** `cpu.seconds` accumulates Yosys's CPU time (user + system) as its `End of script … CPU:` lines report it. */
+export function nativeYosysRun(extra: Record<string, string> = {}, cpu?: { seconds: number }): YosysRun {
   return (args, files, output) =>
     new Promise((resolve, reject) => {
       const dir = mkdtempSync(join(tmpdir(), 'mx-cal-'));
@@ -24,8 +25,20 @@ export function nativeYosysRun(extra: Record<string, string> = {}): YosysRun {
       const p = spawn(YOSYS, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       p.stdout.setEncoding('utf8');
       p.stderr.setEncoding('utf8');
-      p.stdout.on('data', output);
-      p.stderr.on('data', output);
+      let tail = '';
+      const take = (text: string) => {
+        if (cpu) {
+          tail = (tail + text).slice(-4096);
+          const m = /CPU: user ([\d.]+)s system ([\d.]+)s/.exec(tail);
+          if (m) {
+            cpu.seconds += Number(m[1]) + Number(m[2]);
+            tail = tail.slice(m.index + m[0].length);
+          }
+        }
+        output(text);
+      };
+      p.stdout.on('data', take);
+      p.stderr.on('data', take);
       p.on('error', (e) => {
         rmSync(dir, { recursive: true, force: true });
         reject(e);

@@ -78,9 +78,9 @@ function parseBlock(format: string): number {
 
 /**
  * The sweep, sized for a heavily loaded 2-core machine (shared with other sessions: a process gets
- * ~0.3–0.5 of a core, so wall time is 2–3× CPU time). The expensive parts are Yosys's ABC on the
- * cast's mx_quant (combinational over a whole block, in 64-bit working values: ~2–4 CPU-minutes per
- * cast) and on float dot products (the fp8 one is ~5k LUTs at 2 lanes), so:
+ * ~0.3–0.5 of a core, so wall time is 2–3× CPU time). Since the library's narrowing (2026-11-21) a
+ * cast takes ~40 CPU-s and a dot product ~5–10 (before: ~10 CPU-minutes per cast, the fp8 dot ~5k
+ * LUTs); the whole layers are the expensive part:
  * - output stages: mx_out at each format's accumulator (5 points);
  * - PE micro-kernels: every format's mx_dot at 2 and 4 lanes, and MXInt m=4 / MXFP4 at 8 lanes; GE
  *   (`gates`) on the two small 2-lane ones;

@@ -53,10 +53,10 @@ describe('hand-computed: one linear 128×128 at T = 1 (default lanes P_k = 32, P
     expect(r.sramAreaUm2).toBeCloseTo((128 * 8.5 + 128 * 128 * 8.5) * K.aSramBit, 6);
     expect(r.gateEquivalents).toBeCloseTo(logic / K.aNand2, 6);
     // LUTs, the calibrated structure of mx_linear (tools/calibrate): 32 lanes in 2 block dot products of
-    // 16 lanes, each lane mx_dot's w = 8 + 8 + log2(16) + 1 = 21-bit psum (w² = 441, no shifter);
+    // 16 lanes, each lane mx_dot's 8 × 8 multiply (no shifter) into a w = 8 + 8 + log2(16) + 1 = 21-bit psum;
     // 2 alignment-and-accumulate units over w_acc; one output stage; one cast of a 16-element block of
     // 8-bit elements; the glue
-    const lane = K.peSq * 21 * 21 + K.peAdd * 21;
+    const lane = K.peSq * 8 * 8 + K.peAdd * 21;
     const align = wAcc * Math.ceil(clog2(wAcc + 1) / 2) + wAcc;
     const out = K.outBase + K.outPerBitLevel * wAcc * clog2(wAcc);
     const cast = 16 * (K.castPerElem + K.castPerElemBit * 8);
@@ -109,8 +109,9 @@ describe('hand-computed: one linear 128×128 at T = 1 (default lanes P_k = 32, P
     // 4 blocks of 32 per output; w_acc = 13 + 2 + guard
     const wAcc = 15 + K.accGuardBits;
     expect(r.energyPj.block).toBeCloseTo(128 * 4 * (K.cAdd * 9 + K.cShift * wAcc * clog2(wAcc + 1) + K.cAdd * wAcc), 9);
-    // LUTs: 32 lanes in one 32-lane dot product; w = (2+1) + (2+1) + 2 + 2 + log2(32) + 1 = 16 with a shifter
-    const lane = K.peSq * 16 * 16 + K.peShift * 16 * 4 + K.peAdd * 16;
+    // LUTs: 32 lanes in one 32-lane dot product: a 3 × 3 multiply, its shift by up to 2 + 2 into
+    // 3 + 3 + 4 = 10 bits (⌈log2 5⌉ = 3 levels), w = 10 + log2(32) + 1 = 16 adder-tree bits
+    const lane = K.peSq * 3 * 3 + K.peShift * 10 * 3 + K.peAdd * 16;
     const luts = 32 * lane + K.alignLut * (wAcc * Math.ceil(clog2(wAcc + 1) / 2) + wAcc) + K.outBase + K.outPerBitLevel * wAcc * clog2(wAcc) + 32 * (K.castPerElem + K.castPerElemBit * 4) + K.glueLut;
     expect(r.fpga.luts).toBeCloseTo(luts, 9);
   });

@@ -496,20 +496,23 @@ function lutShift(k: CostConstants, w: number, S: number): number {
  */
 export const fpgaFeatures = {
   /**
-   * One multiplier lane of mx_dot, `lanes` lanes per block dot product. mx_dot decodes both codes
-   * into signed values of the dot product's full width w = psum width (sign-extended significands
-   * of p + 1 bits for float elements, the code for integers; then the product's alignment shift by
-   * the element exponents, by an unconstrained integer amount): Yosys keeps a w × w multiplier
-   * truncated to w bits (∝ w²) and, for float elements, a w-bit barrel shifter (∝ w·⌈log2 w⌉).
-   * Features: w² (the multiplier as built), the shifter, the adder-tree bits w. (A library whose
-   * multiplies take the stored widths would need p·q here instead of w²: refit after such a change.)
+   * One multiplier lane of mx_dot, `lanes` lanes per block dot product. mx_dot (since 2026-11-21)
+   * decodes both codes into their own significand widths sA, sB (float: p + 1 bits with the sign;
+   * integers: the code), multiplies at sA × sB bits, shifts the product left by the element exponent
+   * offsets (float: by up to spanA + spanB, into t = sA + sB + spanA + spanB bits) and only then
+   * extends to the psum width w for the adder tree. Features: sA·sB (the multiplier as built), the
+   * product's alignment shifter t·⌈log2(spanA + spanB + 1)⌉ (floats only), the adder-tree bits w.
+   * (Before, mx_dot multiplied sign-extended w × w operands: w² was the feature.)
    */
   pe(fa: FormatParams, fb: FormatParams, lanes: number): { sq: number; shift: number; add: number } {
     const fpA = fa.span > 0 || fa.ebits > 0 ? 1 : 0;
     const fpB = fb.span > 0 || fb.ebits > 0 ? 1 : 0;
-    // mx_dot PSUM_W: significands (float: m + 2 = p + 1 with the sign) + exponent spans + ⌈log2 lanes⌉ + 1
-    const w = fa.p + fpA + fb.p + fpB + fa.span + fb.span + clog2(lanes) + 1;
-    return { sq: w * w, shift: fpA + fpB > 0 ? w * clog2(w) : 0, add: w };
+    const sA = fa.p + fpA;
+    const sB = fb.p + fpB;
+    const es = fa.span + fb.span;
+    // mx_dot PSUM_W: significands + exponent spans + ⌈log2 lanes⌉ + 1
+    const w = sA + sB + es + clog2(lanes) + 1;
+    return { sq: sA * sB, shift: fpA + fpB > 0 ? (sA + sB + es) * clog2(es + 1) : 0, add: w };
   },
   /** mx_out: leading-one search, normalising shift and the two roundings over the accumulator. */
   out(wAcc: number): number {
