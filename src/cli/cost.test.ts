@@ -29,7 +29,7 @@ describe('mx-studio cost', () => {
     expect(r.node_nm).toBe(45);
     expect(r.avg_bits).toBe(8.25);
     expect(r.constants).toMatchObject({ version: DEFAULT_CONSTANTS_TABLE.version });
-    expect(DEFAULT_CONSTANTS_TABLE.version).toBe(2);
+    expect(DEFAULT_CONSTANTS_TABLE.version).toBe(3);
     expect(r.constants.hash).toMatch(/^[0-9a-f]{8}$/);
     expect(r.layers).toHaveLength(37);
     const b = r.energy_breakdown_pj;
