@@ -125,7 +125,7 @@ function onGrid(x: number, unitExp: number, spec: MxIntSpec): number {
 }
 
 /** Block unit exponent E − (m − 1) of values by the format's scale rule. */
-function unitOf(vals: Float64Array, from: number, to: number, spec: MxIntSpec): number {
+function unitOf(vals: ArrayLike<number>, from: number, to: number, spec: MxIntSpec): number {
   let amax = 0;
   for (let j = from; j < to; j++) amax = Math.max(amax, Math.abs(vals[j]));
   return intBlockExp(amax, spec.scale, spec.e, spec.bias) - (spec.m - 1);
@@ -208,9 +208,7 @@ export function gptqRound(w: ArrayLike<number>, N: number, K: number, hessian: F
       const b0 = i - (i % B);
       for (let r = 0; r < N; r++) {
         const base = r * K;
-        let amax = 0;
-        for (let j = b0; j <= i; j++) amax = Math.max(amax, Math.abs(Q[base + j]));
-        const u = intBlockExp(amax, spec.scale, spec.e, spec.bias) - (spec.m - 1);
+        const u = unitOf(Q, base + b0, base + i + 1, spec);
         if (u === unit[r]) continue;
         for (let j = b0; j <= i; j++) {
           const extra = (Q[base + j] - onGrid(Q[base + j], u, spec)) / U[j * K + j];
@@ -222,13 +220,11 @@ export function gptqRound(w: ArrayLike<number>, N: number, K: number, hessian: F
 
   // what the format's encoder will make of Q (the ceil rule's re-encoding, file comment)
   let changed = 0;
-  const row = new Float64Array(K);
   for (let r = 0; r < N; r++) {
-    for (let j = 0; j < K; j++) row[j] = Q[r * K + j];
-    for (let b = 0; b < K; b += B) {
-      const end = Math.min(b + B, K);
-      const u = unitOf(row, b, end, spec);
-      for (let j = b; j < end; j++) if (onGrid(row[j], u, spec) !== row[j]) changed++;
+    for (let b = r * K; b < (r + 1) * K; b += B) {
+      const end = Math.min(b + B, (r + 1) * K);
+      const u = unitOf(Q, b, end, spec);
+      for (let j = b; j < end; j++) if (onGrid(Q[j], u, spec) !== Q[j]) changed++;
     }
   }
   return { values: Q, clippedBlocks: clipped, reencodeChanged: changed };
