@@ -13,6 +13,8 @@ import { Emulator, EmulatorError, type EmulatorKernels, type EvalMode, type Eval
 import { FormatError } from '../core/formats';
 import { ConfigError, type QuantConfig } from '../core/graph';
 import { quantConfigFromFlags } from './quantConfigFlags';
+import { calibrate, calibrationIds, gptqPoints, parseRounding, ROUNDING_HELP, ROUNDING_OPTS, type Calibration } from './rounding';
+import { RoundingError } from '../core/rounding';
 import { detectFlavor, loadF32GemmKernel, loadGemmKernel, loadQuantKernels } from '../core/kernels';
 import { loadModel, ModelError, type ModelFileSource } from '../core/model';
 
@@ -27,10 +29,12 @@ export const EVAL_OPTS = {
   mode: { type: 'string' },
   kernels: { type: 'string' },
   json: { type: 'boolean' },
+  ...ROUNDING_OPTS,
 } as const;
 
 export const EVAL_HELP = `  mx-studio eval     --model DIR [--config CONFIG.json] [--uniform SPEC] [--text FILE] [--window N]
                      [--tokens N] [--mode fake|integer|fp32] [--kernels DIR|off] [--json]
+                     [--rounding nearest|gptq [--calib-tokens N] [--calib-text FILE]]
 
 eval: perplexity, next-token accuracy, KL to fp32 and per-quant-point SQNR of a model under a
 quantization config (the emulator of src/core/emulate; protocol: non-overlapping windows).
@@ -46,7 +50,8 @@ quantization config (the emulator of src/core/emulate; protocol: non-overlapping
                         fixed point, fake elsewhere), fp32 (no quantization; default without a config).
   --kernels DIR|off     Where the WASM kernels are (default: workers/kernels/build); off = TypeScript core.
   --json                One JSON object on stdout: perplexity, accuracy, tokens, mode, kl,
-                        top1_agreement, ms, points{id: {sqnr_db, saturated, underflow, nan_blocks, elements}}.
+                        top1_agreement, ms, rounding, points{id: {sqnr_db, saturated, underflow, nan_blocks, elements}}.
+${ROUNDING_HELP}
 `;
 
 /** A bad argument or input: one line, exit 2. */
@@ -118,7 +123,7 @@ function readConfig(v: Values): QuantConfig | null {
 const num = (x: number | null, digits: number) => (x === null ? 'n/a' : x.toFixed(digits));
 const sqnrJson = (x: number): number | string => (Number.isFinite(x) ? x : x > 0 ? 'inf' : '-inf');
 
-function jsonResult(model: string, r: EvalResult, kernels: string) {
+function jsonResult(model: string, r: EvalResult, kernels: string, rounding: Record<string, unknown>) {
   const points: Record<string, unknown> = {};
   for (const [id, p] of Object.entries(r.points)) {
     points[id] = { sqnr_db: sqnrJson(p.sqnrDb), saturated: p.saturated, underflow: p.underflow, nan_blocks: p.nanBlocks, elements: p.elements };
@@ -138,6 +143,7 @@ function jsonResult(model: string, r: EvalResult, kernels: string) {
     kernels,
     fallback_ops: r.fallbackOps,
     unmatched_rules: r.unmatchedRules,
+    rounding,
     points,
   };
 }
@@ -148,7 +154,7 @@ export async function cmdEval(v: Values, io: { out: (s: string) => void; err: (s
     await runEval(v, io.out);
     return 0;
   } catch (e) {
-    if (e instanceof EvalInputError || e instanceof ModelError || e instanceof ConfigError || e instanceof EmulatorError || e instanceof FormatError) {
+    if (e instanceof EvalInputError || e instanceof ModelError || e instanceof ConfigError || e instanceof EmulatorError || e instanceof FormatError || e instanceof RoundingError) {
       io.err(`mx-studio eval: error: ${e.message.split('\n')[0]}`);
       return 2;
     }
@@ -166,6 +172,8 @@ async function runEval(v: Values, out: (s: string) => void): Promise<void> {
   if (mode !== 'fp32' && !config) throw new EvalInputError(`--mode ${mode} needs --config or --uniform (without them every point is fp32)`);
   const window = typeof v.window === 'string' ? positiveInt('window', v.window, 2) : undefined;
   const maxTokens = typeof v.tokens === 'string' ? positiveInt('tokens', v.tokens, 2) : undefined;
+  const rounding = parseRounding(v, (m) => new EvalInputError(m));
+  if (rounding.method === 'gptq' && mode === 'fp32') throw new EvalInputError('--rounding gptq needs --config or --uniform with MXInt weights (fp32 has nothing to round)');
 
   const source = folderSource(dir);
   let textPath = typeof v.text === 'string' ? v.text : join(dir, 'test.txt');
@@ -185,9 +193,28 @@ async function runEval(v: Values, out: (s: string) => void): Promise<void> {
   const ids = model.tokenizer.encode(text);
   if (maxTokens !== undefined && maxTokens > ids.length) throw new EvalInputError(`--tokens ${maxTokens} exceeds the ${ids.length} tokens of ${textPath}`);
   const n = maxTokens ?? Math.min(ids.length, 32768);
-  const em = new Emulator(model, kernels);
+  let em = new Emulator(model, kernels);
   const win = window ?? model.config.maxPositions;
   if (win > model.config.maxPositions) throw new EvalInputError(`--window ${win} exceeds the model's context of ${model.config.maxPositions} tokens`);
+  let cal: Calibration | null = null;
+  let rounded: string[] = [];
+  let calName = '';
+  let calHeld = false;
+  if (rounding.method === 'gptq') {
+    rounded = gptqPoints(em.graph, config!);
+    if (!rounded.length) throw new EvalInputError('--rounding gptq: no linear weight of this config has an MXInt format (GPTQ rounds MXInt weights; other formats keep round-to-nearest)');
+    const ci = calibrationIds(rounding, (t) => model.tokenizer.encode(t), ids, textPath, (m) => new EvalInputError(m));
+    calName = ci.name;
+    calHeld = ci.held;
+    if (!v.json) process.stderr.write(`  GPTQ calibration on ${Math.min(rounding.calibTokens, ci.ids.length)} tokens of ${ci.name}…\n`);
+    cal = calibrate(em, ci.ids, win, rounding);
+    const rounder = cal.rounder;
+    // the fp32 reference (KL, top-1 agreement) keeps the model's own weights
+    em = new Emulator(model, kernels, { weightSource: (p, spec) => rounder.rounded(p, spec) });
+  }
+  const roundingJson = cal
+    ? { method: 'gptq', calibration_tokens: cal.tokens, calibration_text: calName, calibration_ms: Math.round(cal.ms), points: rounded }
+    : { method: 'nearest' };
 
   const tty = !v.json && (process.stderr as { isTTY?: boolean }).isTTY === true;
   const r = await em.evaluate(ids, config ?? { version: 1, rules: [] }, {
@@ -199,7 +226,7 @@ async function runEval(v: Values, out: (s: string) => void): Promise<void> {
   if (tty) process.stderr.write('\r\x1b[K');
 
   if (v.json) {
-    out(JSON.stringify(jsonResult(model.name, r, tag)));
+    out(JSON.stringify(jsonResult(model.name, r, tag, roundingJson)));
     return;
   }
   const c = model.config;
@@ -208,6 +235,7 @@ async function runEval(v: Values, out: (s: string) => void): Promise<void> {
   out(`kernels    ${note}`);
   out(`mode       ${r.mode}${config ? `, ${config.rules.length} rule${config.rules.length === 1 ? '' : 's'}` : ''}${r.unmatchedRules.length ? ` (matching no point: ${r.unmatchedRules.join(', ')})` : ''}`);
   out(`perplexity ${r.perplexity.toFixed(4)}   accuracy ${r.accuracy.toFixed(4)}   mean NLL ${r.meanNll.toFixed(5)} nats`);
+  if (cal) out(`rounding   GPTQ on ${rounded.length} MXInt weight point${rounded.length === 1 ? '' : 's'}; calibrated on the first ${cal.tokens} tokens of ${calName}${calHeld ? '' : ' (the evaluated text: pass --calib-text for held-out calibration)'} in ${(cal.ms / 1000).toFixed(1)} s`);
   if (r.kl !== null) out(`vs fp32    KL ${num(r.kl, 6)} nats/token   top-1 agreement ${num(r.top1Agreement, 4)}`);
   if (r.fallbackOps.length) out(`fallback   ${r.fallbackOps.length} ops ran fake quantization (an operand in fp32/nvfp4 or mismatched blocks): ${r.fallbackOps.join(', ')}`);
   const pts = Object.entries(r.points);

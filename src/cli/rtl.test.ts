@@ -155,6 +155,9 @@ describe('mx-studio rtl: invalid requests fail with one line, exit 2, and write 
     ['lanes for an op not generated', ['--model', MODEL, '--uniform', 'mxint8', '--layers', 'L0.q', '--lanes', 'L0.k=8'], '--lanes: L0.k is not among the --layers being generated'],
     ['too many tokens', ['--model', MODEL, '--uniform', 'mxint8', '--tokens', '100000'], '--tokens 100000 exceeds the model\'s context of 256 tokens'],
     ['an unknown flag', ['--model', MODEL, '--uniform', 'mxint8', '--bogus'], "Unknown option '--bogus'"],
+    ['an unknown rounding', ['--model', MODEL, '--uniform', 'mxint8', '--rounding', 'floor'], '--rounding must be nearest or gptq, got "floor"'],
+    ['GPTQ with no MXInt weight', ['--model', MODEL, '--uniform', 'mxfp4', '--rounding', 'gptq'], '--rounding gptq: no linear weight of this config has an MXInt format'],
+    ['a calibration text that does not exist', ['--model', MODEL, '--uniform', 'mxint8', '--rounding', 'gptq', '--calib-text', join(tmp, 'none.txt')], `--calib-text: ${join(tmp, 'none.txt')} is not a file`],
     ['the generator refuses', ['--model', MODEL, '--uniform', 'mxint8'], 'L0.q: mxfp4 activations with 3 lanes: lanes must divide the block size 32', refusing],
     ['the generator returns a hostile path', ['--model', MODEL, '--uniform', 'mxint8'], 'bundle file "../evil.sv": a file path must not contain "." or ".." segments', hostile],
   ];

@@ -16,15 +16,20 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FormatError, formatToString } from '../core/formats';
 import { buildGraph, ConfigError, resolveConfig, type Graph, type Op } from '../core/graph';
-import { loadModel, ModelError } from '../core/model';
+import { loadModel, ModelError, type LoadedModel } from '../core/model';
 import type { Lanes } from '../core/cost';
 import { MODEL_GENERATOR, byteLength, checkBundlePath, makeBundle, zipBundle, type BundleFiles, type RtlDesign, type RtlGenerator, type RtlLanes } from '../core/rtl/bundle';
 import { RtlError } from '../core/rtl/errors';
 import { folderSource } from './eval';
 import { quantConfigFromFlags } from './quantConfigFlags';
+import { loadNodeKernels } from './kernels';
+import { calibrate, calibrationIds, gptqPoints, parseRounding, ROUNDING_HELP, ROUNDING_OPTS } from './rounding';
+import { Emulator } from '../core/emulate';
+import { RoundingError } from '../core/rounding';
 
 export const RTL_HELP = `  mx-studio rtl      --model DIR (--config CONFIG.json | --uniform SPEC) [--layers all|N,..|OP,..]
                      [--lanes K[xN[xM]][,OP=K[xN[xM]],..]] [--tokens N] [--text FILE] --out DIR|FILE.zip [--force]
+                     [--rounding nearest|gptq [--calib-tokens N] [--calib-text FILE]]
 
 rtl: SystemVerilog of the design point (one module per layer, weights as .hex memories) with
 self-checking testbenches whose expected outputs come from the emulator's integer mode, bundled with
@@ -41,6 +46,9 @@ and a README.
   --text FILE           Text the stimulus tokens come from (default: DIR/test.txt).
   --out DIR|FILE.zip    A new (or empty) folder, or a .zip file; its parent folder must exist.
   --force               Overwrite an existing .zip (a folder is never overwritten).
+${ROUNDING_HELP}
+                        gptq: the weight memories hold the GPTQ-rounded values (same formats, same
+                        hardware), and the testbench vectors come from the emulator on them.
 `;
 
 /** parseArgs options of `rtl`. */
@@ -55,6 +63,7 @@ export const RTL_OPTS = {
   out: { type: 'string' },
   force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  ...ROUNDING_OPTS,
 } as const;
 
 /** A bad argument or input (one line, exit 2). */
@@ -204,11 +213,12 @@ export async function buildRtlBundle(v: Values, generator: RtlGenerator = MODEL_
   const lanes = typeof v.lanes === 'string' ? parseLanes(v.lanes) : { perOp: {} };
   const tokens = typeof v.tokens === 'string' ? positiveInt('tokens', v.tokens) : 8;
   const layerSpec = typeof v.layers === 'string' ? v.layers : 'all';
+  const rounding = parseRounding(v, (m) => new RtlInputError(m));
 
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RtlInputError(`--model: ${dir} is not a folder`);
 
-  const model = await loadModel(folderSource(dir));
-  const graph = buildGraph(model.config);
+  const base = await loadModel(folderSource(dir));
+  const graph = buildGraph(base.config);
   // Rules that match nothing are kept and reported (configs travel between models), as eval and cost do.
   const resolved = resolveConfig(graph, quant);
   const ops = selectOps(graph, layerSpec, (op) => generator.supports(op));
@@ -217,17 +227,31 @@ export async function buildRtlBundle(v: Values, generator: RtlGenerator = MODEL_
     if (!o) throw new RtlInputError(`--lanes: no op ${JSON.stringify(op)} in this model`);
     if (!ops.includes(op)) throw new RtlInputError(`--lanes: ${op} is not among the --layers being generated`);
   }
-  if (tokens > model.config.maxPositions) throw new RtlInputError(`--tokens ${tokens} exceeds the model's context of ${model.config.maxPositions} tokens`);
+  if (tokens > base.config.maxPositions) throw new RtlInputError(`--tokens ${tokens} exceeds the model's context of ${base.config.maxPositions} tokens`);
   const { text, name } = readText(v, dir);
-  const all = model.tokenizer.encode(text);
+  const all = base.tokenizer.encode(text);
   if (all.length < tokens) throw new RtlInputError(`--tokens ${tokens} exceeds the ${all.length} tokens of ${name}`);
   const ids = all.slice(0, tokens);
+
+  // --rounding gptq: the design's weights are the GPTQ-rounded ones (same formats, so same hardware);
+  // the testbench vectors then come from the emulator on those weights
+  let model: LoadedModel = base;
+  let roundingJson: Record<string, unknown> = { method: 'nearest' };
+  if (rounding.method === 'gptq') {
+    const points = gptqPoints(graph, quant);
+    if (!points.length) throw new RtlInputError('--rounding gptq: no linear weight of this config has an MXInt format (GPTQ rounds MXInt weights)');
+    const ci = calibrationIds(rounding, (t) => base.tokenizer.encode(t), all, name, (m) => new RtlInputError(m));
+    const { kernels } = await loadNodeKernels(undefined);
+    const cal = calibrate(new Emulator(base, kernels), ci.ids, base.config.maxPositions, rounding);
+    model = cal.rounder.model(quant).model;
+    roundingJson = { method: 'gptq', calibration_tokens: cal.tokens, calibration_text: ci.name, points };
+  }
 
   const design = await generator.generate({ model, graph, quant, ops, lanes, ids });
   const formats = Object.fromEntries(ops.flatMap((id) => graph.opById.get(id)!.points.map((p) => [p, formatToString(resolved.formats.get(p)!)])));
   if ('request' in design.manifest) throw new RtlError('rtl', 'the generator manifest must not have a "request" key: the command adds it');
   // The command's own facts go beside the generator's manifest (never over it).
-  const manifest = { ...design.manifest, request: { model: model.name, layers: layerSpec, ops, formats, unmatched_rules: resolved.unmatched, lanes, tokens: { count: tokens, text: name } } };
+  const manifest = { ...design.manifest, request: { model: model.name, layers: layerSpec, ops, formats, unmatched_rules: resolved.unmatched, lanes, tokens: { count: tokens, text: name }, rounding: roundingJson } };
   const files = makeBundle({ ...design, manifest });
   return { files, design, ops };
 }
@@ -257,7 +281,7 @@ export async function rtlCommand(argv: string[], io: { out?: (s: string) => void
     out(plan.kind === 'zip' ? `run: unzip ${basename(plan.path)}${plan.folder ? ` && cd ${plan.folder}` : ''} && make` : `run: cd ${plan.path} && make`);
     return 0;
   } catch (e) {
-    if (e instanceof RtlInputError || e instanceof RtlError || e instanceof ModelError || e instanceof ConfigError || e instanceof FormatError) {
+    if (e instanceof RtlInputError || e instanceof RtlError || e instanceof ModelError || e instanceof ConfigError || e instanceof FormatError || e instanceof RoundingError) {
       err(`mx-studio rtl: error: ${e.message.split('\n')[0]}`);
       return 2;
     }

@@ -77,6 +77,27 @@ describe('mx-studio search', () => {
     expect((t.trial_ms as number[]).length).toBe(10);
   });
 
+  it('--rounding gptq: every trial sees GPTQ weights (recorded in fidelity); same genome, other accuracy, same cost', async () => {
+    const n = join(dir, 'gn.json');
+    const g = join(dir, 'gg.json');
+    const args = ['search', '--model', MODEL, '--space', space3, '--strategy', 'random', '--trials', '4', '--seed', '1', '--objectives', 'kl,energy_pj', ...FAST];
+    expect((await run([...args, '--out', n])).code).toBe(0);
+    const r = await run([...args, '--rounding', 'gptq', '--calib-tokens', '512', '--out', g]);
+    expect(r.code, r.err).toBe(0);
+    const jn = JSON.parse(readFileSync(n, 'utf8'));
+    const jg = JSON.parse(readFileSync(g, 'utf8'));
+    expect(jn.fidelity.rounding).toEqual({ method: 'nearest' });
+    expect(jg.fidelity.rounding).toMatchObject({ method: 'gptq', calibration_tokens: 512, calibration_text: 'test.txt' });
+    expect(jg.trials.map((t: { genome: number[] }) => t.genome)).toEqual(jn.trials.map((t: { genome: number[] }) => t.genome));
+    for (let i = 0; i < jg.trials.length; i++) {
+      expect(jg.trials[i].objectives.energy_pj).toBe(jn.trials[i].objectives.energy_pj);
+      expect(jg.trials[i].objectives.kl).not.toBe(jn.trials[i].objectives.kl);
+    }
+    // the lowest-precision uniform baseline (m=3 everywhere): GPTQ brings it closer to fp32
+    const low = (j: Results) => j.baselines.find((b) => b.name.includes('m=3'))!.objectives.kl;
+    expect(low(jg)).toBeLessThan(low(jn));
+  }, 120_000);
+
   it('default space: front is the non-dominated set, hypervolume and reference recomputed independently', async () => {
     const p = join(dir, 'default.json');
     const r = await run(['search', '--model', MODEL, '--strategy', 'random', '--trials', '12', '--seed', '1', '--out', p, ...FAST]);
@@ -205,6 +226,8 @@ describe('bad input: one line, exit 2', () => {
     ['bad reference', ['--reference', '1'], /--reference needs 2 numbers/],
     ['tokens beyond the text', ['--tokens', '99999999'], /exceeds the \d+ tokens/],
     ['window beyond the context', ['--window', '512'], /exceeds the model's context of 256/],
+    ['bad rounding', ['--rounding', 'adaround'], /--rounding must be nearest or gptq, got "adaround"/],
+    ['calibration without gptq', ['--calib-tokens', '64'], /--calib-tokens applies only with --rounding gptq/],
   ];
   for (const [what, extra, re] of cases) {
     it(what, async () => {
@@ -234,6 +257,10 @@ describe('bad input: one line, exit 2', () => {
     r = await run(['search', '--model', MODEL, '--space', bad, ...FAST]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/final menu of no quant point/);
+    writeFileSync(bad, JSON.stringify({ version: 1, menus: [{ match: '*', choices: ['mxfp8_e4m3', 'mxfp4'] }] }));
+    r = await run(['search', '--model', MODEL, '--space', bad, '--rounding', 'gptq', ...FAST]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--rounding gptq: no linear weight of this search space has an MXInt choice/);
     r = await run(['objective', '--model', MODEL, '--objectives', 'nope']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^mx-studio objective: error: --objectives: unknown objective "nope"/);

@@ -45,6 +45,7 @@ import {
 } from '../core/search';
 import { folderSource } from './eval';
 import { loadNodeKernels } from './kernels';
+import { calibrate, calibrationIds, gptqPoints, parseRounding, ROUNDING_HELP, ROUNDING_OPTS } from './rounding';
 
 /** A bad argument or input: one line on stderr, exit 2. */
 export class SearchInputError extends Error {
@@ -93,6 +94,7 @@ const COMMON_OPTS = {
   reference: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
+  ...ROUNDING_OPTS,
 } as const;
 
 /** parseArgs options of `search`. */
@@ -128,6 +130,7 @@ export const SEARCH_HELP = `  mx-studio search    --model DIR [--space SPACE.jso
                       [--constraint NAME<=X ...] [--tokens N] [--window N] [--text FILE] [--mode fake|integer]
                       [--cost-tokens T] [--reference R1,R2] [--batch B] [--population P]
                       [--sensitivity-tokens N] [--plain] [--kernels DIR|off]
+                      [--rounding nearest|gptq [--calib-tokens N] [--calib-text FILE]]
   mx-studio objective --model DIR [same problem flags] [--out results.json] [--label NAME]
 
 search: mixed-precision search of the model's quant-point formats (src/core/search), every trial
@@ -160,6 +163,9 @@ ${wrap(Object.keys(METRICS).join(', '), 24, 100)}
   --out FILE            results.json: trials (id, genome, config, objectives, metrics, feasible),
                         front (ids), hypervolume {value, reference_point, history}, baselines, and a
                         "timing" section (the only part that differs between runs with the same seed).
+${ROUNDING_HELP}
+                        gptq: calibrated once before the search (on the first N tokens of the search
+                        text, or --calib-text); every trial, baseline and sensitivity uses GPTQ weights.
 objective: the same problem as JSON lines: prints a header {"type":"header", objectives, genes,
   reference_point, baselines, fidelity}, then answers each stdin line {"genome": [i, …]} |
   {"params": {pattern: spec}} | {"config": QuantConfig} with {"type":"result", id, values,
@@ -254,7 +260,7 @@ export interface Problem {
   readonly evaluate: Evaluate;
   readonly emulator: Emulator;
   readonly tokens: readonly number[];
-  readonly fidelity: { mode: 'fake' | 'integer'; text: string; tokens: number; window: number; predictions: number; cost_tokens: number; kernels: string };
+  readonly fidelity: { mode: 'fake' | 'integer'; text: string; tokens: number; window: number; predictions: number; cost_tokens: number; kernels: string; rounding: Record<string, unknown> };
   readonly kernelsNote: string;
   /** Uniform baselines U_k (every gene at choice k) with their metrics. */
   readonly baselines: { name: string; genome: Genome; config: QuantConfig; metrics: Metrics }[];
@@ -277,6 +283,7 @@ export async function prepareProblem(v: Values): Promise<Problem> {
   const nTokens = str(v, 'tokens') !== undefined ? positiveInt('tokens', str(v, 'tokens')!, 2) : DEFAULT_SEARCH_TOKENS;
   const windowArg = str(v, 'window') !== undefined ? positiveInt('window', str(v, 'window')!, 2) : undefined;
   const costTokensArg = str(v, 'cost-tokens') !== undefined ? positiveInt('cost-tokens', str(v, 'cost-tokens')!) : undefined;
+  const rounding = parseRounding(v, (m) => new SearchInputError(m));
   let refArg: number[] | undefined;
   if (str(v, 'reference') !== undefined) {
     refArg = str(v, 'reference')!.split(',').map((x) => Number(x.trim()));
@@ -310,13 +317,26 @@ export async function prepareProblem(v: Values): Promise<Problem> {
   const window = windowArg ?? model.config.maxPositions;
   if (window > model.config.maxPositions) throw new SearchInputError(`--window ${window} exceeds the model's context of ${model.config.maxPositions} tokens`);
   const costTokens = costTokensArg ?? model.config.maxPositions;
-  const emulator = new Emulator(model, kernels);
+  let emulator = new Emulator(model, kernels);
   let space: SearchSpace;
   try {
     space = buildSpace(emulator.graph, spec);
   } catch (e) {
     if (e instanceof SpaceError) throw new SearchInputError(`--space ${str(v, 'space') ?? '(default)'}: ${e.message}`);
     throw e;
+  }
+  let roundingJson: Record<string, unknown> = { method: 'nearest' };
+  if (rounding.method === 'gptq') {
+    const graph = emulator.graph;
+    if (!uniformGenomes(space).some((g) => gptqPoints(graph, space.toDesign(g).config).length > 0)) {
+      throw new SearchInputError('--rounding gptq: no linear weight of this search space has an MXInt choice (GPTQ rounds MXInt weights)');
+    }
+    // calibration on the search text (or --calib-text); every trial, the sensitivities and the baselines then see GPTQ weights
+    const ci = calibrationIds(rounding, (t) => model.tokenizer.encode(t), tokens, textArg ?? 'test.txt', (m) => new SearchInputError(m));
+    const cal = calibrate(emulator, ci.ids, window, rounding);
+    const rounder = cal.rounder;
+    emulator = new Emulator(model, kernels, { weightSource: (p, s) => rounder.rounded(p, s) });
+    roundingJson = { method: 'gptq', calibration_tokens: cal.tokens, calibration_text: ci.name, calibration_ms: Math.round(cal.ms) };
   }
   const load_ms = performance.now() - t0;
 
@@ -358,7 +378,7 @@ export async function prepareProblem(v: Values): Promise<Problem> {
     evaluate,
     emulator,
     tokens,
-    fidelity: { mode: modeText, text: textArg ?? 'test.txt', tokens: nTokens, window, predictions, cost_tokens: costTokens, kernels: tag },
+    fidelity: { mode: modeText, text: textArg ?? 'test.txt', tokens: nTokens, window, predictions, cost_tokens: costTokens, kernels: tag, rounding: roundingJson },
     kernelsNote: note,
     baselines,
     reference,
