@@ -402,11 +402,51 @@ describe('contract: validation and fallbacks', () => {
           for (const fld of ['elements', 'scales', 'mantissas', 'unitExp'] as const) expect(firstDiff(got.enc[fld], want.enc[fld], Object.is), `${fmt} axis ${axis} f ${f} ${fld}`).toBe(-1);
           expect(got.enc.counts).toEqual(want.enc.counts);
           expect(firstDiff(got.values, want.values, Object.is)).toBe(-1);
-          expect(got.sums).toEqual(want.sums);
+          expect(got.sums === undefined).toBe(want.sums === undefined);
+          if (!got.sums) continue;
+          expect([Object.is(got.sums.sig, want.sums!.sig), Object.is(got.sums.err, want.sums!.err)], `${fmt} axis ${axis} f ${f} sums`).toEqual([true, true]);
+          if (got.sums.exact) {
+            // exact sums: the same two numbers in any order (here: backwards)
+            let sig = 0;
+            let err = 0;
+            for (let i = vals.length - 1; i >= 0; i--) {
+              const d = vals[i] - want.values[i];
+              sig += vals[i] * vals[i];
+              err += d * d;
+            }
+            expect([sig, err]).toEqual([got.sums.sig, got.sums.err]);
+          }
         }
       }
     }
     expect(() => K.simd.encodeAct!('mxint8', new Float32Array(4) as unknown as Int32Array, 14)).toThrow(KernelError);
+  });
+
+  it('encodeAct sums: exact integer sums where they equal the sequential loop, the loop from there on otherwise', () => {
+    // measure_sums_act: small values stay exact throughout; large ones cross 2^53 units of 2^−2f in
+    // some chunk (the chunk and the rest of the tensor then run the sequential loop); f = 0 with
+    // fine formats and odd lengths; every case against encodeWithValues' sequential sums, bit for bit
+    const rnd = rng(78);
+    const cases: [string, number, number, (i: number) => number][] = [
+      ['mxint8', 14, 4099, () => Math.round((rnd() - 0.5) * 2 ** 12)],
+      ['mxfp4', 14, 4099, (i) => Math.round((rnd() - 0.5) * 2 ** (i % 24))],
+      ['mxint8', 14, 70000, () => Math.round((rnd() - 0.5) * 2 ** 23)],
+      ['mxint8', 14, 70000, (i) => (i < 40000 ? Math.round((rnd() - 0.5) * 2 ** 6) : Math.round((rnd() - 0.5) * 2 ** 23))],
+      ['mxfp4:block=16', 0, 1001, () => Math.round((rnd() - 0.5) * 7)],
+      ['mxfp8_e5m2', 30, 999, (i) => (i % 3 ? 0 : Math.round((rnd() - 0.5) * 2 ** 23))],
+    ];
+    const seen = new Set<boolean>();
+    for (const [fmt, f, n, gen] of cases) {
+      const ints = Int32Array.from({ length: n }, (_, i) => gen(i));
+      const vals = Float32Array.from(ints, (v) => v * 2 ** -f);
+      for (const kk of [K.simd, K.relaxed, KC.relaxed]) {
+        const want = kk.encodeWithValues!(fmt, vals, [n], -1, { sums: true });
+        const got = kk.encodeAct!(fmt, ints, f, [n], -1, { sums: true });
+        expect([Object.is(got.sums!.sig, want.sums!.sig), Object.is(got.sums!.err, want.sums!.err)], `${fmt} f ${f} n ${n}: ${got.sums!.sig}/${got.sums!.err} vs ${want.sums!.sig}/${want.sums!.err}`).toEqual([true, true]);
+        seen.add(got.sums!.exact!);
+      }
+    }
+    expect([...seen].sort(), 'both the exact path and the fallback ran').toEqual([false, true]);
   });
 
   it('throws the same FormatErrors as core', () => {

@@ -66,6 +66,7 @@ interface QuantExports {
   int_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, m: number, e: number, bias: number, scaleRule: number, round: number, kind: number): void;
   datapath_view(elems: number, elemBytes: number, scales: number, rows: number, n: number, block: number, nanCode: number, lut: number, dst: number): void;
   measure_sums(x: number, q: number, n: number, acc: number): void;
+  measure_sums_act(x: number, q: number, n: number, f: number, acc: number): void;
   act_to_f32(p: number, n: number, f: number): void;
 }
 
@@ -232,7 +233,7 @@ class WasmQuantKernels implements QuantKernels {
     const sPtr = wantEnc ? ex.alloc(cap) >>> 0 : 0;
     const mPtr = view ? ex.alloc(cap * 8) >>> 0 : 0;
     const lPtr = view ? ex.alloc(lut!.mag.length * 8) >>> 0 : 0;
-    const aPtr = sums ? ex.alloc(16) >>> 0 : 0;
+    const aPtr = sums ? ex.alloc(40) >>> 0 : 0;
     if (!countsPtr || !xPtr || !oPtr || (wantEnc && (!ePtr || !sPtr)) || (view && (!mPtr || !lPtr)) || (sums && !aPtr)) {
       ex.reset();
       throw new KernelError(`the quantize kernel could not grow its memory to ${(cap * (16 + elemBytes + 1)) >>> 20} MiB`);
@@ -257,7 +258,9 @@ class WasmQuantKernels implements QuantKernels {
     const mv = view ? new Float64Array(buf, mPtr, cap) : null;
     if (view) new Float64Array(buf, lPtr, lut!.mag.length).set(lut!.mag);
     const acc = sums ? new Float64Array(buf, aPtr, 2) : null;
-    acc?.fill(0);
+    if (sums) new Uint8Array(buf, aPtr, 40).fill(0);
+    // ACT inputs: the same sums as exact integer sums while that is provably what the sequential loop gives (measure_sums_act)
+    const measure = xi ? (len: number) => ex.measure_sums_act(xPtr, oPtr, len, actF!, aPtr) : (len: number) => ex.measure_sums(xPtr, oPtr, len, aPtr);
 
     if (direct) {
       const rows = numel / nA;
@@ -277,7 +280,7 @@ class WasmQuantKernels implements QuantKernels {
             ex.datapath_view(ePtr, elemBytes, sPtr, rr, nA, b, lut!.nanCode, lPtr, mPtr);
             mantissas.set(len === cap ? mv! : mv!.subarray(0, len), off);
           }
-          if (sums) ex.measure_sums(xPtr, oPtr, len, aPtr);
+          if (sums) measure(len);
         }
       } else {
         // rows longer than a chunk: whole blocks at a time
@@ -294,7 +297,7 @@ class WasmQuantKernels implements QuantKernels {
               ex.datapath_view(ePtr, elemBytes, sPtr, 1, len, b, lut!.nanCode, lPtr, mPtr);
               mantissas.set(mv!.subarray(0, len), off);
             }
-            if (sums) ex.measure_sums(xPtr, oPtr, len, aPtr);
+            if (sums) measure(len);
           }
         }
       }
@@ -350,7 +353,8 @@ class WasmQuantKernels implements QuantKernels {
       if (nRows > 0) flush();
     }
     const counts: QuantCounts = { saturated: cnt[0], underflow: cnt[1], nanBlocks: cnt[2], flushedBlocks: cnt[3] };
-    const s2: QuantSums | undefined = acc ? { sig: acc[0], err: acc[1] } : undefined;
+    // ACT inputs: whether every chunk was summed exactly (then the sums are the exact totals, the same in any order)
+    const s2: QuantSums | undefined = acc ? (xi ? { sig: acc[0], err: acc[1], exact: new Int32Array(buf, aPtr + 32, 1)[0] === 0 } : { sig: acc[0], err: acc[1] }) : undefined;
     return { spec, layout, values, elements, scales, counts, mantissas, sums: s2 };
   }
 
@@ -388,6 +392,11 @@ export interface EncodeOptions {
 export interface QuantSums {
   readonly sig: number;
   readonly err: number;
+  /**
+   * encodeAct only: true when both sums are exact (every partial sum of the index-order loop was
+   * exactly representable), so summing the same pairs in any other order gives the same two numbers.
+   */
+  readonly exact?: boolean;
 }
 
 /**

@@ -638,6 +638,85 @@ export function measure_sums(x: usize, q: usize, n: i32, acc: usize): void {
 }
 
 /**
+ * measure_sums for x = ACT values (v · 2^−f, what act_to_f32 made), with the same results bit for
+ * bit, computed as exact integer sums when that is provably what the sequential loop gives.
+ *
+ * Why it is the same: when x = u · 2^−f and q = w · 2^−f with integers |u|, |w| < 2^24, the loop's
+ * f64 d = x − q is exactly (u − w) · 2^−f, each square is exactly u² · 2^−2f or (u − w)² · 2^−2f,
+ * and while the exact total stays below 2^53 · 2^−2f every partial sum of the loop is exactly
+ * representable (non-negative terms: no partial sum exceeds the total), so the loop's result is
+ * the exact total, whatever the order. Such a chunk is summed as integers (i64 lanes, 8192
+ * elements at a time, each lane < 2^61) and added to the exact totals kept in acc; acc[0..1] then
+ * hold those totals as f64 (exact), i.e. the loop's accumulators at this point. A chunk that
+ * breaks a condition (a value off the 2^−f grid or ≥ 2^24 units, a NaN or Inf, a total reaching
+ * 2^53 units) runs the sequential loop from acc[0..1] — still the loop's state, since every earlier
+ * chunk was exact — and the rest of the tensor stays sequential (acc[4] = 1).
+ * acc: f64 sig, f64 err, i64 sig units, i64 err units, i32 mode (0 exact so far, 1 sequential);
+ * the caller zeroes it before the first chunk.
+ */
+export function measure_sums_act(x: usize, q: usize, n: i32, f: i32, acc: usize): void {
+  if (load<i32>(acc, 32) == 0) {
+    const scf = reinterpret<f32>(<u32>(127 + f) << 23); // 2^f (f ≤ 30)
+    const sc = f32x4.splat(scf);
+    const lim = f32x4.splat(16777216.0); // 2^24
+    const top: i64 = 9007199254740992; // 2^53
+    let ok = i32x4.splat(-1);
+    let S = load<i64>(acc, 16);
+    let E = load<i64>(acc, 24);
+    let i = 0;
+    while (i + 4 <= n && S < top && E < top) {
+      const end = min(n & ~3, i + 8192);
+      let s0 = i64x2.splat(0);
+      let s1 = i64x2.splat(0);
+      let e0 = i64x2.splat(0);
+      let e1 = i64x2.splat(0);
+      for (; i < end; i += 4) {
+        const o = <usize>i << 2;
+        const xk = f32x4.mul(v128.load(x + o), sc);
+        const qk = f32x4.mul(v128.load(q + o), sc);
+        const u = i32x4.trunc_sat_f32x4_s(xk);
+        const w = i32x4.trunc_sat_f32x4_s(qk);
+        // integral (NaN fails) and below 2^24 in magnitude (Inf fails)
+        ok = v128.and(ok, v128.and(f32x4.eq(f32x4.convert_i32x4_s(u), xk), f32x4.eq(f32x4.convert_i32x4_s(w), qk)));
+        ok = v128.and(ok, v128.and(f32x4.lt(f32x4.abs(xk), lim), f32x4.lt(f32x4.abs(qk), lim)));
+        const d = i32x4.sub(u, w);
+        s0 = i64x2.add(s0, i64x2.extmul_low_i32x4_s(u, u));
+        s1 = i64x2.add(s1, i64x2.extmul_high_i32x4_s(u, u));
+        e0 = i64x2.add(e0, i64x2.extmul_low_i32x4_s(d, d));
+        e1 = i64x2.add(e1, i64x2.extmul_high_i32x4_s(d, d));
+      }
+      S += i64x2.extract_lane(s0, 0) + i64x2.extract_lane(s0, 1) + i64x2.extract_lane(s1, 0) + i64x2.extract_lane(s1, 1);
+      E += i64x2.extract_lane(e0, 0) + i64x2.extract_lane(e0, 1) + i64x2.extract_lane(e1, 0) + i64x2.extract_lane(e1, 1);
+    }
+    let good = i32x4.all_true(ok);
+    for (; i < n && good; i++) {
+      const xk = load<f32>(x + (<usize>i << 2)) * scf;
+      const qk = load<f32>(q + (<usize>i << 2)) * scf;
+      if (!(abs(xk) < 16777216.0 && abs(qk) < 16777216.0)) good = false;
+      else {
+        const u = <i32>xk;
+        const w = <i32>qk;
+        if (<f32>u != xk || <f32>w != qk) good = false;
+        else {
+          S += <i64>u * <i64>u;
+          E += <i64>(u - w) * <i64>(u - w);
+        }
+      }
+    }
+    if (good && S < top && E < top) {
+      const un = reinterpret<f64>(<u64>(1023 - 2 * f) << 52); // 2^−2f
+      store<i64>(acc, S, 16);
+      store<i64>(acc, E, 24);
+      store<f64>(acc, <f64>S * un);
+      store<f64>(acc, <f64>E * un, 8);
+      return;
+    }
+  }
+  store<i32>(acc, 1, 32);
+  measure_sums(x, q, n, acc);
+}
+
+/**
  * In place: n ACT integers (i32, value = v · 2^−f) → their float32 values (exact for |v| < 2^24),
  * so integer mode's activations are encoded straight from their integers.
  */
