@@ -248,6 +248,17 @@ export class Forward {
     return a;
   }
 
+  /** colsI transposed: columns c0..c0+w of an ACT tensor [R, C] as [w, R] (V_gᵀ), in a recycled array given back at the end of the run. */
+  private colsTI(v: Int32Array, R: number, C: number, c0: number, w: number, x: Ctx): Int32Array {
+    const a = this.take(R * w, x) ?? new Int32Array(R * w);
+    for (let r = 0; r < R; r++) {
+      const o = r * C + c0;
+      for (let j = 0; j < w; j++) a[j * R + r] = v[o + j];
+    }
+    if (!x.hw) x.itmp.push(a);
+    return a;
+  }
+
   /**
    * The end of an fp32/fake run without a trace: its op outputs are referenced by nothing but the
    * logits and the block inputs it returns (and the cached input it started from), which are kept.
@@ -755,7 +766,22 @@ export class Forward {
     const v = integer ? this.actOf(op.inputs[1], x) : this.val(op.inputs[1], x);
     const causal = (T * (T + 1)) / 2; // P's unmasked entries
     const vq: (Float32Array | Encoded)[] = [];
+    // integer datapath without a hardware trace: V_g is encoded as V_gᵀ [hd, T] along its last axis
+    // (the same blocks along T, on the kernel's streaming path) and multiplied as B [N, K] — the same
+    // exact GEMM; its statistics only when they are order-free (else V_g as it is, below)
+    const vLayout: ('NK' | 'KN')[] = [];
     for (let gi = 0; gi < Hk; gi++) {
+      if (integer && !x.hw) {
+        const vt = this.colsTI(v as Int32Array, T, Hk * hd, gi * hd, hd, x);
+        const r = this.q.encodeMeasuredActRows(fb, vt, this.act.f, [hd, T], undefined, true);
+        if (r) {
+          accInto(x.res.acts, pb.id, r.acc);
+          vq.push(r.enc);
+          vLayout.push('NK');
+          continue;
+        }
+      }
+      vLayout.push('KN');
       const vg = integer ? this.colsI(v as Int32Array, T, Hk * hd, gi * hd, hd, x) : this.colsF(v as Float32Array, T, Hk * hd, gi * hd, hd, x);
       if (integer) {
         const e = this.actEncoded(pb.id, '', fb, vg, [T, hd], 0, x);
@@ -775,7 +801,7 @@ export class Forward {
       if (integer) {
         const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal);
         x.hw?.operand?.(pa, h, a);
-        const r = this.intGemmFix(a, vg as Encoded, 'KN', false, out !== undefined);
+        const r = this.intGemmFix(a, vg as Encoded, vLayout[Math.floor(h / rep)], false, out !== undefined);
         this.release(a, x);
         const ri = r.ints;
         const dst = oi!;

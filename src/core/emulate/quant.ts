@@ -180,6 +180,28 @@ export class Quantizer {
     return this.encodeMeasured(spec, actValues(xi, f), shape, axis, elements, pooled);
   }
 
+  /**
+   * A tensor blocked along its rows (attention's V [T, hd] along T), given transposed as ACT
+   * integers xt [cols, rows] and encoded along its last axis on the kernel's streaming path: the
+   * same blocks, codes, exponents and counts as encoding the tensor along axis 0 (in transposed
+   * order). Its statistics are the same only when the kernel's sums are exact (QuantSums.exact:
+   * order-free); otherwise, or without a kernel that streams ACT integers, null — the caller then
+   * encodes the untransposed tensor, whose sums run in its own index order.
+   */
+  encodeMeasuredActRows(spec: FormatSpec, xt: Int32Array, f: number, shape: readonly [number, number], elements?: number, pooled = false): { enc: Encoded; acc: PointAcc } | null {
+    const k = this.kernels;
+    if (!k || !k.encodeAct || !k.supports(spec)) return null;
+    const p = pooled ? this.pool.get(xt.length) : undefined;
+    const into = p ? { elements: p.el.pop(), mantissas: p.m.pop() } : undefined;
+    const r = k.encodeAct(spec, xt, f, shape, 1, { sums: true, valuesIfNoSums: true, into });
+    if (!r.sums || r.sums.exact !== true) {
+      if (pooled) this.recycle(r.enc);
+      return null;
+    }
+    const c = r.enc.counts;
+    return { enc: r.enc, acc: { sig: r.sums.sig, err: r.sums.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: elements ?? xt.length } };
+  }
+
   /** Encode, with the statistics of x against the values it decodes to (measure(); the kernel sums them as it streams, same bits). */
   encodeMeasured(spec: FormatSpec, x: Float32Array, shape: readonly number[], axis: number, elements?: number, pooled = false): { enc: Encoded; acc: PointAcc } {
     const k = this.kernels;
