@@ -200,8 +200,10 @@ export class Forward {
    * y = fix(f32(exact block GEMM)): the ACT integers and (`values`) their float32 values. `weight`:
    * b is a cached weight's encoding, so the kernel keeps its statistics and packed panels with it.
    */
-  private intGemmFix(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false, wantValues = true, into?: Int32Array): { values?: Float32Array; ints: Int32Array } {
-    if (this.kernels.gemm) return this.kernels.gemm.gemmFix(a, b, { b: layout, cacheB: weight }, this.act, wantValues, into);
+  private intGemmFix(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false, wantValues = true, into?: Int32Array, causal?: 'lowerA' | 'causalC'): { values?: Float32Array; ints: Int32Array } {
+    // causal: the kernel may skip P's zeros above its diagonal (lowerA: same results) or the score
+    // tiles above the diagonal, which the caller masks to 0 anyway (causalC)
+    if (this.kernels.gemm) return this.kernels.gemm.gemmFix(a, b, { b: layout, cacheB: weight, lowerA: causal === 'lowerA', causalC: causal === 'causalC' }, this.act, wantValues, into);
     const values = blockGemm(a, b, { b: layout });
     return { values, ints: this.fixAll(values) };
   }
@@ -722,7 +724,7 @@ export class Forward {
         const a = this.actEncoded(pa.id, '', fa, qh, [T, hd], 1, x);
         x.hw?.operand?.(pa, h, a);
         // the head's scores straight into its block of the output (every entry is written)
-        const r = this.intGemmFix(a, kg as Encoded, 'NK', false, out !== undefined, oi!.subarray(h * T * T, (h + 1) * T * T));
+        const r = this.intGemmFix(a, kg as Encoded, 'NK', false, out !== undefined, oi!.subarray(h * T * T, (h + 1) * T * T), 'causalC');
         this.release(a, x);
         // masked entries are 0 (the fix of the 0 the other paths put there)
         for (let i = 0; i < T; i++) r.ints.fill(0, i * T + i + 1, (i + 1) * T);
@@ -801,7 +803,7 @@ export class Forward {
       if (integer) {
         const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal);
         x.hw?.operand?.(pa, h, a);
-        const r = this.intGemmFix(a, vg as Encoded, vLayout[Math.floor(h / rep)], false, out !== undefined);
+        const r = this.intGemmFix(a, vg as Encoded, vLayout[Math.floor(h / rep)], false, out !== undefined, undefined, 'lowerA');
         this.release(a, x);
         const ri = r.ints;
         const dst = oi!;

@@ -294,6 +294,75 @@ describe('kernel = twin on edge cases', () => {
   });
 });
 
+describe('causal attention: lowerA and causalC', () => {
+  it('lowerA (A zero above its diagonal) gives the twin’s bits; causalC = the twin with C[i, j > i] = +0', () => {
+    const rnd = mulberry32(4242);
+    const act: ActFormat = DEFAULT_ACT;
+    // P-like A [T, T]: softmax-like rows, zeros beyond the diagonal; a wide spread forces many segments
+    for (const [T, hd, fa, fb, spread] of [[64, 32, 'mxint8', 'mxint8', 1], [67, 16, 'mxfp4', 'mxfp4', 1], [96, 32, 'mxint8', 'mxint8', 9], [40, 8, 'mxfp6_e2m3', 'mxfp4:block=32', 3]] as const) {
+      const p = new Float32Array(T * T);
+      for (let i = 0; i < T; i++) for (let k = 0; k <= i; k++) p[i * T + k] = rnd() * 2 ** -Math.round(rnd() * spread * (k % 5));
+      const v = randomData(T * hd, rnd, 2, false);
+      const a = encode(fa, p, [T, T], 1);
+      const bKN = encode(fb, v, [T, hd], 0);
+      const vt = new Float32Array(hd * T);
+      for (let t = 0; t < T; t++) for (let j = 0; j < hd; j++) vt[j * T + t] = v[t * hd + j];
+      const bNK = encode(fb, vt, [hd, T], 1);
+      const want = u32(blockGemm(a, bKN, { b: 'KN' }));
+      for (const fl of FLAVORS) {
+        for (const path of [undefined, 'i16', 'i8', 'f64', 'exact'] as const) {
+          if (path === 'i8' && fl === 'simd') continue;
+          for (const [b, layout] of [[bKN, 'KN'], [bNK, 'NK']] as const) {
+            let got: Float32Array;
+            try {
+              got = KERNELS[fl].gemm(a, b, { b: layout, path, lowerA: true });
+            } catch (e) {
+              if (e instanceof GemmKernelError && path !== undefined) continue;
+              throw e;
+            }
+            expect(u32(got), `lowerA ${fa}×${fb} T ${T} ${fl} ${path ?? 'auto'} ${layout}`).toEqual(want);
+            const fx = KERNELS[fl].gemmFix(a, b, { b: layout, path, lowerA: true }, act);
+            expect(Array.from(fx.ints)).toEqual(Array.from(new Float32Array(want.map((x) => new Float32Array(new Uint32Array([x]).buffer)[0])), (y) => fixInt(y, act)));
+          }
+        }
+      }
+      // a non-zero above the diagonal: lowerA is ignored (checked against the codes), same bits
+      const p2 = p.slice();
+      p2[3 * T + 40 % T] = 0.5;
+      p2[1 * T + 2] = 0.25;
+      const a2 = encode(fa, p2, [T, T], 1);
+      const want2 = u32(blockGemm(a2, bKN, { b: 'KN' }));
+      for (const fl of FLAVORS) expect(u32(KERNELS[fl].gemm(a2, bKN, { b: 'KN', lowerA: true }))).toEqual(want2);
+    }
+    // causalC on Q·Kᵀ shapes: the twin with the upper triangle +0, every path, ragged sizes
+    for (const [T, hd, f] of [[64, 32, 'mxint8'], [45, 32, 'mxfp4'], [70, 16, 'mxfp8_e4m3'], [9, 8, 'mxint8']] as const) {
+      const q = randomData(T * hd, rnd, 3);
+      const k = randomData(T * hd, rnd, 3);
+      const a = encode(f, q, [T, hd], 1);
+      const b = encode(f, k, [T, hd], 1);
+      const full = blockGemm(a, b, { b: 'NK' });
+      for (let i = 0; i < T; i++) full.fill(0, i * T + i + 1, (i + 1) * T);
+      const want = u32(full);
+      for (const fl of FLAVORS) {
+        for (const path of [undefined, 'i16', 'i8', 'f64', 'exact'] as const) {
+          if (path === 'i8' && fl === 'simd') continue;
+          let got: Float32Array;
+          try {
+            got = KERNELS[fl].gemm(a, b, { b: 'NK', path, causalC: true });
+          } catch (e) {
+            if (e instanceof GemmKernelError && path !== undefined) continue;
+            throw e;
+          }
+          expect(u32(got), `causalC ${f} T ${T} ${fl} ${path ?? 'auto'}`).toEqual(want);
+          const fx = KERNELS[fl].gemmFix(a, b, { b: 'NK', path, causalC: true }, act);
+          expect(Array.from(fx.ints), `causalC gemmFix ${f} T ${T} ${fl} ${path ?? 'auto'}`).toEqual(Array.from(full, (y) => fixInt(y, act)));
+          expect(u32(fx.values!)).toEqual(u32(Float32Array.from(fx.ints, (x) => x * 2 ** -act.f)));
+        }
+      }
+    }
+  });
+});
+
 describe('kernel errors', () => {
   it('throws the twin’s FormatErrors, and GemmKernelError for a forced path that cannot run', () => {
     const x = new Float32Array(64).fill(1);

@@ -46,6 +46,18 @@ export interface GemmKernelOptions extends GemmOptions {
    * mutated afterwards (the emulator's weight cache never does). Same results either way.
    */
   cacheB?: boolean;
+  /**
+   * A is zero above its diagonal: A[i, k] = 0 for every k > i (causal attention probabilities P).
+   * Checked against A's codes (ignored when it does not hold); the integer kernels then skip those
+   * products, which would add exact zeros. Same results either way.
+   */
+  lowerA?: boolean;
+  /**
+   * The caller takes every output C[i, j] with j > i as +0 (causal attention scores, which it masks):
+   * those outputs are returned as +0 (gemmFix: ACT 0), and the integer kernels skip the tiles that
+   * lie entirely in that triangle. Every other output is unchanged.
+   */
+  causalC?: boolean;
 }
 
 /** What prepare() decided, for reports and tests. */
@@ -103,8 +115,8 @@ interface GemmExports extends FixedExports {
   flavor(): number;
   geometry(which: number): number;
   fxFixRows(src: number, rows: number, n: number, lds: number, f: number, lim: number, dstI: number, dstF: number): void;
-  gemmI16(tiles: number, panels: number, nseg: number, segPairs: number, A: number, B: number, sA: number, sB: number, C: number, ldc: number): void;
-  gemmI8(tiles: number, panels: number, nseg: number, segQuads: number, depth: number, A: number, B: number, corr: number, sA: number, sB: number, C: number, ldc: number): number;
+  gemmI16(tiles: number, panels: number, nseg: number, segPairs: number, A: number, B: number, sA: number, sB: number, C: number, ldc: number, lowA: number, upperC: number, segLen: number): void;
+  gemmI8(tiles: number, panels: number, nseg: number, segQuads: number, depth: number, A: number, B: number, corr: number, sA: number, sB: number, C: number, ldc: number, lowA: number, upperC: number, segLen: number): number;
   gemmF64(tiles: number, panels: number, K: number, A: number, B: number, C: number, ldc: number): void;
   exactPairs(count: number, pairs: number, K: number, X: number, Y: number, out: number): void;
   transposeF64(src: number, K: number, N: number, dst: number): void;
@@ -269,6 +281,24 @@ function rowWidths(st: OpStats): Int32Array {
   return w;
 }
 
+/**
+ * True when every code of A beyond its row's diagonal is zero (A[i, k] = 0 for k > i): the blocks
+ * entirely beyond it by their statistics, the diagonal block's tail element by element. A NaN row
+ * fails (its codes are NaN).
+ */
+function zeroAboveDiagonal(st: OpStats): boolean {
+  const { op, rows, K, block, nb } = st;
+  const m = op.mantissas;
+  for (let r = 0; r < rows; r++) {
+    if (op.nanRows[r]) return false;
+    const kd = Math.floor(r / block); // the block holding k = r (none when r ≥ K)
+    for (let kb = kd + 1; kb < nb; kb++) if (st.maxc[r * nb + kb] !== 0) return false;
+    const end = Math.min(K, (kd + 1) * block);
+    for (let k = r + 1; k < end; k++) if (m[r * op.rowStride + k * op.kStride] !== 0) return false;
+  }
+  return true;
+}
+
 /** Per (row, segment): the base exponent (smallest block exponent with a non-zero code), and the largest shifted |code|. */
 interface Segmentation {
   readonly len: number;
@@ -365,6 +395,8 @@ interface Plan extends GemmPlan {
   readonly pairs: { count: number; ptr: number; res: number; X: number; Y: number; list: Int32Array } | null;
   readonly nanA: Uint8Array;
   readonly nanB: Uint8Array;
+  /** GemmKernelOptions.causalC: outputs j > i are +0. */
+  readonly causalC: boolean;
 }
 
 class Kernel implements GemmKernel {
@@ -417,7 +449,7 @@ class Kernel implements GemmKernel {
     if (forced === 'exact') {
       const pairs = this.pairList(sa, sb, null, null);
       const info: GemmPlanInfo = { path: 'exact', swapped: false, M, N, K, segments: 1, segmentLength: K, exactOutputs: M * N };
-      const plan: Plan = { ...base, info, exec: () => {}, collect: () => {}, pairs };
+      const plan: Plan = { ...base, causalC: opts.causalC === true, info, exec: () => {}, collect: () => {}, pairs };
       return plan;
     }
 
@@ -444,16 +476,19 @@ class Kernel implements GemmKernel {
       const { path, swapped, seg } = choice;
       const [sx, sy] = swapped ? [sb, sa] : [sa, sb];
       const pairs = seg.x.nseg > 1 ? this.pairList(sa, sb, rowWidths(sa), rowWidths(sb)) : null;
-      const run = this.packInt(path, sx, sy, seg);
+      // the kernels' tiles run over x's rows: the triangle skips need x = A
+      const lowA = !swapped && opts.lowerA === true && zeroAboveDiagonal(sa);
+      const upperC = !swapped && opts.causalC === true;
+      const run = this.packInt(path, sx, sy, seg, lowA, upperC);
       const info: GemmPlanInfo = { path, swapped, M, N, K, segments: seg.x.nseg, segmentLength: seg.x.len, exactOutputs: pairs?.count ?? 0 };
-      const plan: Plan = { ...base, info, exec: run.exec, collect: (out) => run.collect(out, swapped, M, N), pairs, c: run.c };
+      const plan: Plan = { ...base, causalC: opts.causalC === true, info, exec: run.exec, collect: (out) => run.collect(out, swapped, M, N), pairs, c: run.c };
       return plan;
     }
 
     const pairs = this.pairList(sa, sb, rowWidths(sa), rowWidths(sb));
     const run = this.packF64(sa, sb);
     const info: GemmPlanInfo = { path: 'f64', swapped: false, M, N, K, segments: 1, segmentLength: K, exactOutputs: pairs?.count ?? 0 };
-    const plan: Plan = { ...base, info, exec: run.exec, collect: (out) => run.collect(out, false, M, N), pairs, c: run.c };
+    const plan: Plan = { ...base, causalC: opts.causalC === true, info, exec: run.exec, collect: (out) => run.collect(out, false, M, N), pairs, c: run.c };
     return plan;
   }
 
@@ -469,6 +504,11 @@ class Kernel implements GemmKernel {
       return values ? { values: y, ints } : { ints };
     }
     pl.exec();
+    if (pl.causalC) {
+      // the rest of the triangle (tiles that straddle the diagonal were computed whole)
+      const c = new Float32Array(this.e.memory.buffer, pl.c!.ptr, M * pl.c!.ldc);
+      for (let i = 0; i < M && i + 1 < N; i++) c.fill(0, i * pl.c!.ldc + i + 1, i * pl.c!.ldc + N);
+    }
     const n = M * N;
     const dI = this.alloc(n * 4);
     const dF = values ? this.alloc(n * 4) : 0;
@@ -494,6 +534,7 @@ class Kernel implements GemmKernel {
     }
     for (let i = 0; i < M; i++) if (pl.nanA[i]) out.fill(NaN, i * N, (i + 1) * N);
     for (let j = 0; j < N; j++) if (pl.nanB[j]) for (let i = 0; i < M; i++) out[i * N + j] = NaN;
+    if (pl.causalC) for (let i = 0; i < M && i + 1 < N; i++) out.fill(0, i * N + i + 1, (i + 1) * N);
     return out;
   }
 
@@ -559,7 +600,7 @@ class Kernel implements GemmKernel {
   }
 
   /** Pack X (broadcast rows) and Y (panel columns) for gemmI16 / gemmI8. */
-  private packInt(path: 'i8' | 'i16', sx: OpStats, sy: OpStats, seg: IntChoice) {
+  private packInt(path: 'i8' | 'i16', sx: OpStats, sy: OpStats, seg: IntChoice, lowA = false, upperC = false) {
     const { MR, NR } = this;
     const step = path === 'i8' ? 4 : 2;
     const { len, nseg } = seg.x;
@@ -608,8 +649,10 @@ class Kernel implements GemmKernel {
     }
     return {
       exec: () => {
-        if (path === 'i16') e.gemmI16(tiles, panels, nseg, segSteps, A, B, sA, sB, C, ldc);
-        else if (e.gemmI8(tiles, panels, nseg, segSteps, depth, A, B, corr, sA, sB, C, ldc) !== 1) throw new GemmKernelError('the i8 path ran on a build without relaxed SIMD');
+        const la = lowA ? 1 : 0;
+        const uc = upperC ? 1 : 0;
+        if (path === 'i16') e.gemmI16(tiles, panels, nseg, segSteps, A, B, sA, sB, C, ldc, la, uc, len);
+        else if (e.gemmI8(tiles, panels, nseg, segSteps, depth, A, B, corr, sA, sB, C, ldc, la, uc, len) !== 1) throw new GemmKernelError('the i8 path ran on a build without relaxed SIMD');
       },
       collect: (out: Float32Array, swapped: boolean, M: number, N: number) => readC(new Float32Array(e.memory.buffer, C, tiles * MR * ldc), ldc, out, swapped, M, N),
       c: { ptr: C, ldc },

@@ -298,6 +298,26 @@ function scaleTile(
   scaleTileBody(c00, c01, c10, c11, c20, c21, c30, c31, sA, sB);
 }
 
+/** C tile = +0 (a tile the caller declared unneeded: every column index above every row index). */
+@inline function zeroTile(C: usize, ldc: i32): void {
+  const z = f32x4.splat(0);
+  for (let r = 0; r < MR; r++) {
+    const c = C + <usize>(r * ldc * 4);
+    for (let v = 0; v < NR; v += 4) v128.store(c + <usize>(v * 4), z);
+  }
+}
+
+/**
+ * K-steps of segment s that tile t must run when A is zero beyond its rows' diagonal (lowA = 1:
+ * A[i, k] = 0 for k > i, e.g. causal attention probabilities; the wrapper checks it): the steps
+ * that hold some k < (t + 1)·MR. Skipped steps would add exact zeros.
+ */
+@inline function stepsNeeded(lowA: i32, t: i32, s: i32, segLen: i32, segSteps: i32, step: i32): i32 {
+  if (!lowA) return segSteps;
+  const rem = (t + 1) * MR - s * segLen;
+  return rem <= 0 ? 0 : min(segSteps, (rem + step - 1) / step);
+}
+
 // ----------------------------------------------------------------------------- i16 path
 
 /**
@@ -305,21 +325,31 @@ function scaleTile(
  * A: [tiles][kPairs][MR] × (2 × i16); B: [panels][kPairs][NV] × v128 (4 columns × 2 K);
  * sA: f64 [tiles][nseg][MR] = 2^(row exponent of the segment);
  * sB: f64 [panels][nseg][NR] = 2^(column exponent of the segment);
- * C: f32 [tiles·MR][ldc]. A segment is segPairs K-pairs.
+ * C: f32 [tiles·MR][ldc]. A segment is segPairs K-pairs (segLen elements of K).
+ * lowA = 1: A[i, k] = 0 for k > i (the wrapper has checked it), so tile t stops after the K-steps
+ * that hold some k < (t + 1)·MR (the rest would add exact zeros). upperC = 1: the caller takes
+ * C[i, j] for j > i as +0, so tiles whose every column index exceeds every row index are stored
+ * as +0 without being computed (the wrapper zeroes the rest of that triangle).
  */
-export function gemmI16(tiles: i32, panels: i32, nseg: i32, segPairs: i32, A: usize, B: usize, sA: usize, sB: usize, C: usize, ldc: i32): void {
+export function gemmI16(tiles: i32, panels: i32, nseg: i32, segPairs: i32, A: usize, B: usize, sA: usize, sB: usize, C: usize, ldc: i32, lowA: i32, upperC: i32, segLen: i32): void {
   const kPairs = nseg * segPairs;
   const aTile = <usize>(kPairs * MR * 4);
   const bPanel = <usize>(kPairs * NV * 16);
   for (let p = 0; p < panels; p++) {
     for (let t = 0; t < tiles; t++) {
+      if (upperC && p * NR > t * MR + MR - 1) {
+        zeroTile(C + <usize>((t * MR * ldc + p * NR) * 4), ldc);
+        continue;
+      }
       let pa = A + <usize>t * aTile;
       let pb = B + <usize>p * bPanel;
       zeroFacc();
       for (let s = 0; s < nseg; s++) {
+        const qn = stepsNeeded(lowA, t, s, segLen, segPairs, 2);
+        if (qn == 0) break;
         let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
         let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-        for (let q = 0; q < segPairs; q++) {
+        for (let q = 0; q < qn; q++) {
           const b0 = v128.load(pb);
           const b1 = v128.load(pb, 16);
           let a = v128.load32_splat(pa);
@@ -337,6 +367,8 @@ export function gemmI16(tiles: i32, panels: i32, nseg: i32, segPairs: i32, A: us
           pa += 16;
           pb += 32;
         }
+        pa += <usize>(segPairs - qn) * 16;
+        pb += <usize>(segPairs - qn) * 32;
         scaleTile(c00, c01, c10, c11, c20, c21, c30, c31,
           sA + <usize>((t * nseg + s) * MR * 8), sB + <usize>((p * nseg + s) * NR * 8));
       }
@@ -360,18 +392,25 @@ export function gemmI16(tiles: i32, panels: i32, nseg: i32, segPairs: i32, A: us
  * corr: i32 [tiles][nseg][MR] = −β·Σ_{k in segment} a (undoes the bias through the accumulator's
  * start value); sA, sB, C as in gemmI16. A segment is segQuads K-quads. `depth` K-quads are summed
  * in i16 lanes before widening to i32 (the wrapper bounds depth·2·max|a|·max(b + β) ≤ 32767).
+ * lowA, upperC, segLen as in gemmI16 (skipped A codes are zeros, so their β·a terms are too).
  */
-export function gemmI8(tiles: i32, panels: i32, nseg: i32, segQuads: i32, depth: i32, A: usize, B: usize, corr: usize, sA: usize, sB: usize, C: usize, ldc: i32): i32 {
+export function gemmI8(tiles: i32, panels: i32, nseg: i32, segQuads: i32, depth: i32, A: usize, B: usize, corr: usize, sA: usize, sB: usize, C: usize, ldc: i32, lowA: i32, upperC: i32, segLen: i32): i32 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     const kQuads = nseg * segQuads;
     const aTile = <usize>(kQuads * MR * 4);
     const bPanel = <usize>(kQuads * NV * 16);
     for (let p = 0; p < panels; p++) {
       for (let t = 0; t < tiles; t++) {
+        if (upperC && p * NR > t * MR + MR - 1) {
+          zeroTile(C + <usize>((t * MR * ldc + p * NR) * 4), ldc);
+          continue;
+        }
         let pa = A + <usize>t * aTile;
         let pb = B + <usize>p * bPanel;
         zeroFacc();
         for (let s = 0; s < nseg; s++) {
+          const qn = stepsNeeded(lowA, t, s, segLen, segQuads, 4);
+          if (qn == 0) break;
           const cr = corr + <usize>((t * nseg + s) * MR * 4);
           let c00 = v128.load32_splat(cr);
           let c01 = c00;
@@ -381,8 +420,8 @@ export function gemmI8(tiles: i32, panels: i32, nseg: i32, segQuads: i32, depth:
           let c21 = c20;
           let c30 = v128.load32_splat(cr, 12);
           let c31 = c30;
-          for (let q = 0; q < segQuads; ) {
-            const n = min(depth, segQuads - q);
+          for (let q = 0; q < qn; ) {
+            const n = min(depth, qn - q);
             let h00 = i16x8.splat(0), h01 = i16x8.splat(0), h10 = i16x8.splat(0), h11 = i16x8.splat(0);
             let h20 = i16x8.splat(0), h21 = i16x8.splat(0), h30 = i16x8.splat(0), h31 = i16x8.splat(0);
             for (let u = 0; u < n; u++) {
@@ -413,6 +452,8 @@ export function gemmI8(tiles: i32, panels: i32, nseg: i32, segQuads: i32, depth:
             c31 = i32x4.add(c31, i32x4.extadd_pairwise_i16x8_s(h31));
             q += n;
           }
+          pa += <usize>(segQuads - qn) * 16;
+          pb += <usize>(segQuads - qn) * 32;
           scaleTile(c00, c01, c10, c11, c20, c21, c30, c31,
             sA + <usize>((t * nseg + s) * MR * 8), sB + <usize>((p * nseg + s) * NR * 8));
         }
