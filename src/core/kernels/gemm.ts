@@ -124,7 +124,7 @@ interface GemmExports extends FixedExports {
   packCodes(
     src: number, rows: number, K: number, block: number, nanRows: number, ex: number,
     base: number, len: number, nseg: number, wide: number, G: number, bias: number,
-    dst: number, scale: number, corr: number, beta: number,
+    dst: number, scale: number, corr: number, beta: number, lowA: number,
   ): void;
   packValues(src: number, rows: number, K: number, block: number, nanRows: number, ex: number, G: number, dst: number): void;
 }
@@ -242,9 +242,17 @@ function residentCodes(e: GemmExports, alloc: (bytes: number) => number, op: Gem
 function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, block: number, nb: number): OpStats {
   const { rows, K, nanRows } = op;
   const ex = new Int32Array(rows * nb);
+  // blockExp(op, r, kb·block) without a call per block where the operand's blocks are the GEMM's
+  // (or it has one exponent, or K is one block): the exponent index is then linear in kb
+  const linear = op.block === block || !op.blocked || nb === 1;
+  const ue = op.unitExp;
   for (let r = 0; r < rows; r++) {
     if (nanRows[r]) continue;
-    for (let kb = 0; kb < nb; kb++) ex[r * nb + kb] = blockExp(op, r, kb * block);
+    if (linear) {
+      const b0 = Math.floor(r / op.tileRows) * op.expRowStride;
+      const ks = op.expKStride;
+      for (let kb = 0, i = r * nb; kb < nb; kb++, i++) ex[i] = ue[b0 + kb * ks];
+    } else for (let kb = 0; kb < nb; kb++) ex[r * nb + kb] = blockExp(op, r, kb * block);
   }
   // Rows contiguous along K: A [M, K] and B [N, K] already are; B [K, N] is transposed in the kernel.
   const { src, nan, exPtr } = residentCodes(e, alloc, op, nb, ex);
@@ -255,7 +263,7 @@ function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOpera
   const maxc = new Float64Array(e.memory.buffer, maxcPtr, rows * nb).slice();
   const orc = new Int32Array(e.memory.buffer, orcPtr, rows * nb).slice();
   let maxCode = 0;
-  for (const v of maxc) if (v > maxCode) maxCode = v;
+  for (let i = 0; i < maxc.length; i++) if (maxc[i] > maxCode) maxCode = maxc[i];
   return { op, rows, K, block, nb, maxc, orc, ex, src, nan, exPtr, maxCode, segs: new Map(), resident() {} };
 }
 
@@ -635,7 +643,7 @@ class Kernel implements GemmKernel {
     new Float64Array(buf, sA, tiles * nseg * MR).fill(0);
     if (corr) new Int32Array(buf, corr, tiles * nseg * MR).fill(0);
     new Int32Array(buf, baseX, sx.rows * nseg).set(seg.x.base);
-    e.packCodes(sx.src, sx.rows, sx.K, sx.block, sx.nan, sx.exPtr, baseX, len, nseg, wide, MR, 0, A, sA, corr, beta);
+    e.packCodes(sx.src, sx.rows, sx.K, sx.block, sx.nan, sx.exPtr, baseX, len, nseg, wide, MR, 0, A, sA, corr, beta, lowA ? 1 : 0);
     if (packed) {
       new Uint8Array(buf, B, bBytes).set(packed.B);
       new Uint8Array(buf, sB, sBytes).set(packed.sB);
@@ -644,7 +652,7 @@ class Kernel implements GemmKernel {
       new Float64Array(buf, sB, panels * nseg * NR).fill(0);
       new Int32Array(buf, baseY, sy.rows * nseg).set(seg.y.base);
       // the i8 path stores y + β for every element, zeros included (padding stays 0: it faces x = 0)
-      e.packCodes(sy.src, sy.rows, sy.K, sy.block, sy.nan, sy.exPtr, baseY, len, nseg, wide, NR, beta, B, sB, 0, 0);
+      e.packCodes(sy.src, sy.rows, sy.K, sy.block, sy.nan, sy.exPtr, baseY, len, nseg, wide, NR, beta, B, sB, 0, 0, 0);
       if (cache) cache.packs.set(packKey, { B: new Uint8Array(buf, B, bBytes).slice(), sB: new Uint8Array(buf, sB, sBytes).slice() });
     }
     return {

@@ -115,11 +115,13 @@ export function blockStats(src: usize, rows: i32, K: i32, block: i32, nanRows: u
  * Per (row, segment): scale[(⌊r/G⌋·nseg + g)·G + r%G] = 2^base and, when corr ≠ 0,
  * corr[same] = −beta·Σ shifted codes. dst, scale and corr must be zeroed by the caller.
  * The wrapper guarantees every shifted code (plus bias) fits the lane, so no conversion saturates.
+ * lowA = 1 (the broadcast operand only, bias 0): row r's codes beyond k = r are zeros, left as the
+ * zeroed dst holds them.
  */
 export function packCodes(
   src: usize, rows: i32, K: i32, block: i32, nanRows: usize, ex: usize,
   base: usize, len: i32, nseg: i32, wide: i32, G: i32, bias: i32,
-  dst: usize, scale: usize, corr: usize, beta: i32,
+  dst: usize, scale: usize, corr: usize, beta: i32, lowA: i32,
 ): void {
   const step = wide ? 2 : 4;
   const nb = (K + block - 1) / block;
@@ -138,7 +140,8 @@ export function packCodes(
     for (let g = 0; g < nseg; g++) {
       const b = load<i32>(base + (<usize>(r * nseg + g) << 2));
       const k0 = g * len;
-      const k1 = min(K, k0 + len);
+      // lowA: the codes beyond the row's diagonal are zeros (checked by the wrapper); dst is zeroed
+      const k1 = lowA ? min(min(K, k0 + len), r + 1) : min(K, k0 + len);
       const idx0 = ((grp * kSteps + g * segSteps) * G + rr) * step;
       let vsum = i32x4.splat(0);
       let sum = 0;
