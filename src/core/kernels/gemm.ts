@@ -316,16 +316,30 @@ interface Segmentation {
 }
 
 /** The segmentation of an operand at a segment length, computed once per (operand, length). */
-function segmentation(st: OpStats, len: number): Segmentation {
+function segmentation(st: OpStats, len: number, lim = Infinity): Segmentation | null {
   let sg = st.segs.get(len);
   if (!sg) {
-    sg = computeSegmentation(st, len);
+    // a segmentation abandoned once its shifted codes passed a limit stays a failure up to that limit
+    const failedAt = segFails.get(st.segs)?.get(len);
+    if (failedAt !== undefined && lim <= failedAt) return null;
+    const got = computeSegmentation(st, len, lim);
+    if (!got) {
+      let f = segFails.get(st.segs);
+      if (!f) segFails.set(st.segs, (f = new Map()));
+      f.set(len, Math.max(lim, failedAt ?? -Infinity));
+      return null;
+    }
+    sg = got;
     st.segs.set(len, sg);
   }
   return sg;
 }
 
-function computeSegmentation(st: OpStats, len: number): Segmentation {
+/** Per operand (keyed by its segmentation map): segment lengths whose shifted codes exceeded a limit, and the largest such limit. */
+const segFails = new WeakMap<Map<number, Segmentation>, Map<number, number>>();
+
+/** null as soon as a shifted code exceeds lim (the caller then rejects this length anyway). */
+function computeSegmentation(st: OpStats, len: number, lim = Infinity): Segmentation | null {
   const nseg = Math.ceil(st.K / len);
   const base = new Int32Array(st.rows * nseg);
   let maxShifted = 0;
@@ -341,7 +355,10 @@ function computeSegmentation(st: OpStats, len: number): Segmentation {
         const mx = st.maxc[r * st.nb + kb];
         if (mx === 0) continue;
         const v = mx * pow2(st.ex[r * st.nb + kb] - b);
-        if (v > maxShifted) maxShifted = v;
+        if (v > maxShifted) {
+          maxShifted = v;
+          if (v > lim) return null;
+        }
       }
     }
   }
@@ -383,10 +400,10 @@ function chooseSegments(sx: OpStats, sy: OpStats, limX: number, limY: number, la
   // shifting only ever grows codes: an operand whose largest code is over its limit never fits
   if (sx.maxCode > limX || sy.maxCode > limY) return null;
   for (const len of segmentLengths(sx.K, sx.block)) {
-    const x = segmentation(sx, len);
-    if (x.maxShifted > limX) continue;
-    const y = segmentation(sy, len);
-    if (y.maxShifted > limY) continue;
+    const x = segmentation(sx, len, limX);
+    if (!x || x.maxShifted > limX) continue;
+    const y = segmentation(sy, len, limY);
+    if (!y || y.maxShifted > limY) continue;
     if (laneBound(Math.min(len, sx.K), x.maxShifted, y.maxShifted)) return { x, y };
   }
   return null;
