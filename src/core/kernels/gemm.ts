@@ -340,21 +340,23 @@ const segFails = new WeakMap<Map<number, Segmentation>, Map<number, number>>();
 
 /** null as soon as a shifted code exceeds lim (the caller then rejects this length anyway). */
 function computeSegmentation(st: OpStats, len: number, lim = Infinity): Segmentation | null {
-  const nseg = Math.ceil(st.K / len);
-  const base = new Int32Array(st.rows * nseg);
+  const { rows, K, block, nb, maxc, ex } = st;
+  const nseg = Math.ceil(K / len);
+  const base = new Int32Array(rows * nseg);
   let maxShifted = 0;
-  for (let r = 0; r < st.rows; r++) {
-    for (let g = 0; g < nseg; g++) {
-      const kb0 = Math.floor((g * len) / st.block);
-      const kb1 = Math.floor((Math.min((g + 1) * len, st.K) - 1) / st.block);
+  for (let g = 0; g < nseg; g++) {
+    const kb0 = Math.floor((g * len) / block);
+    const kb1 = Math.floor((Math.min((g + 1) * len, K) - 1) / block);
+    for (let r = 0; r < rows; r++) {
+      const o = r * nb;
       let b = Infinity;
-      for (let kb = kb0; kb <= kb1; kb++) if (st.maxc[r * st.nb + kb] !== 0) b = Math.min(b, st.ex[r * st.nb + kb]);
+      for (let kb = kb0; kb <= kb1; kb++) if (maxc[o + kb] !== 0 && ex[o + kb] < b) b = ex[o + kb];
       if (b === Infinity) continue; // an all-zero segment: base 0, nothing to shift
       base[r * nseg + g] = b;
       for (let kb = kb0; kb <= kb1; kb++) {
-        const mx = st.maxc[r * st.nb + kb];
+        const mx = maxc[o + kb];
         if (mx === 0) continue;
-        const v = mx * pow2(st.ex[r * st.nb + kb] - b);
+        const v = mx * POW2[ex[o + kb] - b - POW2_MIN];
         if (v > maxShifted) {
           maxShifted = v;
           if (v > lim) return null;
