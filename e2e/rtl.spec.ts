@@ -220,3 +220,60 @@ test('the Verilog pane: refusal, generated design, editor, export, component lib
   await generated(page);
   expect(await editorText(page, 'rtl/lyr_q.sv')).toBe(before);
 });
+
+/** Every file of the exported zip as text (hex memories included). */
+async function exportFiles(page: Page): Promise<Record<string, string>> {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('rtl-export').click()]);
+  const zip = unzipSync(new Uint8Array(await readFile((await dl.path())!)));
+  return Object.fromEntries(Object.entries(zip).map(([n, b]) => [n.slice(n.indexOf('/') + 1), strFromU8(b)]));
+}
+
+/** The exact perplexity the Layers pane shows for the settings in the document. */
+async function exactPpl(page: Page): Promise<number> {
+  const m = page.getByTestId('metric-ppl');
+  await expect(m).toHaveAttribute('data-current', 'true', { timeout: 90_000 });
+  await expect(m).toHaveAttribute('data-kind', 'exact', { timeout: 90_000 });
+  return Number(await m.getAttribute('data-value'));
+}
+
+test('GPTQ weights: the Weights switch calibrates once, lowers the perplexity of 4-bit weights, travels in the link, and the Verilog pane writes the rounded weights (same RTL)', async ({ page }) => {
+  test.setTimeout(400_000);
+  const rules = `1.${Buffer.from(JSON.stringify([['*', 'mxint:m=8,block=32'], ['*.w', 'mxint:m=4,block=32']])).toString('base64url')}`;
+  await page.goto(`/#m=default&q=${rules}&tok=1024`);
+  await page.getByTestId('rail-layers').click();
+  const nearest = await exactPpl(page);
+  // the RTL of every block's q_proj at round-to-nearest
+  await page.getByTestId('rail-graph').click();
+  await page.getByTestId('fold').getByRole('button', { name: 'one block' }).click();
+  await page.getByTestId('node-*.q').click();
+  await page.getByTestId('rail-verilog').click();
+  await page.getByTestId('rtl-scope').selectOption('selected');
+  expect(await generated(page)).toMatch(/^4 layers · /);
+  const n = await exportFiles(page);
+
+  await page.getByTestId('rail-layers').click();
+  await page.getByTestId('rounding').getByRole('button', { name: 'GPTQ' }).click();
+  await expect(page).toHaveURL(/&wr=gptq$/);
+  const gptq = await exactPpl(page);
+  await expect(page.getByTestId('eval-done')).toContainText('GPTQ weights');
+  // error-compensated rounding of 4-bit weights: closer to fp32 (on 1,024 tokens: ≈ 1 % lower)
+  expect(gptq).toBeLessThan(nearest * 0.997);
+
+  await page.getByTestId('rail-verilog').click();
+  expect(await generated(page)).toMatch(/^4 layers · /);
+  const g = await exportFiles(page);
+  const manifest = JSON.parse(g['manifest.json']);
+  expect(manifest.request.rounding).toEqual({ method: 'gptq', calibration: 'gptq-1' });
+  expect(JSON.parse(n['manifest.json']).request.rounding).toEqual({ method: 'nearest' });
+  // same formats, so the same hardware; other grid values in the weight memories and in the expected outputs
+  expect(Object.keys(g).sort()).toEqual(Object.keys(n).sort());
+  for (const f of Object.keys(g).filter((f) => f.endsWith('.sv'))) expect(g[f], f).toBe(n[f]);
+  const mems = Object.keys(g).filter((f) => /^mem\/L\d_q\.codes\.hex$/.test(f));
+  expect(mems).toHaveLength(4);
+  for (const f of mems) expect(g[f], f).not.toBe(n[f]);
+
+  // the link carries the choice: a reload calibrates again and gives the same number
+  await page.reload();
+  await page.getByTestId('rail-layers').click();
+  expect(await exactPpl(page)).toBe(gptq);
+});

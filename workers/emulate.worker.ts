@@ -12,7 +12,8 @@ import * as Comlink from 'comlink';
 import { Emulator, type EmulatorKernels } from '../src/core/emulate';
 import { detectFlavor, loadF32GemmKernel, loadGemmKernel, loadQuantKernels, type KernelFlavor } from '../src/core/kernels';
 import { loadModel, modelSourceFromFiles, modelSourceFromUrl, type LoadedModel, type ModelFileSource } from '../src/core/model';
-import type { EmulateApi, EvalRequest, KernelInfo, LoadProgress, ModelInfo, ModelSourceSpec, SensitivityEntry, SensitivityRequest } from './api/emulate.api';
+import { GptqRounder, HessianAccumulator, type Hessians } from '../src/core/rounding';
+import type { EmulateApi, EvalRequest, HessianEntry, KernelInfo, LoadProgress, ModelInfo, ModelSourceSpec, SensitivityEntry, SensitivityRequest, WeightRounding } from './api/emulate.api';
 
 // Static URLs so Vite sees every build and emits it as an asset (a template literal would not be
 // resolved at build time).
@@ -70,6 +71,20 @@ interface Loaded {
   tokens: number[];
   /** True when `tokens` covers the whole text. */
   complete: boolean;
+  /** After calibrate() / setHessians(): the emulator whose MXInt linear weights are GPTQ-rounded (its fp32 reference keeps the model's weights). */
+  gptq: Emulator | null;
+}
+
+/** The emulator a request's weight rounding asks for. */
+function emulatorFor(l: Loaded, rounding: WeightRounding | undefined): Emulator {
+  if (rounding !== 'gptq') return l.emulator;
+  if (!l.gptq) throw new Error('GPTQ weights were asked for, but this worker has no calibration (calibrate or setHessians first)');
+  return l.gptq;
+}
+
+function useHessians(l: Loaded, h: Hessians): void {
+  const rounder = new GptqRounder(l.model, l.emulator.graph, h);
+  l.gptq = new Emulator(l.model, kernels, { weightSource: (p, s) => rounder.rounded(p, s) });
 }
 
 let current: Loaded | null = null;
@@ -164,7 +179,7 @@ const api: EmulateApi = {
       ms: 0,
       evalText: { name: EVAL_TEXT_NAME, chars: text.length, tokens: 0 },
     };
-    const l: Loaded = { model, emulator, info, tokens: [], complete: false };
+    const l: Loaded = { model, emulator, info, tokens: [], complete: false, gptq: null };
     ensureTokens(l, text, maxTokens);
     info.evalText.tokens = l.tokens.length;
     info.ms = performance.now() - t0;
@@ -178,7 +193,7 @@ const api: EmulateApi = {
     ensureTokens(l, await fetchEvalText(), req.end);
     controller = new AbortController();
     try {
-      return await l.emulator.evaluate(tokensFor(l, req.start, req.end), req.config, {
+      return await emulatorFor(l, req.rounding).evaluate(tokensFor(l, req.start, req.end), req.config, {
         mode: req.mode,
         window: req.window,
         reference: req.reference,
@@ -196,7 +211,7 @@ const api: EmulateApi = {
     ensureTokens(l, await fetchEvalText(), req.end);
     controller = new AbortController();
     try {
-      const out = await l.emulator.sensitivity(tokensFor(l, req.start, req.end), req.base, req.spec, {
+      const out = await emulatorFor(l, req.rounding).sensitivity(tokensFor(l, req.start, req.end), req.base, req.spec, {
         mode: req.mode,
         window: req.window,
         onProgress: throttle(onProgress),
@@ -206,6 +221,47 @@ const api: EmulateApi = {
     } finally {
       controller = null;
     }
+  },
+
+  async calibrate(req, onProgress): Promise<HessianEntry[]> {
+    const l = current;
+    if (!l) throw new Error('No model is loaded in this worker');
+    ensureTokens(l, await fetchEvalText(), req.end);
+    const ids = tokensFor(l, req.start, req.end);
+    controller = new AbortController();
+    const signal = controller.signal;
+    const progress = throttle(onProgress);
+    try {
+      // window by window (the same sums as the CLI's calibrationHessians), yielding between them so abort() gets through
+      const acc = new HessianAccumulator(l.emulator);
+      const total = Math.ceil(ids.length / req.window);
+      for (let w = 0; w < total; w++) {
+        acc.add(ids.slice(w * req.window, (w + 1) * req.window));
+        progress?.(w + 1, total);
+        await new Promise((r) => setTimeout(r, 0));
+        if (signal.aborted) throw new DOMException('calibration aborted', 'AbortError');
+      }
+      const h = acc.finish();
+      useHessians(l, h);
+      return [...h].map(([op, e]) => ({ op, K: e.K, rows: e.rows, h: e.h }));
+    } finally {
+      controller = null;
+    }
+  },
+
+  setHessians(h) {
+    const l = current;
+    if (!l) throw new Error('No model is loaded in this worker');
+    if (!h) {
+      l.gptq = null;
+      return;
+    }
+    const graph = l.emulator.graph;
+    for (const e of h) {
+      const op = graph.opById.get(e.op);
+      if (!op || op.type !== 'linear' || e.h.length !== e.K * e.K) throw new Error(`calibration does not fit ${l.info.name}: ${e.op}`);
+    }
+    useHessians(l, new Map(h.map((e) => [e.op, e])));
   },
 
   abort() {

@@ -14,6 +14,7 @@ import { formatToString } from '../src/core/formats';
 import { loadModel, ModelError, modelSourceFromFiles, modelSourceFromUrl, type LoadedModel, type ModelFileSource } from '../src/core/model';
 import { MODEL_GENERATOR, makeBundle, zipBundle, type BundleFiles } from '../src/core/rtl/bundle';
 import { RtlError } from '../src/core/rtl/errors';
+import { GptqRounder } from '../src/core/rounding';
 import type { ModelSourceSpec, RtlApi, RtlFailure, RtlOutcome, RtlProgress, RtlRequest } from './api/rtl.api';
 
 /** The shipped default model and its held-out text (the stimulus), served at the site root. */
@@ -30,6 +31,7 @@ function sourceOf(src: ModelSourceSpec): ModelFileSource {
 }
 
 let cached: { key: string; model: LoadedModel; graph: Graph } | null = null;
+let rounder: { key: string; r: GptqRounder } | null = null;
 let text: Promise<string> | null = null;
 
 function stimulusText(): Promise<string> {
@@ -69,7 +71,16 @@ const api: RtlApi = {
         const model = await loadModel(sourceOf(req.source), { onProgress: (p) => progress({ phase: 'model', file: p.file, loaded: p.loaded }) });
         cached = { key: req.modelKey, model, graph: buildGraph(model.config) };
       }
-      const { model, graph } = cached;
+      const { graph } = cached;
+      // GPTQ weights: the same formats (so the same RTL), other grid values in the weight memories and the vectors
+      let model: LoadedModel = cached.model;
+      if (req.gptq) {
+        if (!rounder || rounder.key !== `${req.modelKey}|${req.gptq.id}`) {
+          for (const e of req.gptq.hessians) if (!graph.opById.has(e.op) || e.h.length !== e.K * e.K) throw new RtlError('rtl', `the GPTQ calibration does not fit ${cached.model.name} (${e.op})`);
+          rounder = { key: `${req.modelKey}|${req.gptq.id}`, r: new GptqRounder(cached.model, graph, new Map(req.gptq.hessians.map((e) => [e.op, e]))) };
+        }
+        model = rounder.r.model(req.quant).model;
+      }
       const ops =
         req.ops === 'all'
           ? graph.ops.filter((o) => MODEL_GENERATOR.supports(o)).map((o) => o.id)
@@ -96,7 +107,7 @@ const api: RtlApi = {
       if ('request' in design.manifest) throw new RtlError('rtl', 'the generator manifest must not have a "request" key: the studio adds it');
       const files: BundleFiles = makeBundle({
         ...design,
-        manifest: { ...design.manifest, request: { model: model.name, ops, formats, unmatched_rules: resolved.unmatched, lanes: req.lanes, tokens: { count: ids.length, text: TEXT_NAME } } },
+        manifest: { ...design.manifest, request: { model: model.name, ops, formats, unmatched_rules: resolved.unmatched, lanes: req.lanes, tokens: { count: ids.length, text: TEXT_NAME }, rounding: req.gptq ? { method: 'gptq', calibration: req.gptq.id } : { method: 'nearest' } } },
       });
       return { ok: true, result: { files, ops, testbenches: design.testbenches.length, ms: performance.now() - t0 } };
     } catch (e) {

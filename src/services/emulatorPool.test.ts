@@ -149,6 +149,58 @@ describe('EmulatorPool', () => {
     pool.dispose();
   });
 
+  it('GPTQ: calibrates on the first worker, hands its Hessians to the others once (again after a restart), forgets them on a new model', async () => {
+    const log: string[] = [];
+    let made = 0;
+    const H = [{ op: 'L0.q', K: 2, rows: 3, h: new Float64Array([1, 2, 2, 5]) }];
+    const pool = new EmulatorPool(2, () => {
+      const n = made++;
+      const w = fakeWorker({
+        load: async () => {
+          log.push(`w${n} load`);
+          return info('m');
+        },
+        calibrate: async (req: { start: number; end: number; window: number }) => {
+          log.push(`w${n} calibrate ${req.start}-${req.end}/${req.window}`);
+          return H;
+        },
+        setHessians: (h: typeof H | null) => {
+          log.push(`w${n} set ${h ? `${h[0].op} ${[...h[0].h].join(',')}` : 'null'}`);
+        },
+        evaluate: async (req: { start: number; window: number; rounding?: string }) => {
+          log.push(`w${n} eval ${req.rounding ?? '-'}`);
+          return windowResult(req.start, req.window);
+        },
+      });
+      return w;
+    });
+    await pool.load({ kind: 'default' }, 4096);
+    const job = { config: uniformConfig('mxint:m=4'), mode: 'fake' as const, ranges: [{ start: 0, end: 256 }, { start: 256, end: 512 }], window: 256, rounding: 'gptq' as const };
+    await expect(pool.evaluate(job)).rejects.toThrow(/GPTQ weights need a calibration of this model first/);
+    await pool.idle();
+    expect(pool.calibration()).toBeNull();
+    const c = await pool.calibrate({ start: 32768, end: 34816 }, 256);
+    expect(c).toMatchObject({ start: 32768, end: 34816, window: 256 });
+    expect(pool.calibration()).toBe(c);
+    expect(pool.hessians()).toEqual(H);
+    log.length = 0;
+    await pool.evaluate(job);
+    await pool.evaluate(job);
+    await pool.evaluate({ ...job, rounding: 'nearest' });
+    expect(log.filter((l) => l.includes('set'))).toEqual(['w1 set L0.q 1,2,2,5']);
+    expect(log.filter((l) => l.includes('eval')).sort()).toEqual(['w0 eval gptq', 'w0 eval gptq', 'w0 eval nearest', 'w1 eval gptq', 'w1 eval gptq', 'w1 eval nearest']);
+    // a restarted worker reloads the model and gets the Hessians again before its next GPTQ window
+    pool.cancel();
+    log.length = 0;
+    await pool.evaluate(job);
+    expect(log.filter((l) => !l.includes('eval')).sort()).toEqual(['w2 load', 'w2 set L0.q 1,2,2,5', 'w3 load', 'w3 set L0.q 1,2,2,5']);
+    // a new model: the calibration is gone
+    await pool.load({ kind: 'url', url: 'https://example.org/m' }, 4096);
+    expect(pool.calibration()).toBeNull();
+    await expect(pool.evaluate(job)).rejects.toThrow(/need a calibration/);
+    pool.dispose();
+  });
+
   it('sweeps average Δ loss over windows', async () => {
     const pool = new EmulatorPool(2, () =>
       fakeWorker({ sensitivity: async (req) => [{ point: 'L0.q.w', deltaLoss: req.start === 0 ? 0.1 : 0.4 }] }),

@@ -20,7 +20,7 @@
  */
 import * as Comlink from 'comlink';
 import { buildGraph } from '../core/graph';
-import type { EmulateApi, EvalMode, EvalResult, KernelInfo, LoadProgress, ModelInfo, ModelSourceSpec, PointStats, SensitivityEntry } from '../../workers/api/emulate.api';
+import type { EmulateApi, EvalMode, EvalResult, HessianEntry, KernelInfo, LoadProgress, ModelInfo, ModelSourceSpec, PointStats, SensitivityEntry, WeightRounding } from '../../workers/api/emulate.api';
 import type { QuantConfig } from '../core/graph';
 import { CancelledError, type WorkerLike } from './quantizeClient';
 
@@ -59,6 +59,18 @@ interface Slot {
   loading: Promise<void> | null;
   /** Serialises calls: one window at a time per worker. */
   tail: Promise<unknown>;
+  /** Id of the GPTQ calibration this worker holds (-1: none). */
+  hid: number;
+}
+
+/** What the pool's GPTQ calibration was computed from. */
+export interface CalibrationInfo {
+  /** Token range [start, end) of the evaluation text, in windows of `window`. */
+  start: number;
+  end: number;
+  window: number;
+  /** Wall time, ms. */
+  ms: number;
 }
 
 /** One worker's share: tokens [start, end) in windows of `window`. */
@@ -74,6 +86,8 @@ export interface EvalJob {
   ranges: Range[];
   window: number;
   reference?: boolean;
+  /** gptq: the pool's calibration must exist for the loaded model (calibrate()). */
+  rounding?: WeightRounding;
 }
 
 export interface SweepJob {
@@ -82,6 +96,7 @@ export interface SweepJob {
   mode: EvalMode;
   ranges: Range[];
   window: number;
+  rounding?: WeightRounding;
 }
 
 /**
@@ -196,6 +211,9 @@ export class EmulatorPool {
   private weightIds = new Set<string>();
   private info: ModelInfo | null = null;
   private active = 1;
+  /** The GPTQ calibration of model generation `gen` (sent to each worker before its first gptq call). */
+  private hess: { gen: number; id: number; list: HessianEntry[]; info: CalibrationInfo } | null = null;
+  private hessIds = 0;
 
   constructor(
     readonly size: number = defaultPoolSize(),
@@ -230,6 +248,8 @@ export class EmulatorPool {
     const s0 = this.slot(0);
     const info = await this.call(s0, (r) => r.load(src, maxTokens, onProgress ? Comlink.proxy(onProgress) : undefined));
     this.gen++;
+    this.hess = null;
+    s0.hid = -1;
     this.source = src;
     this.maxTokens = maxTokens;
     this.info = info;
@@ -264,7 +284,10 @@ export class EmulatorPool {
     const results = await this.fanOut(
       job.ranges,
       job.window,
-      (slot, r, progress) => this.call(slot, (api) => api.evaluate({ config: job.config, mode: job.mode, start: r.start, end: r.end, window: job.window, reference: job.reference }, progress)),
+      async (slot, r, progress) => {
+        if (job.rounding === 'gptq') await this.syncHessians(slot);
+        return this.call(slot, (api) => api.evaluate({ config: job.config, mode: job.mode, rounding: job.rounding, start: r.start, end: r.end, window: job.window, reference: job.reference }, progress));
+      },
       opts,
     );
     for (const r of results) merge.add(r);
@@ -276,7 +299,10 @@ export class EmulatorPool {
     const results = await this.fanOut(
       job.ranges,
       job.window,
-      (slot, r, progress) => this.call(slot, (api) => api.sensitivity({ base: job.base, spec: job.spec, mode: job.mode, start: r.start, end: r.end, window: job.window }, progress)),
+      async (slot, r, progress) => {
+        if (job.rounding === 'gptq') await this.syncHessians(slot);
+        return this.call(slot, (api) => api.sensitivity({ base: job.base, spec: job.spec, mode: job.mode, rounding: job.rounding, start: r.start, end: r.end, window: job.window }, progress));
+      },
       opts,
     );
     const sum = new Map<string, number>();
@@ -287,6 +313,42 @@ export class EmulatorPool {
       for (const e of entries) sum.set(e.point, (sum.get(e.point) ?? 0) + e.deltaLoss * w);
     });
     return [...sum].map(([point, s]) => ({ point, deltaLoss: s / total }));
+  }
+
+  /**
+   * GPTQ calibration of the loaded model on tokens `range` of the evaluation text (on the first
+   * worker; the others receive its Hessians before their first GPTQ evaluation). Rejects with
+   * CancelledError when `signal` aborts.
+   */
+  async calibrate(range: Range, window: number, opts: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<CalibrationInfo> {
+    const t0 = performance.now();
+    const gen = this.gen;
+    const [list] = await this.fanOut([range], window, (slot, r, progress) => this.call(slot, (api) => api.calibrate({ start: r.start, end: r.end, window }, progress)), opts);
+    if (gen !== this.gen) throw new CancelledError();
+    const info: CalibrationInfo = { start: range.start, end: range.end, window, ms: performance.now() - t0 };
+    this.hess = { gen, id: ++this.hessIds, list, info };
+    const s0 = this.slots[0];
+    if (s0) s0.hid = this.hess.id;
+    return info;
+  }
+
+  /** The loaded model's GPTQ calibration, if calibrate() ran for it. */
+  calibration(): CalibrationInfo | null {
+    return this.hess && this.hess.gen === this.gen ? this.hess.info : null;
+  }
+
+  /** The calibration's Hessians (for the RTL worker's own copy of the model), if any. */
+  hessians(): HessianEntry[] | null {
+    return this.hess && this.hess.gen === this.gen ? this.hess.list : null;
+  }
+
+  /** Give a worker the pool's calibration before a GPTQ call (after a restart or a reload it has none). */
+  private async syncHessians(slot: Slot): Promise<void> {
+    const h = this.hess;
+    if (!h || h.gen !== this.gen) throw new Error('GPTQ weights need a calibration of this model first');
+    if (slot.hid === h.id) return;
+    await this.call(slot, (api) => api.setHessians(h.list));
+    slot.hid = h.id;
   }
 
   /** Resolves when no worker has a call in flight (the windows of abandoned jobs included). */
@@ -378,6 +440,7 @@ export class EmulatorPool {
     if (slot.loading) return slot.loading;
     const gen = this.gen;
     const src = this.source;
+    slot.hid = -1;
     const p = this.serial(slot, () => this.call(slot, (r) => r.load(src, this.maxTokens))).then(
       () => {
         if (this.slots[slot.index] === slot && this.gen === gen) slot.gen = gen;
@@ -397,7 +460,7 @@ export class EmulatorPool {
     if (cur) return cur;
     const worker = this.createWorker(i);
     const remote = Comlink.wrap<EmulateApi>(worker);
-    const slot: Slot = { index: i, worker, remote, pending: new Set(), kernel: Promise.resolve({ flavor: null }), gen: -1, loading: null, tail: Promise.resolve() };
+    const slot: Slot = { index: i, worker, remote, pending: new Set(), kernel: Promise.resolve({ flavor: null }), gen: -1, loading: null, tail: Promise.resolve(), hid: -1 };
     const onCrash = (ev: Event) => {
       const detail = (ev as ErrorEvent).message;
       const msg = detail ? detail : ev.type === 'messageerror' ? 'a message could not be read' : 'uncaught error in the worker script';

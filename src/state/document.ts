@@ -43,6 +43,12 @@ export type ModelRef = { kind: 'default' } | { kind: 'url'; url: string } | { ki
 /** How quantized points are emulated: fake quantization (float32 GEMMs) or the bit-exact integer datapath. */
 export type EvalMode = 'fake' | 'integer';
 
+/**
+ * How linear weights are put on their formats' grids: the format's round-to-nearest, or GPTQ
+ * (src/core/rounding; MXInt weights, calibrated once per model on held-out tokens of the text).
+ */
+export type WeightRounding = 'nearest' | 'gptq';
+
 /** Evaluation token budgets offered by the Layers pane (the default text's first N tokens). */
 export const TOKEN_BUDGETS = [1024, 2048, 4096, 8192, 16384, 32768] as const;
 
@@ -58,9 +64,11 @@ export interface ModelDoc {
    * take the Cost pane's default lanes. The Verilog pane and the cost model both read it.
    */
   lanes: LanesMap;
+  /** Weight rounding of the MXInt linear weights (the Verilog pane's weight memories follow it). */
+  rounding: WeightRounding;
 }
 
-export const DEFAULT_MODEL: ModelDoc = { ref: { kind: 'default' }, quant: EMPTY_CONFIG, mode: 'fake', tokens: 4096, lanes: NO_LANES };
+export const DEFAULT_MODEL: ModelDoc = { ref: { kind: 'default' }, quant: EMPTY_CONFIG, mode: 'fake', tokens: 4096, lanes: NO_LANES, rounding: 'nearest' };
 
 /** What one undo step restores. */
 export interface DocSnapshot {
@@ -197,7 +205,7 @@ export function sameRules(a: QuantConfig, b: QuantConfig): boolean {
 }
 
 export function sameModel(a: ModelDoc, b: ModelDoc): boolean {
-  return a === b || (sameRef(a.ref, b.ref) && sameRules(a.quant, b.quant) && a.mode === b.mode && a.tokens === b.tokens && sameLanes(a.lanes, b.lanes));
+  return a === b || (sameRef(a.ref, b.ref) && sameRules(a.quant, b.quant) && a.mode === b.mode && a.tokens === b.tokens && sameLanes(a.lanes, b.lanes) && a.rounding === b.rounding);
 }
 
 function sameDoc(a: ExplorerDoc, b: ExplorerDoc): boolean {

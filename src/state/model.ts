@@ -6,7 +6,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { Graph, QuantConfig } from '../core/graph';
 import type { EvalMode, EvalResult, KernelInfo, ModelInfo } from '../../workers/api/emulate.api';
-import type { ModelRef } from './document';
+import type { ModelRef, WeightRounding } from './document';
 
 export interface LoadedModelView {
   /** What was loaded (the document's reference follows it on success). */
@@ -29,6 +29,7 @@ export interface EvalView {
   key: string;
   config: QuantConfig;
   mode: EvalMode;
+  rounding: WeightRounding;
   result: EvalResult;
   /** 'estimate': a few short windows, shifted by the fp32 model's full-budget loss; 'exact': the whole budget. */
   kind: 'estimate' | 'exact';
@@ -44,7 +45,7 @@ export interface EvalView {
 
 export type EvalStatus =
   | { state: 'idle' }
-  | { state: 'running'; phase: 'reference' | 'estimate' | 'exact'; done: number; total: number; startedAt: number }
+  | { state: 'running'; phase: 'reference' | 'calibrate' | 'estimate' | 'exact'; done: number; total: number; startedAt: number }
   | { state: 'error'; message: string; crash: boolean };
 
 export interface SweepView {
@@ -90,6 +91,8 @@ export interface ModelState {
   graphView: GraphView;
   /** Round-trip times of recent estimates (ms), newest last: the UI reports their p95. */
   estimateMs: number[];
+  /** The loaded model's GPTQ calibration in the emulator pool (its Hessians stay there), once run. */
+  gptq: { id: number; start: number; end: number; ms: number } | null;
 }
 
 export const modelStore = createStore<ModelState>()(() => ({
@@ -107,6 +110,7 @@ export const modelStore = createStore<ModelState>()(() => ({
   scope: { kind: 'model' },
   graphView: { fold: 'folded', block: null },
   estimateMs: [],
+  gptq: null,
 }));
 
 export function setModelView(patch: Partial<ModelState>): void {

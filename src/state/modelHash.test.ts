@@ -10,13 +10,16 @@ describe('model URL hash', () => {
     expect(decodeModelHash('#f=mxfp4&gen=outliers&n=4096&seed=1').present).toBe(false);
   });
 
-  it('round-trips model, rules, mode and tokens', () => {
-    const doc: ModelDoc = { ref: { kind: 'url', url: 'https://huggingface.co/owner/tiny-llama' }, quant: withRule(uniformConfig('mxint8'), '*.down.w', 'mxfp4'), mode: 'integer', tokens: 8192, lanes: {} };
+  it('round-trips model, rules, mode, tokens and weight rounding', () => {
+    const doc: ModelDoc = { ref: { kind: 'url', url: 'https://huggingface.co/owner/tiny-llama' }, quant: withRule(uniformConfig('mxint8'), '*.down.w', 'mxfp4'), mode: 'integer', tokens: 8192, lanes: {}, rounding: 'nearest' };
     const h = encodeModelHash(doc);
     expect(h).toMatch(/^m=url:https:\/\/huggingface.co\/owner\/tiny-llama&q=1\.[A-Za-z0-9_-]+&mode=integer&tok=8192$/);
     const r = decodeModelHash('#f=mxfp4&' + h);
     expect(r.problems).toEqual([]);
     expect(r.doc).toEqual(doc);
+    const g: ModelDoc = { ...DEFAULT_MODEL, rounding: 'gptq' };
+    expect(encodeModelHash(g)).toBe('m=default&wr=gptq');
+    expect(decodeModelHash('#m=default&wr=gptq').doc).toEqual(g);
   });
 
   it('keeps the explorer decoder quiet about the model fields', () => {
@@ -36,7 +39,7 @@ describe('model URL hash', () => {
 
   it('a malformed field falls back alone, with a message naming it; the rest is kept', () => {
     const good = encodeQuant(uniformConfig('mxint8'));
-    const r = decodeModelHash(`#m=ftp:nowhere&q=${good}&mode=turbo&tok=123`);
+    const r = decodeModelHash(`#m=ftp:nowhere&q=${good}&mode=turbo&tok=123&wr=adaround`);
     expect(r.doc.ref).toEqual({ kind: 'default' });
     expect(r.doc.quant).toEqual(uniformConfig('mxint8'));
     expect(r.doc.mode).toBe('fake');
@@ -45,6 +48,8 @@ describe('model URL hash', () => {
     expect(text).toMatch(/m="ftp:nowhere"/);
     expect(text).toMatch(/mode="turbo"/);
     expect(text).toMatch(/tok="123"/);
+    expect(r.doc.rounding).toBe('nearest');
+    expect(text).toMatch(/wr="adaround" is not nearest or gptq; using nearest/);
   });
 
   it('names what is wrong with the rules: bad base64, bad JSON, a bad spec, an unknown version', () => {
@@ -98,7 +103,7 @@ describe('per-layer lanes in the link (ln=)', () => {
     const old = 'm=default&q=1.W1siKiIsIm14aW50OCJdXQ&mode=integer&tok=2048';
     const r = decodeModelHash('#f=mxfp4&gen=outliers&n=4096&seed=1&' + old);
     expect(r.problems).toEqual([]);
-    expect(r.doc).toEqual({ ref: { kind: 'default' }, quant: uniformConfig('mxint8'), mode: 'integer', tokens: 2048, lanes: {} });
+    expect(r.doc).toEqual({ ref: { kind: 'default' }, quant: uniformConfig('mxint8'), mode: 'integer', tokens: 2048, lanes: {}, rounding: 'nearest' }); // and links from before weight rounding: round to nearest
     expect(encodeModelHash(r.doc)).toBe(old);
     expect(encodeModelHash({ ...DEFAULT_MODEL, lanes: {} })).toBe('');
   });

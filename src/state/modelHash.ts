@@ -15,6 +15,7 @@
  *           how links made before per-layer lanes existed load (they have no `ln`), unchanged.
  * - `mode`  `integer` (absent = fake quantization)
  * - `tok`   evaluation tokens (absent = 4096)
+ * - `wr`    weight rounding: `gptq` (absent = round to nearest)
  *
  * Decoding is forgiving field by field, like the explorer's: a bad field falls back to its default
  * with a message naming it, and every other field of the link is kept — within `ln`, part by part
@@ -23,11 +24,11 @@
  */
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import { ConfigError, EMPTY_CONFIG, parseConfig, type QuantConfig } from '../core/graph';
-import { DEFAULT_MODEL, TOKEN_BUDGETS, type EvalMode, type ModelDoc, type ModelRef } from './document';
+import { DEFAULT_MODEL, TOKEN_BUDGETS, type EvalMode, type ModelDoc, type ModelRef, type WeightRounding } from './document';
 import { MAX_OP_LANES, NO_LANES, compareOpIds, isPow2, type LanesMap, type OpLanes } from './lanes';
 
 /** Hash fields this codec owns (the explorer's decoder leaves them alone). */
-export const MODEL_HASH_KEYS: readonly string[] = ['m', 'q', 'ln', 'mode', 'tok'];
+export const MODEL_HASH_KEYS: readonly string[] = ['m', 'q', 'ln', 'mode', 'tok', 'wr'];
 
 /** The version of the `q` payload: the QuantConfig schema version it carries. */
 export const QUANT_HASH_VERSION = 1;
@@ -165,11 +166,12 @@ export function encodeModelHash(doc: ModelDoc): string {
   const parts: string[] = [];
   const quant = doc.quant.rules.length > 0;
   const lanes = encodeLanes(doc.lanes);
-  if (doc.ref.kind !== 'default' || quant || lanes || doc.mode !== d.mode || doc.tokens !== d.tokens) parts.push(`m=${enc(encodeRef(doc.ref))}`);
+  if (doc.ref.kind !== 'default' || quant || lanes || doc.mode !== d.mode || doc.tokens !== d.tokens || doc.rounding !== d.rounding) parts.push(`m=${enc(encodeRef(doc.ref))}`);
   if (quant) parts.push(`q=${encodeQuant(doc.quant)}`);
   if (lanes) parts.push(`ln=${lanes}`);
   if (doc.mode !== d.mode) parts.push(`mode=${doc.mode}`);
   if (doc.tokens !== d.tokens) parts.push(`tok=${doc.tokens}`);
+  if (doc.rounding !== d.rounding) parts.push(`wr=${doc.rounding}`);
   return parts.join('&');
 }
 
@@ -227,7 +229,13 @@ export function decodeModelParams(params: ReadonlyMap<string, string>, base: Mod
     if ((TOKEN_BUDGETS as readonly number[]).includes(Number(tok)) && /^\d+$/.test(tok)) tokens = Number(tok);
     else problems.push(`tok=${JSON.stringify(tok)} is not one of ${TOKEN_BUDGETS.join(', ')}; using ${d.tokens}.`);
   }
-  return { doc: { ref, quant, mode, tokens, lanes }, problems, present: true };
+  let rounding: WeightRounding = d.rounding;
+  const wr = params.get('wr');
+  if (wr !== undefined) {
+    if (wr === 'nearest' || wr === 'gptq') rounding = wr;
+    else problems.push(`wr=${JSON.stringify(wr)} is not nearest or gptq; using ${d.rounding}.`);
+  }
+  return { doc: { ref, quant, mode, tokens, lanes, rounding }, problems, present: true };
 }
 
 /** Decode the model fields of a whole hash (broken %-escapes are skipped here; the explorer's decoder reports them). */

@@ -43,9 +43,33 @@ export interface LoadProgress {
   loaded: number;
 }
 
+/**
+ * How the linear weights are put on their formats' grids: the format's round-to-nearest, or GPTQ
+ * (src/core/rounding: through each layer's calibration Hessian; MXInt weights only). The fp32
+ * reference always keeps the model's own weights.
+ */
+export type WeightRounding = 'nearest' | 'gptq';
+
+/** One linear op's calibration Hessian Σ x xᵀ (K × K, float64), as calibrate() returns it and setHessians() takes it. */
+export interface HessianEntry {
+  op: string;
+  K: number;
+  rows: number;
+  h: Float64Array;
+}
+
+export interface CalibrationRequest {
+  /** Token range [start, end) of the evaluation text; cut into windows of `window`. */
+  start: number;
+  end: number;
+  window: number;
+}
+
 export interface EvalRequest {
   config: QuantConfig;
   mode: EvalMode;
+  /** Weight rounding (default nearest); gptq needs calibrate() or setHessians() on this worker first. */
+  rounding?: WeightRounding;
   /** Token range [start, end) of the evaluation text; start is a multiple of `window`. */
   start: number;
   end: number;
@@ -61,6 +85,7 @@ export interface SensitivityRequest {
   /** The format each point is set to, alone. */
   spec: string;
   mode: EvalMode;
+  rounding?: WeightRounding;
   start: number;
   end: number;
   window: number;
@@ -85,6 +110,14 @@ export interface EmulateApi {
   evaluate(req: EvalRequest, onProgress?: (done: number, total: number) => void): Promise<EvalResult>;
   /** Each quant point alone at `spec` on top of `base`; Δ loss per point over tokens [start, end). */
   sensitivity(req: SensitivityRequest, onProgress?: (done: number, total: number) => void): Promise<SensitivityEntry[]>;
+  /**
+   * GPTQ calibration: run tokens [start, end) through the integer datapath (uniform MXINT8) and
+   * collect every linear op's input Hessian; this worker then evaluates `rounding: 'gptq'` requests.
+   * The Hessians come back for the pool's other workers (setHessians). Abortable.
+   */
+  calibrate(req: CalibrationRequest, onProgress?: (done: number, total: number) => void): Promise<HessianEntry[]>;
+  /** Take another worker's calibration (null: forget it). Throws if they do not fit the loaded model. */
+  setHessians(h: HessianEntry[] | null): void;
   /** Abort the evaluation or sweep in progress at its next window (it rejects with an AbortError). */
   abort(): void;
 }

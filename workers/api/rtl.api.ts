@@ -9,9 +9,9 @@
  */
 import type { QuantConfig } from '../../src/core/graph';
 import type { BundleFiles, RtlLanes } from '../../src/core/rtl/bundle';
-import type { ModelSourceSpec } from './emulate.api';
+import type { HessianEntry, ModelSourceSpec } from './emulate.api';
 
-export type { BundleFiles, ModelSourceSpec, RtlLanes };
+export type { BundleFiles, HessianEntry, ModelSourceSpec, RtlLanes };
 
 /** The design point to build. */
 export interface RtlRequest {
@@ -25,6 +25,11 @@ export interface RtlRequest {
   readonly lanes: RtlLanes;
   /** Stimulus tokens for the vectors (the first N of the default evaluation text). */
   readonly tokens: number;
+  /**
+   * GPTQ weights (the document's weight rounding): the emulate pool's calibration of this model,
+   * by id (the worker rounds once per id and format). Absent: round to nearest.
+   */
+  readonly gptq?: { readonly id: string; readonly hessians: readonly HessianEntry[] };
 }
 
 /** Progress, at most ~10 times a second. */

@@ -20,12 +20,30 @@ export type Hessians = ReadonlyMap<string, { readonly K: number; readonly h: Flo
  */
 export function calibrationHessians(em: Emulator, tokens: readonly number[], window: number, config: QuantConfig = uniformConfig('mxint8')): Hessians {
   if (tokens.length < 2) throw new RoundingError(`calibration needs at least 2 tokens, got ${tokens.length}`);
-  const out = new Map<string, { K: number; h: Float64Array; rows: number }>();
-  const unit = 2 ** -em.act.f;
-  for (let s = 0; s < tokens.length; s += window) {
-    const ids = tokens.slice(s, s + window);
+  const acc = new HessianAccumulator(em, config);
+  for (let s = 0; s < tokens.length; s += window) acc.add(tokens.slice(s, s + window));
+  return acc.finish();
+}
+
+/**
+ * calibrationHessians one window at a time (a worker yields between windows to stay abortable):
+ * `add` each window in order, then `finish` — the same sums in the same order, so the same bits.
+ */
+export class HessianAccumulator {
+  private readonly out = new Map<string, { K: number; h: Float64Array; rows: number }>();
+  private done = false;
+
+  constructor(
+    private readonly em: Emulator,
+    private readonly config: QuantConfig = uniformConfig('mxint8'),
+  ) {}
+
+  add(ids: readonly number[]): void {
+    if (this.done) throw new RoundingError('calibration already finished');
     const T = ids.length;
-    em.logits(ids, config, 'integer', {
+    const out = this.out;
+    const unit = 2 ** -this.em.act.f;
+    this.em.logits(ids, this.config, 'integer', {
       hw: {
         op(op, inputs) {
           if (op.type !== 'linear') return;
@@ -38,8 +56,12 @@ export function calibrationHessians(em: Emulator, tokens: readonly number[], win
       },
     });
   }
-  for (const e of out.values()) symmetrize(e.h, e.K);
-  return out;
+
+  finish(): Hessians {
+    if (!this.done) for (const e of this.out.values()) symmetrize(e.h, e.K);
+    this.done = true;
+    return this.out;
+  }
 }
 
 function tensorOf(model: LoadedModel, graph: Graph, name: string): WeightTensor {

@@ -23,7 +23,7 @@ import { deltaPct, deltaScale } from '../graph/colors';
 import { LayerCostTable } from '../cost/LayerCost';
 import { LanesTable } from './LanesTable';
 import { ModelBar, ModelDropZone } from './ModelSource';
-import { SWEEP_BUDGETS, cancelWork, ensureModel, evalKey, evaluateNow, runSweep } from './modelRunner';
+import { CALIB_TOKENS, SWEEP_BUDGETS, cancelWork, ensureModel, evalKey, evaluateNow, runSweep } from './modelRunner';
 import { MODEL_PATTERN, commonSpec, pointBits, pointNumel, resolveWithRules, setRule, typeGroups, weightBits, type Resolved, type TypeGroup } from './rules';
 import '../graph/graph.css';
 import './layers.css';
@@ -222,6 +222,22 @@ function EvalSettings({ doc }: { doc: ModelDoc }) {
             onChange={(mode) => editModel('mode', (d) => ({ ...d, mode }))}
           />
         </Field>
+        <Field
+          label="Weights"
+          title={`How MXInt linear weights are put on their grid. nearest: the format's own rounding. GPTQ: each layer's weights rounded one input column at a time, pushing the error onto the columns not yet rounded through the layer's calibration Hessian (${fmtInt(CALIB_TOKENS)} tokens of the text after every evaluation budget, measured once per model). Same formats, so the same cost and RTL; the Verilog pane's weight memories follow.`}
+        >
+          <Segmented
+            label="Weight rounding"
+            testId="rounding"
+            full
+            value={doc.rounding}
+            options={[
+              { id: 'nearest', label: 'round to nearest' },
+              { id: 'gptq', label: 'GPTQ' },
+            ]}
+            onChange={(rounding) => editModel('rounding', (d) => ({ ...d, rounding }))}
+          />
+        </Field>
         <Field label="Tokens" title="Tokens of the evaluation text scored per evaluation (more: slower, steadier)">
           <Chips label="Token budget" values={TOKEN_BUDGETS} value={doc.tokens as (typeof TOKEN_BUDGETS)[number]} onPick={(tokens) => editModel('tokens', (d) => ({ ...d, tokens }))} format={(v) => (v >= 1024 ? `${v / 1024}K` : String(v))} />
         </Field>
@@ -367,7 +383,7 @@ function EvalStatusBar({ doc }: { doc: ModelDoc }) {
         {running ? (
           <span className="running" data-testid="eval-running">
             <Spinner />
-            {status.phase === 'reference' ? 'fp32 baseline' : status.phase === 'estimate' ? 'estimating' : 'exact evaluation'}
+            {status.phase === 'reference' ? 'fp32 baseline' : status.phase === 'calibrate' ? 'GPTQ calibration' : status.phase === 'estimate' ? 'estimating' : 'exact evaluation'}
             {status.phase !== 'estimate' && status.total > 1 ? (
               <>
                 <progress className="bar" max={status.total} value={status.done} />
@@ -379,7 +395,8 @@ function EvalStatusBar({ doc }: { doc: ModelDoc }) {
           </span>
         ) : current ? (
           <span className="muted" data-testid="eval-done">
-            {current.kind === 'exact' ? 'exact' : 'estimate'} · {fmtInt(current.tokens)} tokens scored · {current.mode} · {fmtMs(current.result.ms)}
+            {current.kind === 'exact' ? 'exact' : 'estimate'} · {fmtInt(current.tokens)} tokens scored · {current.mode}
+            {current.rounding === 'gptq' ? ' · GPTQ weights' : ''} · {fmtMs(current.result.ms)}
           </span>
         ) : (
           <span className="muted">waiting for the model</span>

@@ -12,7 +12,7 @@
  */
 import { buildGraph, type QuantConfig } from '../../core/graph';
 import { CancelledError, EmulatorCrashedError, emulatorPool, estimateRanges, partition, type Range } from '../../services/emulatorPool';
-import { documentStore, sameRef, setModelRef, type ModelDoc, type ModelRef } from '../../state/document';
+import { documentStore, sameRef, setModelRef, TOKEN_BUDGETS, type ModelDoc, type ModelRef } from '../../state/document';
 import { appendLog } from '../../state/ephemeral';
 import { modelStore, setModelView, type EvalView } from '../../state/model';
 import { fmtInt, fmtMs } from '../../ui/format';
@@ -25,6 +25,12 @@ export const ESTIMATE_TOKENS = 64;
 /** Edits in one task coalesce; no further debounce: a newer edit abandons the older run anyway. */
 const DEBOUNCE_MS = 0;
 const SETTLE_MS = 250;
+/**
+ * GPTQ calibration (weight rounding 'gptq'): CALIB_TOKENS tokens of the evaluation text starting at
+ * CALIB_START — after the largest evaluation budget, so the calibration never sees a scored token.
+ */
+export const CALIB_START = TOKEN_BUDGETS[TOKEN_BUDGETS.length - 1];
+export const CALIB_TOKENS = 2048;
 /** Sweeps score fewer tokens than evaluations: every point is one more evaluation. */
 export const SWEEP_BUDGETS = [256, 512, 1024, 2048] as const;
 
@@ -34,6 +40,7 @@ let pipeline: AbortController | null = null;
 let sweepCtl: AbortController | null = null;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let editAt = 0;
+let calibrations = 0;
 /** Exact results by evalKey, so undo, redo and flipping between formats show them at once. */
 const exactCache = new Map<string, EvalView>();
 const EXACT_CACHE = 48;
@@ -63,7 +70,7 @@ function rangesFor(tokens: number): Range[] {
 
 /** Everything an evaluation depends on. */
 export function evalKey(doc: ModelDoc): string {
-  return `${loadGen}|${doc.mode}|${doc.tokens}|${JSON.stringify(doc.quant.rules)}`;
+  return `${loadGen}|${doc.mode}|${doc.rounding}|${doc.tokens}|${JSON.stringify(doc.quant.rules)}`;
 }
 
 function fp32Key(doc: ModelDoc): string {
@@ -107,6 +114,7 @@ async function loadSource(src: ModelSourceSpec, ref: ModelRef, label: string): P
       selectedOp: null,
       scope: { kind: 'model' },
       estimateMs: [],
+      gptq: null,
     });
     setModelRef(ref);
     appendLog('info', `model ${info.name}: ${fmtInt(info.numParams)} parameters, ${graph.ops.length} ops, ${graph.points.length} quant points, loaded in ${fmtMs(performance.now() - t0)}`);
@@ -225,7 +233,7 @@ async function runPipeline(): Promise<void> {
   const fromEdit = editAt > 0;
   const t0 = fromEdit ? editAt : performance.now();
   editAt = 0;
-  const running = (phase: 'reference' | 'estimate' | 'exact', done = 0, total = 1) =>
+  const running = (phase: 'reference' | 'calibrate' | 'estimate' | 'exact', done = 0, total = 1) =>
     setModelView({ status: { state: 'running', phase, done, total, startedAt: performance.now() } });
   try {
     let fp32 = modelStore.getState().fp32;
@@ -241,12 +249,19 @@ async function runPipeline(): Promise<void> {
     }
     // The estimate, unless the exact result for these settings is already there (undo, a re-run).
     const have = exactCache.get(key);
+    const rounding = doc.rounding;
+    if (rounding === 'gptq' && !have && !pool.calibration()) {
+      running('calibrate', 0, 1);
+      const c = await pool.calibrate({ start: CALIB_START, end: CALIB_START + CALIB_TOKENS }, W, { signal, onProgress: (d, t) => running('calibrate', d, t) });
+      setModelView({ gptq: { id: ++calibrations, start: c.start, end: c.end, ms: c.ms } });
+      appendLog('info', `GPTQ calibration: ${fmtInt(c.end - c.start)} tokens (${fmtInt(c.start)}–${fmtInt(c.end)} of the evaluation text, after every evaluation budget) in ${fmtMs(c.ms)}`);
+    }
     if (have) {
       setModelView({ current: have, exact: have, status: { state: 'idle' } });
       return;
     }
     running('estimate');
-    const e = await pool.evaluate({ config: doc.quant, mode: doc.mode, ranges: est, window: estimateLen() }, { signal });
+    const e = await pool.evaluate({ config: doc.quant, mode: doc.mode, rounding, ranges: est, window: estimateLen() }, { signal });
     const latency = performance.now() - t0;
     appendLog('info', `estimate ${describe(doc)} (${doc.mode}): ppl ≈ ${calibrate(e, fp32.estimate, fp32.full).perplexity.toFixed(2)} on ${fmtInt(e.tokens)} tokens, ${fmtMs(e.ms)} in the workers, shown ${fmtMs(latency)} after the ${fromEdit ? 'edit' : 'request'}`);
     const fEst = fp32.estimate;
@@ -254,6 +269,7 @@ async function runPipeline(): Promise<void> {
       key,
       config: doc.quant,
       mode: doc.mode,
+      rounding,
       result: calibrate(e, fEst, full),
       kind: 'estimate',
       tokens: e.tokens,
@@ -275,17 +291,17 @@ async function runPipeline(): Promise<void> {
     // Nothing quantized: the fp32 run is the answer (fake and integer modes compute the same logits).
     const full = fp32.full;
     if (full && allFp32(doc.quant)) {
-      const xv: EvalView = { key, config: doc.quant, mode: doc.mode, result: { ...full, mode: doc.mode, kl: 0, top1Agreement: 1 }, kind: 'exact', tokens: full.tokens, latency: performance.now() - t0, deltaNll: 0, calibrated: true };
+      const xv: EvalView = { key, config: doc.quant, mode: doc.mode, rounding, result: { ...full, mode: doc.mode, kl: 0, top1Agreement: 1 }, kind: 'exact', tokens: full.tokens, latency: performance.now() - t0, deltaNll: 0, calibrated: true };
       remember(xv);
       setModelView({ current: xv, exact: xv, status: { state: 'idle' } });
       return;
     }
     running('exact', 0, 1);
-    const x = await pool.evaluate({ config: doc.quant, mode: doc.mode, ranges, window: W }, { signal, onProgress: (d, t) => running('exact', d, t) });
-    const xv: EvalView = { key, config: doc.quant, mode: doc.mode, result: x, kind: 'exact', tokens: x.tokens, latency: performance.now() - t0, deltaNll: full ? x.meanNll - full.meanNll : null, calibrated: true };
+    const x = await pool.evaluate({ config: doc.quant, mode: doc.mode, rounding, ranges, window: W }, { signal, onProgress: (d, t) => running('exact', d, t) });
+    const xv: EvalView = { key, config: doc.quant, mode: doc.mode, rounding, result: x, kind: 'exact', tokens: x.tokens, latency: performance.now() - t0, deltaNll: full ? x.meanNll - full.meanNll : null, calibrated: true };
     remember(xv);
     setModelView({ current: xv, exact: xv, status: { state: 'idle' } });
-    appendLog('info', `${describe(doc)} (${doc.mode}): ppl ${x.perplexity.toFixed(3)} on ${fmtInt(x.tokens)} tokens in ${fmtMs(x.ms)} `);
+    appendLog('info', `${describe(doc)} (${doc.mode}${rounding === 'gptq' ? ', GPTQ weights' : ''}): ppl ${x.perplexity.toFixed(3)} on ${fmtInt(x.tokens)} tokens in ${fmtMs(x.ms)} `);
   } catch (err) {
     if (err instanceof CancelledError || signal.aborted) return;
     const crash = err instanceof EmulatorCrashedError;
@@ -335,7 +351,7 @@ export async function runSweep(spec: string, tokens: number): Promise<void> {
   setModelView({ sweepStatus: { state: 'running', done: 0, total: 1, startedAt: t0 } });
   try {
     const out = await emulatorPool().sensitivity(
-      { base, spec, mode: doc.mode, ranges: rangesFor(tokens), window: exactWindow() },
+      { base, spec, mode: doc.mode, rounding: doc.rounding, ranges: rangesFor(tokens), window: exactWindow() },
       { signal: ctl.signal, onProgress: (done, total) => setModelView({ sweepStatus: { state: 'running', done, total, startedAt: t0 } }) },
     );
     const delta: Record<string, number> = {};
@@ -363,7 +379,7 @@ export function startModelRunner(): () => void {
       void loadRef(s.model.ref);
       return;
     }
-    if (s.model.quant === prev.model.quant && s.model.mode === prev.model.mode && s.model.tokens === prev.model.tokens) return;
+    if (s.model.quant === prev.model.quant && s.model.mode === prev.model.mode && s.model.tokens === prev.model.tokens && s.model.rounding === prev.model.rounding) return;
     editAt = performance.now();
     if (m.model) schedule();
   });

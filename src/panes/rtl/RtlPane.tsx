@@ -20,6 +20,7 @@ import { useDelayed, useSlice } from '../../ui/hooks';
 import { resolveTheme } from '../../ui/theme';
 import { ModelBar } from '../layers/ModelSource';
 import { ensureModel } from '../layers/modelRunner';
+import { emulatorPool } from '../../services/emulatorPool';
 import { defaultFile, fileTree, fmtBytes, topFiles, type FolderNode, type TreeNode } from './fileTree';
 import { libraryFiles } from './library';
 import { MonacoView } from './MonacoView';
@@ -97,7 +98,11 @@ export function RtlPane() {
   const theme = resolveTheme(useSlice(sessionStore, (s) => s.theme));
   useEffect(() => ensureModel(), []);
 
-  const point = useMemo(() => designPoint(doc, loaded, { lanesK, lanesN }, { scope: view.scope, tokens: view.tokens }, selectedOp), [doc, loaded, lanesK, lanesN, view.scope, view.tokens, selectedOp]);
+  const cal = useSlice(modelStore, (s) => s.gptq);
+  const point = useMemo(() => {
+    const h = cal ? emulatorPool().hessians() : null;
+    return designPoint(doc, loaded, { lanesK, lanesN }, { scope: view.scope, tokens: view.tokens }, selectedOp, cal && h ? { id: cal.id, hessians: h } : null);
+  }, [doc, loaded, lanesK, lanesN, view.scope, view.tokens, selectedOp, cal]);
 
   // Regenerate when the design point changes (debounced: a slider drag is one request).
   const pointKey = point.ok ? point.key : null;

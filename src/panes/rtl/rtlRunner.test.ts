@@ -14,10 +14,24 @@ import { bundleName, designPoint, scopeOps, sourceSpec } from './rtlRunner';
 const config = parseModelConfig(JSON.parse(readFileSync(new URL('../../../public/models/sotu-llama-1m/config.json', import.meta.url), 'utf8')));
 const graph = buildGraph(config);
 const loaded = (ref: LoadedModelView['ref']): LoadedModelView => ({ ref, graph, info: { name: 'sotu-llama-1m', config, numParams: 1, weightFiles: [], bytes: 123, ms: 0, evalText: { name: '', chars: 0, tokens: 0 } } });
-const DOC: ModelDoc = { ref: { kind: 'default' }, quant: { version: 1, rules: [['*', 'mxint8']] }, mode: 'fake', tokens: 4096, lanes: {} };
+const DOC: ModelDoc = { ref: { kind: 'default' }, quant: { version: 1, rules: [['*', 'mxint8']] }, mode: 'fake', tokens: 4096, lanes: {}, rounding: 'nearest' };
 const HW = { lanesK: 16, lanesN: 2 };
 
 describe('designPoint', () => {
+  it('GPTQ weights: waits for the pool\'s calibration, then sends its Hessians; the calibration is part of the key', () => {
+    const g: ModelDoc = { ...DOC, rounding: 'gptq' };
+    const wait = designPoint(g, loaded({ kind: 'default' }), HW, { scope: 'all', tokens: 8 }, null, null);
+    expect(wait).toEqual({ ok: false, reason: expect.stringMatching(/^GPTQ weights: waiting for the calibration/) });
+    const hessians = [{ op: 'L0.q', K: 1, rows: 2, h: new Float64Array([3]) }];
+    const a = designPoint(g, loaded({ kind: 'default' }), HW, { scope: 'all', tokens: 8 }, null, { id: 1, hessians });
+    const b = designPoint(g, loaded({ kind: 'default' }), HW, { scope: 'all', tokens: 8 }, null, { id: 2, hessians });
+    const n = designPoint(DOC, loaded({ kind: 'default' }), HW, { scope: 'all', tokens: 8 }, null, { id: 1, hessians });
+    if (!a.ok || !b.ok || !n.ok) throw new Error('expected design points');
+    expect(a.request.gptq).toEqual({ id: 'gptq-1', hessians });
+    expect(n.request.gptq).toBeUndefined(); // round to nearest ignores a calibration that exists
+    expect(new Set([a.key, b.key, n.key]).size).toBe(3);
+  });
+
   it('asks for the document formats on the loaded model with the cost pane lanes', () => {
     const p = designPoint(DOC, loaded({ kind: 'default' }), HW, { scope: 'all', tokens: 8 }, null);
     expect(p.ok).toBe(true);

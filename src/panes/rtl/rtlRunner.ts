@@ -15,7 +15,7 @@ import type { ModelDoc, ModelRef } from '../../state/document';
 import type { HardwareSettings } from '../../state/hardware';
 import { lanesForGraph } from '../../state/lanes';
 import type { LoadedModelView } from '../../state/model';
-import type { ModelSourceSpec, RtlFailure, RtlProgress, RtlRequest } from '../../../workers/api/rtl.api';
+import type { HessianEntry, ModelSourceSpec, RtlFailure, RtlProgress, RtlRequest } from '../../../workers/api/rtl.api';
 import { RtlCancelledError, rtlClient, type BundleFiles } from '../../services/rtlClient';
 import { defaultFile, fileTree, topFiles } from './fileTree';
 
@@ -109,8 +109,17 @@ export function bundleName(modelName: string): string {
 }
 
 /** The design point on screen: document formats and per-layer lanes on the loaded model, the cost pane's default lanes, the scope. */
-export function designPoint(doc: ModelDoc, loaded: LoadedModelView | null, hw: Pick<HardwareSettings, 'lanesK' | 'lanesN'>, view: Pick<RtlViewState, 'scope' | 'tokens'>, selectedOp: string | null): DesignPoint {
+export function designPoint(
+  doc: ModelDoc,
+  loaded: LoadedModelView | null,
+  hw: Pick<HardwareSettings, 'lanesK' | 'lanesN'>,
+  view: Pick<RtlViewState, 'scope' | 'tokens'>,
+  selectedOp: string | null,
+  /** The emulate pool's GPTQ calibration of the loaded model (needed when the document rounds weights with GPTQ). */
+  gptq: { id: number; hessians: readonly HessianEntry[] } | null = null,
+): DesignPoint {
   if (!loaded) return { ok: false, reason: 'No model is loaded yet.' };
+  if (doc.rounding === 'gptq' && !gptq) return { ok: false, reason: 'GPTQ weights: waiting for the calibration (it runs once per model in the emulate workers; the Layers pane shows its progress).' };
   const source = sourceSpec(loaded.ref);
   if (!source) return { ok: false, reason: `${loaded.info.name} was opened from local files, which the RTL worker cannot read again from this pane; load the default model or a URL to generate its RTL.` };
   const ops = scopeOps(loaded.graph, view.scope, selectedOp);
@@ -123,8 +132,9 @@ export function designPoint(doc: ModelDoc, loaded: LoadedModelView | null, hw: P
   for (const [id, l] of Object.entries(all)) if (ops === 'all' || ops.includes(id)) perOp[id] = { lanesK: l.lanesK, lanesN: l.lanesN, lanesM: 1 };
   const lanes: RtlLanes = { default: { lanesK: hw.lanesK, lanesN: hw.lanesN, lanesM: 1 }, perOp };
   const modelKey = JSON.stringify(loaded.ref) + '|' + loaded.info.name + '|' + loaded.info.bytes;
-  const request: RtlRequest = { source, modelKey, quant, ops, lanes, tokens: view.tokens };
-  const key = JSON.stringify({ modelKey, rules: quant.rules, ops, lanes, tokens: view.tokens });
+  const g = doc.rounding === 'gptq' && gptq ? { id: `gptq-${gptq.id}`, hessians: gptq.hessians } : undefined;
+  const request: RtlRequest = { source, modelKey, quant, ops, lanes, tokens: view.tokens, ...(g ? { gptq: g } : {}) };
+  const key = JSON.stringify({ modelKey, rules: quant.rules, ops, lanes, tokens: view.tokens, rounding: g ? g.id : 'nearest' });
   const label = ops === 'all' ? 'all layers' : ops.length === 1 ? ops[0] : `${ops.length} layers`;
   return { ok: true, key, request, name: bundleName(loaded.info.name), label };
 }
