@@ -579,12 +579,12 @@ export class Forward {
   }
 
   /** Encode an activation (float32 values, or ACT integers in integer mode: same bits) at a quant point, with its statistics. */
-  private actEncoded(point: string, tensorKey: string, spec: FormatSpec, v: Float32Array | Int32Array, shape: number[], axis: number, x: Ctx, elements?: number, lowerRows = false): Encoded {
+  private actEncoded(point: string, tensorKey: string, spec: FormatSpec, v: Float32Array | Int32Array, shape: number[], axis: number, x: Ctx, elements?: number): Encoded {
     const key = tensorKey ? `${tensorKey}|${formatToString(spec)}|${axis}|e` : '';
     let e = key ? (x.shared.get(key) as { enc: Encoded; acc: PointAcc } | undefined) : undefined;
     if (!e) {
       // without a hardware trace nobody keeps an activation's encoding: its arrays come from and go back to a pool
-      e = v instanceof Int32Array ? this.q.encodeMeasuredAct(spec, v, this.act.f, shape, axis, elements, !x.hw, lowerRows) : this.q.encodeMeasured(spec, v, shape, axis, elements, !x.hw);
+      e = v instanceof Int32Array ? this.q.encodeMeasuredAct(spec, v, this.act.f, shape, axis, elements, !x.hw) : this.q.encodeMeasured(spec, v, shape, axis, elements, !x.hw);
       if (key) {
         x.shared.set(key, e);
         if (!x.hw) x.held.push(e.enc);
@@ -801,8 +801,7 @@ export class Forward {
       const vg = vq[Math.floor(h / rep)];
       let o: Float32Array;
       if (integer) {
-        // P: its blocks past the diagonal are zeros (checked), which the encode does not run through the kernel
-        const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal, true);
+        const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal);
         x.hw?.operand?.(pa, h, a);
         const r = this.intGemmFix(a, vg as Encoded, vLayout[Math.floor(h / rep)], false, out !== undefined, undefined, 'lowerA');
         this.release(a, x);

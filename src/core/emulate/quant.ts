@@ -166,13 +166,13 @@ export class Quantizer {
    * encodeMeasured of ACT integers (value = v · 2^−f): the kernel encodes them straight from the
    * integers; otherwise their float32 values are made here. Same bits either way.
    */
-  encodeMeasuredAct(spec: FormatSpec, xi: Int32Array, f: number, shape: readonly number[], axis: number, elements?: number, pooled = false, lowerRows = false): { enc: Encoded; acc: PointAcc } {
+  encodeMeasuredAct(spec: FormatSpec, xi: Int32Array, f: number, shape: readonly number[], axis: number, elements?: number, pooled = false): { enc: Encoded; acc: PointAcc } {
     const k = this.kernels;
     // the kernel streams integers along the last axis; other layouts take the float32 values
     if (k && k.encodeAct && k.supports(spec) && (axis === shape.length - 1 || axis === -1)) {
       const p = pooled ? this.pool.get(xi.length) : undefined;
       const into = p ? { elements: p.el.pop(), mantissas: p.m.pop() } : undefined;
-      const r = k.encodeAct(spec, xi, f, shape, axis, { sums: true, valuesIfNoSums: true, into, lowerRows });
+      const r = k.encodeAct(spec, xi, f, shape, axis, { sums: true, valuesIfNoSums: true, into });
       const c = r.enc.counts;
       if (r.sums) return { enc: r.enc, acc: { sig: r.sums.sig, err: r.sums.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: elements ?? xi.length } };
       return { enc: r.enc, acc: measure(actValues(xi, f), r.values, c, elements) };

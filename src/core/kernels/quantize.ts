@@ -148,7 +148,7 @@ class WasmQuantKernels implements QuantKernels {
   encodeAct(format: FormatSpec | string, x: Int32Array, f: number, shape?: readonly number[], axis = -1, opts: EncodeOptions = {}): { enc: Encoded; values: Float32Array; sums?: QuantSums } {
     if (!(x instanceof Int32Array)) throw new KernelError('encodeAct needs an Int32Array of ACT integers');
     if (!Number.isInteger(f) || f < 0 || f > 30) throw new KernelError(`encodeAct: fraction bits ${f} outside 0..30`);
-    const r = this.run(format, x, shape, axis, true, opts.sums === true, opts.valuesIfNoSums === true, opts.into, f, opts.lowerRows === true);
+    const r = this.run(format, x, shape, axis, true, opts.sums === true, opts.valuesIfNoSums === true, opts.into, f);
     return this.finish(r);
   }
 
@@ -170,7 +170,7 @@ class WasmQuantKernels implements QuantKernels {
     return { enc, values: r.values, sums: r.sums };
   }
 
-  private run(format: FormatSpec | string, xIn: Float32Array | Int32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean, wantSums = false, valuesIfNoSums = false, into?: EncodeOptions['into'], actF?: number, lowerRows = false) {
+  private run(format: FormatSpec | string, xIn: Float32Array | Int32Array, shapeIn: readonly number[] | undefined, axis: number, wantEnc: boolean, wantSums = false, valuesIfNoSums = false, into?: EncodeOptions['into'], actF?: number) {
     // Validate exactly as core does (same order, same FormatErrors), then refuse what the kernel does not cover.
     checkData(xIn);
     const spec = toSpec(format);
@@ -262,40 +262,7 @@ class WasmQuantKernels implements QuantKernels {
     // ACT inputs: the same sums as exact integer sums while that is provably what the sequential loop gives (measure_sums_act)
     const measure = xi ? (len: number) => ex.measure_sums_act(xPtr, oPtr, len, actF!, aPtr) : (len: number) => ex.measure_sums(xPtr, oPtr, len, aPtr);
 
-    const lower = direct && lowerRows && xi !== null && !keepValues && mantissas !== undefined && elements !== null && scales !== null && rank === 2 && b < nA && nA <= cap ? this.zeroBlock(spec, call, cnt, xPtr, oPtr, ePtr, sPtr, mPtr, lPtr, b, elemBytes, lut!.nanCode) : null;
-    if (lower && rowTailsZero(xIn as Int32Array, numel / nA, nA, b)) {
-      // rows grouped by their diagonal block g: only blocks 0..g of each row run through the kernel,
-      // in row order (the sums' order: the skipped zeros add nothing), the rest are zero blocks
-      // (rows past the last column block, R > C, run whole)
-      const R = numel / nA;
-      const nbRow = Math.ceil(nA / b);
-      const xs = xIn as Int32Array;
-      for (let g = 0; g * b < R; g++) {
-        const w = Math.min(nA, (g + 1) * b); // row prefix: blocks 0..g
-        const nbw = Math.ceil(w / b);
-        const rEnd = Math.min(R, (g + 1) * b);
-        const rowsPer = Math.max(1, Math.floor(cap / w));
-        for (let r0 = g * b; r0 < rEnd; r0 += rowsPer) {
-          const rr = Math.min(rowsPer, rEnd - r0);
-          for (let i = 0; i < rr; i++) xi!.set(xs.subarray((r0 + i) * nA, (r0 + i) * nA + w), i * w);
-          ex.act_to_f32(xPtr, rr * w, actF!);
-          call(xPtr, oPtr, ePtr, sPtr, rr, w, b);
-          ex.datapath_view(ePtr, elemBytes, sPtr, rr, w, b, lut!.nanCode, lPtr, mPtr);
-          if (sums) measure(rr * w);
-          for (let i = 0; i < rr; i++) {
-            const o = (r0 + i) * nA;
-            elements!.set(ev!.subarray(i * w, (i + 1) * w), o);
-            mantissas!.set(mv!.subarray(i * w, (i + 1) * w), o);
-            scales!.set(sv!.subarray(i * nbw, (i + 1) * nbw), (r0 + i) * nbRow);
-            if (w < nA) {
-              elements!.fill(lower.el, o + w, o + nA);
-              mantissas!.fill(lower.m, o + w, o + nA);
-              scales!.fill(lower.scale, (r0 + i) * nbRow + nbw, (r0 + i + 1) * nbRow);
-            }
-          }
-        }
-      }
-    } else if (direct) {
+    if (direct) {
       const rows = numel / nA;
       const nbRow = Math.ceil(nA / b);
       if (nA <= cap) {
@@ -391,31 +358,6 @@ class WasmQuantKernels implements QuantKernels {
     return { spec, layout, values, elements, scales, counts, mantissas, sums: s2 };
   }
 
-  /** Per spec: what the kernel makes of an all-zero block (element code, mantissa, scale code), or null when it counts anything. */
-  private readonly zeroBlocks = new Map<string, { el: number; m: number; scale: number } | null>();
-
-  /**
-   * The zero block of this spec, found by running the kernel on one (cached; b must not exceed the
-   * buffers' capacity); the counts buffer is left zeroed. null when a zero block is not uniform or counts anything (then nothing is skipped).
-   */
-  private zeroBlock(spec: BlockSpec, call: KernelCall, cnt: Uint32Array, xPtr: number, oPtr: number, ePtr: number, sPtr: number, mPtr: number, lPtr: number, b: number, elemBytes: number, nanCode: number): { el: number; m: number; scale: number } | null {
-    const key = `${JSON.stringify(spec)}|${b}`;
-    let z = this.zeroBlocks.get(key);
-    if (z !== undefined) return z;
-    const ex = this.ex;
-    const buf = ex.memory.buffer;
-    new Float32Array(buf, xPtr, b).fill(0);
-    call(xPtr, oPtr, ePtr, sPtr, 1, b, b);
-    ex.datapath_view(ePtr, elemBytes, sPtr, 1, b, b, nanCode, lPtr, mPtr);
-    const e = elemBytes === 1 ? new Uint8Array(buf, ePtr, b) : new Uint16Array(buf, ePtr, b);
-    const m = new Float64Array(buf, mPtr, b);
-    const uniform = e.every((v) => v === e[0]) && m.every((v) => Object.is(v, m[0]));
-    z = uniform && cnt.every((c) => c === 0) ? { el: e[0], m: m[0], scale: new Uint8Array(buf, sPtr, 1)[0] } : null;
-    cnt.fill(0);
-    this.zeroBlocks.set(key, z);
-    return z;
-  }
-
   private kernelCall(spec: BlockSpec, countsPtr: number): KernelCall {
     const ex = this.ex;
     if (spec.kind === 'mx') {
@@ -433,28 +375,12 @@ class WasmQuantKernels implements QuantKernels {
   }
 }
 
-/** True when every block of x [R, C] (blocks of b along the rows) past its row's diagonal block holds only zeros. */
-function rowTailsZero(x: Int32Array, R: number, C: number, b: number): boolean {
-  for (let r = 0; r < R; r++) {
-    const o = r * C;
-    for (let c = Math.min(C, (Math.floor(r / b) + 1) * b); c < C; c++) if (x[o + c] !== 0) return false;
-  }
-  return true;
-}
-
 /** Options of encodeWithValues. */
 export interface EncodeOptions {
   /** Also make Σx² and Σ(x−q)² (see QuantSums) where the blocks run along the last axis. */
   sums?: boolean;
   /** With sums: leave `values` empty whenever the sums are made. */
   valuesIfNoSums?: boolean;
-  /**
-   * encodeAct of a matrix [R, C] blocked along its rows whose blocks past each row's diagonal block
-   * are likely all zeros (causal attention probabilities P): those blocks are checked and, when they
-   * are zeros, not sent through the kernel — their codes, exponents and mantissas are those of a zero
-   * block, which adds nothing to the counts or the sums. Same results either way.
-   */
-  lowerRows?: boolean;
   /**
    * Arrays to fill instead of allocating (a caller recycling the encodings it no longer holds):
    * used when their length is the tensor's element count; every element is overwritten.
