@@ -258,6 +258,42 @@ test('reload in the middle of a run: the trials are kept, and Resume finishes th
   expect(resumed).toEqual(fresh);
 });
 
+test('a GPTQ search: the calibration comes first, trials are scored on GPTQ weights, and a picked trial brings the Weights choice into Layers with the same perplexity', async ({ page }) => {
+  test.setTimeout(300_000);
+  // MXInt m = 4 / 3 weights, MXInt m = 8 activations: where the rounding matters
+  const menus = [
+    { match: '*', choices: ['mxint:m=8,block=32'] },
+    { match: '*.w', choices: ['mxint:m=4,block=32', 'mxint:m=3,block=32'] },
+  ];
+  await page.goto(searchLink({ budget: 4, batch: 4, seed: 5, fullTokens: 1024, strategy: 'random', menus, rounding: 'gptq' }));
+  await page.evaluate(() => indexedDB.deleteDatabase('mx-studio.search'));
+  await page.reload();
+  await page.getByTestId('rail-search').click();
+  await expect(page.getByTestId('model-name')).toContainText('sotu-llama-1m');
+  await expect(page.getByTestId('search-rounding').getByRole('button', { name: 'GPTQ' })).toHaveAttribute('aria-pressed', 'true');
+  await page.getByTestId('search-start').click();
+  await waitDone(page, 250_000);
+  await expect(page.getByTestId('search-trials')).toHaveAttribute('data-value', '4');
+  const pick = page.locator('[data-testid="pareto-point"]').first();
+  await pick.click();
+  const trialPpl = Number(await page.getByTestId('dm-perplexity').getAttribute('data-value'));
+  await page.getByTestId('open-in-layers').click();
+  await expect(page.getByTestId('rounding').getByRole('button', { name: 'GPTQ' })).toHaveAttribute('aria-pressed', 'true');
+  expect(page.url()).toMatch(/&wr=gptq/);
+  const m = page.getByTestId('metric-ppl');
+  await expect(m).toHaveAttribute('data-current', 'true', { timeout: 60_000 });
+  await expect(m).toHaveAttribute('data-kind', 'exact', { timeout: 60_000 });
+  await expect(page.getByTestId('eval-done')).toContainText('GPTQ weights');
+  // the same calibration, tokens and mode: the trial's number, recomputed by the Layers pane
+  expect(Math.abs(Number(await m.getAttribute('data-value')) / trialPpl - 1)).toBeLessThan(1e-9);
+  // …and not the round-to-nearest number of the same formats
+  await page.getByTestId('rounding').getByRole('button', { name: 'round to nearest' }).click();
+  await expect(page).not.toHaveURL(/wr=gptq/);
+  await expect(m).toHaveAttribute('data-current', 'true', { timeout: 60_000 });
+  await expect(m).toHaveAttribute('data-kind', 'exact', { timeout: 60_000 });
+  expect(Number(await m.getAttribute('data-value'))).toBeGreaterThan(trialPpl);
+});
+
 // docs/screenshots/search.png: a 40-trial search (≈ 1 min on an idle 2-core machine, 4 under load),
 // a front point picked. Runs only when the screenshot is missing or UPDATE_SCREENSHOTS=1.
 test('screenshot of the search and Pareto panes', async ({ page }) => {

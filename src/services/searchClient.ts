@@ -19,7 +19,7 @@
  */
 import * as Comlink from 'comlink';
 import type { QuantConfig } from '../core/graph';
-import type { EvalMode, EvalResult, SensitivityEntry } from '../../workers/api/emulate.api';
+import type { EvalMode, EvalResult, SensitivityEntry, WeightRounding } from '../../workers/api/emulate.api';
 import type { SearchApi, SearchHost, SearchOutcome, SearchRequest, SearchUpdate } from '../../workers/api/search.api';
 import { CancelledError, emulatorPool, partition, type EmulatorPool } from './emulatorPool';
 import type { WorkerLike } from './quantizeClient';
@@ -48,6 +48,7 @@ interface Live {
   remote: Comlink.Remote<SearchApi>;
   ctl: AbortController;
   fail: (e: Error) => void;
+  rounding: WeightRounding;
 }
 
 export class SearchClient {
@@ -63,13 +64,17 @@ export class SearchClient {
   }
 
   /** Run (or resume, with `req.known`) a search; `onUpdate` gets the worker's coalesced progress. */
-  start(req: SearchRequest, onUpdate: (u: SearchUpdate) => void): Promise<SearchOutcome> {
+  /**
+   * `opts.rounding` 'gptq': every quantized evaluation uses the pool's GPTQ weights (the caller makes
+   * sure the pool has a calibration of the loaded model first).
+   */
+  start(req: SearchRequest, onUpdate: (u: SearchUpdate) => void, opts: { rounding?: WeightRounding } = {}): Promise<SearchOutcome> {
     if (this.live) return Promise.reject(new Error('A search is already running'));
     const worker = this.createWorker();
     const remote = Comlink.wrap<SearchApi>(worker);
     const ctl = new AbortController();
     return new Promise<SearchOutcome>((resolve, reject) => {
-      const live: Live = { worker, remote, ctl, fail: reject };
+      const live: Live = { worker, remote, ctl, fail: reject, rounding: opts.rounding ?? 'nearest' };
       this.live = live;
       const onCrash = (ev: Event) => {
         const detail = (ev as ErrorEvent).message;
@@ -79,8 +84,8 @@ export class SearchClient {
       worker.addEventListener('error', onCrash as EventListener);
       worker.addEventListener('messageerror', onCrash as EventListener);
       const host: SearchHost = {
-        evaluate: (config, o) => this.retry(ctl.signal, () => this.evaluate(config, o, ctl.signal)),
-        sensitivity: (base, spec, o) => this.retry(ctl.signal, () => this.sensitivity(base, spec, o, ctl.signal)),
+        evaluate: (config, o) => this.retry(ctl.signal, () => this.evaluate(config, o, live.rounding, ctl.signal)),
+        sensitivity: (base, spec, o) => this.retry(ctl.signal, () => this.sensitivity(base, spec, o, live.rounding, ctl.signal)),
         update: (u) => {
           if (this.live === live) onUpdate(u);
         },
@@ -122,14 +127,16 @@ export class SearchClient {
     live.fail(reason);
   }
 
-  private evaluate(config: QuantConfig, o: { mode: EvalMode; window: number; maxTokens: number; reference?: boolean }, signal: AbortSignal): Promise<EvalResult> {
+  private evaluate(config: QuantConfig, o: { mode: EvalMode; window: number; maxTokens: number; reference?: boolean }, rounding: WeightRounding, signal: AbortSignal): Promise<EvalResult> {
     const ranges = partition(o.maxTokens, o.window, this.pool.workers());
-    return this.pool.evaluate({ config, mode: o.mode, ranges, window: o.window, ...(o.reference === undefined ? {} : { reference: o.reference }) }, { signal });
+    // (fp32 baselines have no weights to round)
+    const r = o.mode === 'fp32' ? {} : { rounding };
+    return this.pool.evaluate({ config, mode: o.mode, ranges, window: o.window, ...r, ...(o.reference === undefined ? {} : { reference: o.reference }) }, { signal });
   }
 
-  private sensitivity(base: QuantConfig, spec: string, o: { mode: EvalMode; window: number; maxTokens: number }, signal: AbortSignal): Promise<SensitivityEntry[]> {
+  private sensitivity(base: QuantConfig, spec: string, o: { mode: EvalMode; window: number; maxTokens: number }, rounding: WeightRounding, signal: AbortSignal): Promise<SensitivityEntry[]> {
     const ranges = partition(o.maxTokens, o.window, this.pool.workers());
-    return this.pool.sensitivity({ base, spec, mode: o.mode, ranges, window: o.window }, { signal });
+    return this.pool.sensitivity({ base, spec, mode: o.mode, rounding, ranges, window: o.window }, { signal });
   }
 
   private async retry<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {

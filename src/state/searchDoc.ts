@@ -10,7 +10,7 @@
 import { bitsPerElement, formatToString, parseFormat } from '../core/formats';
 import type { Lanes } from '../core/cost';
 import { DEFAULT_SPACE_SPEC, TIES, type SpaceSpec, type Tie } from '../core/search';
-import type { EvalMode } from './document';
+import type { EvalMode, WeightRounding } from './document';
 
 export type MetricId = 'perplexity' | 'deltaPerplexityPct' | 'deltaAccuracy' | 'kl' | 'energyPj' | 'areaUm2' | 'luts' | 'memoryBits' | 'avgBits' | 'throughput';
 
@@ -123,6 +123,8 @@ export interface SearchDoc {
   proxyTokens: number;
   fullTokens: number;
   mode: EvalMode;
+  /** Weight rounding of every trial's MXInt linear weights (GPTQ: the emulate pool's calibration, made first if missing). */
+  rounding: WeightRounding;
 }
 
 export const SEARCH_LIMITS = { budget: [1, 5000], seed: [0, 2 ** 31 - 1], batch: [1, 64] } as const;
@@ -159,6 +161,7 @@ export const DEFAULT_SEARCH: SearchDoc = {
   proxyTokens: 256,
   fullTokens: 2048,
   mode: 'fake',
+  rounding: 'nearest',
 };
 
 /** Lanes offered as chips (k: along the reduction, n: output columns in parallel); k32·n1 is the cost model's default. */
@@ -280,6 +283,10 @@ export function parseSearchDoc(json: unknown): { doc: SearchDoc; problems: strin
   if (o.mode !== undefined) {
     if (o.mode === 'fake' || o.mode === 'integer') out.mode = o.mode;
     else bad('mode', `must be fake or integer (got ${JSON.stringify(o.mode)})`, d.mode);
+  }
+  if (o.rounding !== undefined) {
+    if (o.rounding === 'nearest' || o.rounding === 'gptq') out.rounding = o.rounding;
+    else bad('rounding', `must be nearest or gptq (got ${JSON.stringify(o.rounding)})`, d.rounding);
   }
   const known = new Set(Object.keys(d));
   const unknown = Object.keys(o).filter((k) => !known.has(k));

@@ -27,6 +27,11 @@ describe('search settings', () => {
     expect(text).toMatch(/Unknown search setting zz/);
     expect(parseSearchDoc({ objectives: ['kl', 'kl'] }).problems[0]).toMatch(/distinct/);
     expect(parseSearchDoc({ objectives: ['kl', 'energyPj', 'avgBits', 'luts'] }).problems[0]).toMatch(/1 to 3/);
+    // weight rounding: stored runs from before it read as round-to-nearest
+    expect(parseSearchDoc({ rounding: 'gptq' }).doc.rounding).toBe('gptq');
+    expect(parseSearchDoc({}).doc.rounding).toBe('nearest');
+    const bad = parseSearchDoc({ rounding: 'awq' });
+    expect([bad.doc.rounding, bad.problems[0]]).toEqual(['nearest', expect.stringMatching(/rounding must be nearest or gptq \(got "awq"\)/)]);
   });
 });
 

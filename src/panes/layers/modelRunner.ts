@@ -215,6 +215,18 @@ function describe(doc: ModelDoc): string {
   return r.map(([p, s]) => `${p}=${s}`).join(' ');
 }
 
+/**
+ * The emulate pool's GPTQ calibration of the loaded model, made now if missing (CALIB_TOKENS tokens at
+ * CALIB_START, windows of the exact evaluation); the Verilog pane learns of it through modelStore.gptq.
+ */
+export async function ensureCalibration(opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<void> {
+  const pool = emulatorPool();
+  if (pool.calibration()) return;
+  const c = await pool.calibrate({ start: CALIB_START, end: CALIB_START + CALIB_TOKENS }, exactWindow(), opts);
+  setModelView({ gptq: { id: ++calibrations, start: c.start, end: c.end, ms: c.ms } });
+  appendLog('info', `GPTQ calibration: ${fmtInt(c.end - c.start)} tokens (${fmtInt(c.start)}–${fmtInt(c.end)} of the evaluation text, after every evaluation budget) in ${fmtMs(c.ms)}`);
+}
+
 async function runPipeline(): Promise<void> {
   const view = modelStore.getState();
   if (!view.model || view.load.state === 'loading') return;
@@ -252,9 +264,7 @@ async function runPipeline(): Promise<void> {
     const rounding = doc.rounding;
     if (rounding === 'gptq' && !have && !pool.calibration()) {
       running('calibrate', 0, 1);
-      const c = await pool.calibrate({ start: CALIB_START, end: CALIB_START + CALIB_TOKENS }, W, { signal, onProgress: (d, t) => running('calibrate', d, t) });
-      setModelView({ gptq: { id: ++calibrations, start: c.start, end: c.end, ms: c.ms } });
-      appendLog('info', `GPTQ calibration: ${fmtInt(c.end - c.start)} tokens (${fmtInt(c.start)}–${fmtInt(c.end)} of the evaluation text, after every evaluation budget) in ${fmtMs(c.ms)}`);
+      await ensureCalibration({ signal, onProgress: (d, t) => running('calibrate', d, t) });
     }
     if (have) {
       setModelView({ current: have, exact: have, status: { state: 'idle' } });

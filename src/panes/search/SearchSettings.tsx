@@ -320,6 +320,19 @@ export function SearchSettings() {
               onChange={(mode) => edit('mode', (d) => ({ ...d, mode }))}
             />
           </Field>
+          <Field label="Weights" title="How every trial's MXInt linear weights are rounded: the format's round-to-nearest, or GPTQ (the emulate workers' calibration of this model, made before the first trial if the Layers pane has not made it)">
+            <Segmented
+              label="Search weight rounding"
+              testId="search-rounding"
+              full
+              value={doc.rounding}
+              options={[
+                { id: 'nearest', label: 'round to nearest' },
+                { id: 'gptq', label: 'GPTQ' },
+              ]}
+              onChange={(rounding) => edit('rounding', (d) => ({ ...d, rounding }))}
+            />
+          </Field>
           <Field label="Tokens" title="Tokens of the held-out text scored per trial (the full budget)">
             <Chips label="Full token budget" values={FULL_TOKENS} value={doc.fullTokens as (typeof FULL_TOKENS)[number]} onPick={(fullTokens) => edit('fullTokens', (d) => ({ ...d, fullTokens }))} format={(v) => `${v / 1024}K`} />
           </Field>

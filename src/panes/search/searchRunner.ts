@@ -22,7 +22,7 @@ import { METRICS, parseSearchDoc, spaceSpecOf, type SearchDoc } from '../../stat
 import { memoryRunStore, newRunId, openRunStore, pruneRuns, type RunRecord, type RunStore } from '../../state/searchPersist';
 import { fmtInt, fmtMs } from '../../ui/format';
 import type { BaselineResult, SearchRequest, SearchUpdate } from '../../../workers/api/search.api';
-import { ensureModel } from '../layers/modelRunner';
+import { ensureCalibration, ensureModel } from '../layers/modelRunner';
 
 /**
  * Reference designs drawn on the Pareto plot, scored by the same evaluator as the trials: fp32, the
@@ -210,7 +210,9 @@ async function run(doc: SearchDoc, model: LoadedModelView, rec: RunRecord, known
   };
   try {
     // Runs recorded before hardware settings existed ran with the defaults.
-    const out = await c.start(requestOf(doc, model, known, rec.sensitivity, rec.cost ?? costOptions(DEFAULT_HARDWARE)), onUpdate);
+    // GPTQ weights: the pool's calibration of this model first (the Layers pane's, when it made one)
+    if (doc.rounding === 'gptq') await ensureCalibration();
+    const out = await c.start(requestOf(doc, model, known, rec.sensitivity, rec.cost ?? costOptions(DEFAULT_HARDWARE)), onUpdate, { rounding: doc.rounding });
     finish('done', null);
     appendLog('info', `search ${rec.id}: done — ${fmtInt(out.trials)} trials, ${fmtInt(out.evaluations.proxy + out.evaluations.full)} evaluations (${fmtInt(out.replayed)} replayed), front of ${out.front.length}, in ${fmtMs(performance.now() - t0)}`);
   } catch (e) {
@@ -359,7 +361,7 @@ export function selectDesign(pick: { trial: number } | { baseline: string }): Se
   const tokens = (TOKEN_BUDGETS as readonly number[]).includes(v.settings.fullTokens) ? v.settings.fullTokens : null;
   const config = d.config;
   const lanes = linearLanesOf(modelStore.getState().model?.graph ?? null, d.parallelism);
-  editModel('pick', (m) => ({ ...m, quant: config, lanes, mode: v.settings.mode, tokens: tokens ?? m.tokens }));
+  editModel('pick', (m) => ({ ...m, quant: config, lanes, mode: v.settings.mode, rounding: v.settings.rounding, tokens: tokens ?? m.tokens }));
   return d;
 }
 
