@@ -144,9 +144,6 @@ const POW2 = (() => {
   for (let e = -1; e >= POW2_MIN; e--) t[e - POW2_MIN] = t[e + 1 - POW2_MIN] / 2;
   return t;
 })();
-function pow2(e: number): number {
-  return POW2[e - POW2_MIN];
-}
 
 /** Trailing zeros of a non-zero integer below 2^32 given as its low 32 bits. */
 function ctz32(x: number): number {
@@ -356,7 +353,7 @@ function computeSegmentation(st: OpStats, len: number, lim = Infinity): Segmenta
       for (let kb = kb0; kb <= kb1; kb++) {
         const mx = maxc[o + kb];
         if (mx === 0) continue;
-        const v = mx * POW2[ex[o + kb] - b - POW2_MIN];
+        const v = mx * POW2[ex[o + kb] - b - POW2_MIN]; // mx · 2^(ex − b), exactly
         if (v > maxShifted) {
           maxShifted = v;
           if (v > lim) return null;
