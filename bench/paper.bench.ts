@@ -17,7 +17,8 @@
 // 45 nm, weights on chip.
 // Then the same headline in MASE's own metric with GPTQ weights (maseHeadline below).
 // Env: PAPER_BENCH_SEARCH_TOKENS (16384), PAPER_BENCH_SENSITIVITY_TOKENS (1024), PAPER_BENCH_VALIDATE_TOKENS (16384),
-// PAPER_BENCH_CALIBRATION_TOKENS (8192), PAPER_BENCH_PART=mase (only the MASE-metric part).
+// PAPER_BENCH_CALIBRATION_TOKENS (8192), PAPER_BENCH_PART=mase (only the MASE-metric part),
+// PAPER_BENCH_HEAD=searched|fixed|both (the LM-head protocols of the MASE-metric part; default both).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
