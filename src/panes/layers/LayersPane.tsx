@@ -23,6 +23,7 @@ import { deltaPct, deltaScale } from '../graph/colors';
 import { LayerCostTable } from '../cost/LayerCost';
 import { LanesTable } from './LanesTable';
 import { ModelBar, ModelDropZone } from './ModelSource';
+import { ROUNDING_OPTIONS } from './rounding';
 import { CALIB_TOKENS, SWEEP_BUDGETS, cancelWork, ensureModel, evalKey, evaluateNow, runSweep } from './modelRunner';
 import { MODEL_PATTERN, commonSpec, pointBits, pointNumel, resolveWithRules, setRule, typeGroups, weightBits, type Resolved, type TypeGroup } from './rules';
 import '../graph/graph.css';
@@ -231,10 +232,7 @@ function EvalSettings({ doc }: { doc: ModelDoc }) {
             testId="rounding"
             full
             value={doc.rounding}
-            options={[
-              { id: 'nearest', label: 'round to nearest' },
-              { id: 'gptq', label: 'GPTQ' },
-            ]}
+            options={ROUNDING_OPTIONS}
             onChange={(rounding) => editModel('rounding', (d) => ({ ...d, rounding }))}
           />
         </Field>

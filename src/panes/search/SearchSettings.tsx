@@ -14,6 +14,7 @@ import { hardwareStore } from '../../state/hardware';
 import { searchStore } from '../../state/search';
 import { FULL_TOKENS, LANES_PALETTE, MASE_MENU, MENU_PALETTE, METRICS, METRIC_IDS, OBJECTIVE_IDS, PROMOTE, PROXY_TOKENS, SEARCH_LIMITS, STRATEGIES, lanesKey, sortChoices, sortLanes, type MetricId, type SearchConstraint, type SearchDoc, type SearchMenu } from '../../state/searchDoc';
 import { Chips, Field, IntInput, Segmented, Select } from '../../ui/controls';
+import { ROUNDING_OPTIONS } from '../layers/rounding';
 import { icons } from '../../ui/icons';
 import { useSlice } from '../../ui/hooks';
 import { shortSpec } from '../trials/trialsModel';
@@ -326,10 +327,7 @@ export function SearchSettings() {
               testId="search-rounding"
               full
               value={doc.rounding}
-              options={[
-                { id: 'nearest', label: 'round to nearest' },
-                { id: 'gptq', label: 'GPTQ' },
-              ]}
+              options={ROUNDING_OPTIONS}
               onChange={(rounding) => edit('rounding', (d) => ({ ...d, rounding }))}
             />
           </Field>
