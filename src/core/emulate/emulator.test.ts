@@ -129,6 +129,21 @@ describe('integer mode', () => {
     }
   });
 
+  it('the fused attention tail (softmax → P·V in the GEMM module) gives the ops-one-by-one results bit for bit', async () => {
+    // the same kernel without softmaxGemmFix runs softmax and P·V as separate ops
+    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown };
+    plain.softmaxGemmFix = undefined;
+    const spy = vi.spyOn(gemm, 'softmaxGemmFix');
+    for (const config of [MIXED, cfg([['*', 'mxfp4'], ['*.pv.a', 'mxint:m=4,block=32']])]) {
+      const opts = { mode: 'integer' as const, maxTokens: 2 * 64 + 21, window: 64 };
+      const { ms: _a, ...fused } = await new Emulator(model, { quant, gemm, f32gemm }).evaluate(ids, config, opts);
+      const { ms: _b, ...apart } = await new Emulator(model, { quant, gemm: plain, f32gemm }).evaluate(ids, config, opts);
+      expect(JSON.stringify(fused)).toBe(JSON.stringify(apart));
+      expect(fused.points['L0.pv.a'].elements).toBeGreaterThan(0);
+    }
+    expect(spy.mock.calls.length).toBe(2 * 3 * model.config.numLayers * model.config.numHeads);
+  });
+
   it('fallback ops are named; integer perplexity is close to fake', async () => {
     const em = new Emulator(model, { quant, gemm, f32gemm });
     const opts = { maxTokens: 512, window: 256 };

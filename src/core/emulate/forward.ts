@@ -131,6 +131,8 @@ export class Forward {
    * the outputs of later runs (a fresh big typed array costs its page faults). At most POOL_BYTES.
    */
   private readonly ipool = new Map<number, Int32Array[]>();
+  /** onlyReader's answers, by tensor. */
+  private readonly readers = new Map<string, boolean>();
   private ipoolBytes = 0;
   /**
    * fp32/fake mode without a trace: the float32 op outputs of finished runs (not their logits or
@@ -481,7 +483,8 @@ export class Forward {
     for (let i = first; i < g.ops.length; i++) {
       const op = g.ops[i];
       for (let l = startLayer; l <= L; l++) if (this.blockStart[l] === i) res.blockInputs[l] = this.val(this.blockInputTensor[l], ctx);
-      if (spec.mode === 'integer' && op.type !== 'linear' && op.type !== 'matmul') this.execFixed(op, ids, ctx);
+      if (spec.mode === 'integer' && op.type === 'softmax' && i + 1 < g.ops.length && this.softmaxPv(op, g.ops[i + 1], ctx)) i++;
+      else if (spec.mode === 'integer' && op.type !== 'linear' && op.type !== 'matmul') this.execFixed(op, ids, ctx);
       else {
         const y = this.exec(op, ids, ctx);
         if (y) env.set(op.output, y);
@@ -767,6 +770,92 @@ export class Forward {
     const p = integer ? this.actOf(op.inputs[0], x) : this.val(op.inputs[0], x);
     const v = integer ? this.actOf(op.inputs[1], x) : this.val(op.inputs[1], x);
     const causal = (T * (T + 1)) / 2; // P's unmasked entries
+    const { vq, vLayout } = this.encodeV(pb, fb, v, integer, x);
+    // integer datapath: ACT integers per head; the float32 output only when traced (val makes the view when read)
+    const oi = integer ? (this.take(T * H * hd, x) ?? new Int32Array(T * H * hd)) : undefined;
+    const out = !integer || x.trace ? (this.takeF(T * H * hd, x) ?? new Float32Array(T * H * hd)) : undefined;
+    // fake path: each head's [T, hd] product goes through one scratch array before its columns
+    const scratch = integer ? undefined : this.tmpF(T * hd, x);
+    for (let h = 0; h < H; h++) {
+      const ph = p.subarray(h * T * T, (h + 1) * T * T);
+      const vg = vq[Math.floor(h / rep)];
+      let o: Float32Array;
+      if (integer) {
+        const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal);
+        x.hw?.operand?.(pa, h, a);
+        const r = this.intGemmFix(a, vg as Encoded, vLayout[Math.floor(h / rep)], false, out !== undefined, undefined, 'lowerA');
+        this.release(a, x);
+        setColumnsI(oi!, T, H * hd, h * hd, hd, r.ints);
+        if (!out) continue;
+        o = r.values!;
+      } else {
+        const a = this.actValues(pa.id, '', fa, ph as Float32Array, [T, T], 1, x, causal);
+        o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN', scratch);
+      }
+      setColumns(out!, T, H * hd, h * hd, hd, o);
+    }
+    if (integer) for (const e of vq) this.release(e as Encoded, x);
+    if (intMode) this.intOut(op, x, oi ?? this.fixAll(out!));
+    if (out) x.trace?.(op.id, out);
+    return out ?? null;
+  }
+
+  /**
+   * Integer mode without traces: a softmax op and the P·V op that reads it, per head in the GEMM
+   * kernel's module (softmaxGemmFix: softmax, P's encoding and statistics, P·V, fix) — P never
+   * leaves the module. The same bits and statistics as running the two ops; the softmax's output
+   * is not kept (nothing else reads it). false: not applicable, run the ops one by one.
+   */
+  private softmaxPv(sm: Op, op: Op, x: Ctx): boolean {
+    const g = this.kernels.gemm;
+    if (!g?.softmaxGemmFix || !g.softmaxGemmCovers || !this.fxk || x.hw || x.trace) return false;
+    if (op.type !== 'matmul' || op.kind !== 'pv' || op.inputs[0] !== sm.output || !this.onlyReader(sm.output, op)) return false;
+    const c = this.graph.config;
+    const { T } = x;
+    const H = c.numHeads;
+    const hd = c.headDim;
+    const rep = H / c.numKvHeads;
+    const pa = this.point(op, 'a')!;
+    const pb = this.point(op, 'b')!;
+    const fa = x.fmt(pa.id);
+    const fb = x.fmt(pb.id);
+    const C = attentionScaleConst(hd);
+    if (integerBlocker(fa, fb, T) !== null || !g.softmaxGemmCovers(T, C, fa)) return false;
+    const s = this.actOf(sm.inputs[0], x);
+    const v = this.actOf(op.inputs[1], x);
+    const { vq, vLayout } = this.encodeV(pb, fb, v, true, x);
+    const causal = (T * (T + 1)) / 2;
+    const oi = this.take(T * H * hd, x) ?? new Int32Array(T * H * hd);
+    const tmp = this.take(T * hd, x) ?? new Int32Array(T * hd);
+    for (let h = 0; h < H; h++) {
+      const gi = Math.floor(h / rep);
+      const r = g.softmaxGemmFix(s.subarray(h * T * T, (h + 1) * T * T), T, C, this.act, fa, vq[gi] as Encoded, vLayout[gi], tmp);
+      if (!r) throw new EmulatorError(`${op.id}: the fused attention kernel refused a case it covers`);
+      accInto(x.res.acts, pa.id, { sig: r.sig, err: r.err, saturated: r.counts.saturated, underflow: r.counts.underflow, nanBlocks: r.counts.nanBlocks, elements: causal });
+      setColumnsI(oi, T, H * hd, h * hd, hd, r.ints);
+    }
+    x.itmp.push(tmp);
+    for (const e of vq) this.release(e as Encoded, x);
+    this.intOut(op, x, oi);
+    return true;
+  }
+
+  /** Whether `reader` is the only op that reads tensor t (memoized per tensor). */
+  private onlyReader(t: string, reader: Op): boolean {
+    let r = this.readers.get(t);
+    if (r === undefined) {
+      r = this.graph.ops.filter((o) => o.inputs.includes(t)).length === 1 && reader.inputs.includes(t) && this.graph.ops[this.graph.ops.length - 1].output !== t;
+      this.readers.set(t, r);
+    }
+    return r;
+  }
+
+  /** V per kv head at pv.b: encodings (integer datapath) or fake-quantized values, and how each is laid out for the GEMM. */
+  private encodeV(pb: QuantPoint, fb: FormatSpec, v: Float32Array | Int32Array, integer: boolean, x: Ctx): { vq: (Float32Array | Encoded)[]; vLayout: ('NK' | 'KN')[] } {
+    const c = this.graph.config;
+    const { T } = x;
+    const Hk = c.numKvHeads;
+    const hd = c.headDim;
     const vq: (Float32Array | Encoded)[] = [];
     // integer datapath without a hardware trace: V_g is encoded as V_gᵀ [hd, T] along its last axis
     // (the same blocks along T, on the kernel's streaming path) and multiplied as B [N, K] — the same
@@ -791,36 +880,13 @@ export class Forward {
         vq.push(e);
       } else vq.push(this.actValues(pb.id, '', fb, vg as Float32Array, [T, hd], 0, x));
     }
-    // integer datapath: ACT integers per head; the float32 output only when traced (val makes the view when read)
-    const oi = integer ? (this.take(T * H * hd, x) ?? new Int32Array(T * H * hd)) : undefined;
-    const out = !integer || x.trace ? (this.takeF(T * H * hd, x) ?? new Float32Array(T * H * hd)) : undefined;
-    // fake path: each head's [T, hd] product goes through one scratch array before its columns
-    const scratch = integer ? undefined : this.tmpF(T * hd, x);
-    for (let h = 0; h < H; h++) {
-      const ph = p.subarray(h * T * T, (h + 1) * T * T);
-      const vg = vq[Math.floor(h / rep)];
-      let o: Float32Array;
-      if (integer) {
-        const a = this.actEncoded(pa.id, '', fa, ph, [T, T], 1, x, causal);
-        x.hw?.operand?.(pa, h, a);
-        const r = this.intGemmFix(a, vg as Encoded, vLayout[Math.floor(h / rep)], false, out !== undefined, undefined, 'lowerA');
-        this.release(a, x);
-        const ri = r.ints;
-        const dst = oi!;
-        for (let t = 0; t < T; t++) for (let j = 0, d = t * H * hd + h * hd, sIdx = t * hd; j < hd; j++) dst[d + j] = ri[sIdx + j];
-        if (!out) continue;
-        o = r.values!;
-      } else {
-        const a = this.actValues(pa.id, '', fa, ph as Float32Array, [T, T], 1, x, causal);
-        o = this.f32.gemm(a, vg as Float32Array, T, T, hd, 'KN', scratch);
-      }
-      setColumns(out!, T, H * hd, h * hd, hd, o);
-    }
-    if (integer) for (const e of vq) this.release(e as Encoded, x);
-    if (intMode) this.intOut(op, x, oi ?? this.fixAll(out!));
-    if (out) x.trace?.(op.id, out);
-    return out ?? null;
+    return { vq, vLayout };
   }
+}
+
+/** Columns c0..c0+w of dst [R, C] = src [R, w] (ACT integers). */
+function setColumnsI(dst: Int32Array, R: number, C: number, c0: number, w: number, src: Int32Array): void {
+  for (let r = 0; r < R; r++) for (let j = 0, d = r * C + c0, i = r * w; j < w; j++) dst[d + j] = src[i + j];
 }
 
 interface Ctx {

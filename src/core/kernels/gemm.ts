@@ -26,6 +26,11 @@ import { blockExp, blockGemm, gemmProblem, type GemmOperand, type GemmOptions } 
 import { FixedOps, type FixedExports, type FixedKernel } from './fixed';
 import { actMax, type ActFormat } from '../datapath/act';
 import { checkAct } from '../datapath/fixed';
+import { exp2Table } from '../datapath/fixedTables';
+import { makeLayout } from '../formats/layout';
+import { isBlockSpec, type BlockSpec, type FormatSpec } from '../formats/spec';
+import { elementBits, scaleBitsOf, type QuantCounts } from '../formats/codec';
+import { blockQuantizeCall, mantissaTable, type QuantExports } from './quantize';
 
 /** Kernel bytes as the caller has them (what the DOM lib calls BufferSource). */
 type BufferSource = ArrayBuffer | ArrayBufferView;
@@ -98,10 +103,32 @@ export interface GemmKernel {
    */
   gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat, values?: boolean, into?: Int32Array): { values?: Float32Array; ints: Int32Array };
   /**
+   * Integer attention for one head from its ACT scores to its ACT output, without leaving the
+   * module: P = fxCausalSoftmax(s, T, C) (s: [T, T] ACT scores, C = attentionScaleConst(hd)), P
+   * encoded along the keys in `pSpec` (the pv.a point; its Σx², Σ(x−q)² in index order and counts,
+   * as the quantize kernel's encodeAct gives them), then gemmFix(P, v, { b: vLayout, lowerA }) —
+   * bit for bit what those three calls give one after the other. `into` (T·hd long) receives the
+   * integers. null when this path does not cover the case (pSpec not a 1-D block format whose
+   * codes the datapath view covers, C or T out of the kernel's range): the caller takes the three
+   * calls. Supersedes a plan from prepare().
+   */
+  /** Whether softmaxGemmFix takes these arguments (it returns null exactly when this is false). */
+  softmaxGemmCovers?(T: number, C: number, pSpec: FormatSpec): boolean;
+  softmaxGemmFix?(s: Int32Array, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null;
+  /**
    * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
    * one supersedes a plan from prepare().
    */
   readonly fixed: FixedKernel;
+}
+
+/** What softmaxGemmFix returns: the head's output and P's statistics at its quant point. */
+export interface SoftmaxGemmFix {
+  readonly ints: Int32Array;
+  /** Σx² and Σ(x−q)² over P's finite pairs in index order (QuantSums of the quantize kernel). */
+  readonly sig: number;
+  readonly err: number;
+  readonly counts: QuantCounts;
 }
 
 /** A kernel that cannot be loaded, or a forced path that cannot take the operands. */
@@ -111,7 +138,7 @@ export class GemmKernelError extends Error {
 
 // ------------------------------------------------------------------------------ WASM module
 
-interface GemmExports extends FixedExports {
+interface GemmExports extends FixedExports, Partial<Pick<QuantExports, 'mx_quantize' | 'int_quantize' | 'datapath_view' | 'measure_sums_act' | 'act_to_f32'>> {
   flavor(): number;
   geometry(which: number): number;
   fxFixRows(src: number, rows: number, n: number, lds: number, f: number, lim: number, dstI: number, dstF: number): void;
@@ -236,7 +263,17 @@ function residentCodes(e: GemmExports, alloc: (bytes: number) => number, op: Gem
   return { src, nan, exPtr };
 }
 
-function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, block: number, nb: number): OpStats {
+/** residentCodes for codes already in kernel memory at `src`: only the NaN rows and exponents are copied in. */
+function residentMeta(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, nb: number, ex: Int32Array, src: number): { src: number; nan: number; exPtr: number } {
+  const nan = alloc(op.rows);
+  const exPtr = alloc(op.rows * nb * 4);
+  const buf = e.memory.buffer;
+  new Uint8Array(buf, nan, op.rows).set(op.nanRows);
+  new Int32Array(buf, exPtr, op.rows * nb).set(ex);
+  return { src, nan, exPtr };
+}
+
+function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, block: number, nb: number, codesAt?: number): OpStats {
   const { rows, K, nanRows } = op;
   const ex = new Int32Array(rows * nb);
   // blockExp(op, r, kb·block) without a call per block where the operand's blocks are the GEMM's
@@ -252,8 +289,8 @@ function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOpera
     } else for (let kb = 0; kb < nb; kb++) ex[r * nb + kb] = blockExp(op, r, kb * block);
   }
   // Rows contiguous along K: A [M, K] and B [N, K] already are; B [K, N] is transposed in the kernel.
-  const { src, nan, exPtr } = residentCodes(e, alloc, op, nb, ex);
-  void nanRows;
+  // codesAt: the codes are in kernel memory already, as rows contiguous along K (made there: softmaxGemmFix)
+  const { src, nan, exPtr } = codesAt === undefined ? residentCodes(e, alloc, op, nb, ex) : residentMeta(e, alloc, op, nb, ex, codesAt);
   const maxcPtr = alloc(rows * nb * 8);
   const orcPtr = alloc(rows * nb * 4);
   e.blockStats(src, rows, K, block, nan, maxcPtr, orcPtr);
@@ -467,6 +504,12 @@ class Kernel implements GemmKernel {
     const alloc = (bytes: number) => this.alloc(bytes);
     const sa = opStats(this.e, alloc, p.a, p.block, p.nBlocks);
     const sb = opts.cacheB ? cachedStats(this.e, alloc, b, p.b, p.block, p.nBlocks) : opStats(this.e, alloc, p.b, p.block, p.nBlocks);
+    return this.planFor(p, sa, sb, opts, epoch);
+  }
+
+  /** Choose the path for operands whose statistics are made (and codes resident or resident()-able) and pack them. */
+  private planFor(p: ReturnType<typeof gemmProblem>, sa: OpStats, sb: OpStats, opts: GemmKernelOptions, epoch: number): Plan {
+    const forced = opts.path;
     const { M, N, K } = p;
     const base = { M, N, K, epoch, nanA: p.a.nanRows, nanB: p.b.nanRows };
 
@@ -518,7 +561,11 @@ class Kernel implements GemmKernel {
 
   gemmFix(a: Encoded, b: Encoded, opts: GemmKernelOptions, act: ActFormat, values = true, into?: Int32Array): { values?: Float32Array; ints: Int32Array } {
     checkAct(act);
-    const pl = this.prepare(a, b, opts) as Plan;
+    return this.fixPlan(this.prepare(a, b, opts) as Plan, act, values, into);
+  }
+
+  /** fix() of a prepared plan's results (gemmFix after prepare). */
+  private fixPlan(pl: Plan, act: ActFormat, values: boolean, into?: Int32Array): { values?: Float32Array; ints: Int32Array } {
     const { M, N } = pl.info;
     const direct = pl.c && !pl.info.swapped && !(pl.pairs && pl.pairs.count > 0) && !pl.nanA.includes(1) && !pl.nanB.includes(1);
     if (!direct) {
@@ -541,6 +588,77 @@ class Kernel implements GemmKernel {
     const iv = new Int32Array(buf, dI, n);
     const ints = into && into.length === n ? (into.set(iv), into) : iv.slice();
     return values ? { ints, values: new Float32Array(buf, dF, n).slice() } : { ints };
+  }
+
+  softmaxGemmCovers(T: number, C: number, pSpec: FormatSpec): boolean {
+    const e = this.e;
+    if (!e.mx_quantize || !e.int_quantize || !e.datapath_view || !e.measure_sums_act || !e.act_to_f32) return false;
+    // the fixed-point kernel's softmax range (FixedOps.causalSoftmax) and the quantize kernel's direct path with its datapath view
+    if (!(Number.isInteger(T) && T >= 1 && Number.isInteger(C) && C >= 1 && C < 2 ** 25)) return false;
+    return !!pSpec && isBlockSpec(pSpec) && (pSpec.tileRows ?? 1) === 1 && mantissaTable(pSpec).mag.length <= 4096;
+  }
+
+  softmaxGemmFix(s: Int32Array, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null {
+    checkAct(act);
+    const e = this.e;
+    if (s.length !== T * T || !this.softmaxGemmCovers(T, C, pSpec)) return null;
+    const spec = pSpec as BlockSpec;
+    const q = e as GemmExports & QuantExports;
+    const lut = mantissaTable(spec);
+    const n = T * T;
+    const b = spec.block;
+    const nbRow = Math.ceil(T / b);
+    const elemBytes = spec.kind === 'mx' ? 1 : 2;
+    const tab = exp2Table();
+    e.reset();
+    const epoch = ++this.epoch;
+    // reserve what this call allocates, so the memory grows (and views detach) only here
+    const vBytes = v.mantissas.length * 8;
+    this.alloc(n * (4 + 4 + 4 + 8 + elemBytes + 16) + T * 16 + tab.length * 4 + lut.mag.length * 8 + vBytes * 4 + T * nbRow * 32 + (1 << 20));
+    e.reset();
+    const alloc = (bytes: number) => this.alloc(bytes);
+    const ps = alloc(n * 4);
+    const pt = alloc(tab.length * 4);
+    const pe = alloc(T * 4);
+    const px = alloc(n * 4); // P: ACT integers from the softmax, then their float32 values in place
+    const po = alloc(n * 4);
+    const pel = alloc(n * elemBytes);
+    const psc = alloc(T * nbRow);
+    const pm = alloc(n * 8);
+    const pl = alloc(lut.mag.length * 8);
+    const pc = alloc(16);
+    const pa = alloc(40);
+    let buf = e.memory.buffer;
+    new Int32Array(buf, ps, n).set(s);
+    new Int32Array(buf, pt, tab.length).set(tab);
+    new Float64Array(buf, pl, lut.mag.length).set(lut.mag);
+    new Uint8Array(buf, pc, 16).fill(0);
+    new Uint8Array(buf, pa, 40).fill(0);
+    e.fxSoftmaxK(ps, 1, T, C, act.f, pt, pe, px);
+    q.act_to_f32(px, n, act.f);
+    blockQuantizeCall(q, spec, pc)(px, po, pel, psc, T, T, b);
+    q.datapath_view(pel, elemBytes, psc, T, T, b, lut.nanCode, pl, pm);
+    q.measure_sums_act(px, po, n, act.f, pa);
+    buf = e.memory.buffer;
+    const cnt = new Uint32Array(buf, pc, 4);
+    const counts: QuantCounts = { saturated: cnt[0], underflow: cnt[1], nanBlocks: cnt[2], flushedBlocks: cnt[3] };
+    const acc = new Float64Array(buf, pa, 2);
+    const sig = acc[0];
+    const err = acc[1];
+    // P as an Encoded whose codes stay in kernel memory (the datapath view at pm): what gemmProblem reads
+    const sc = new Uint8Array(buf, psc, T * nbRow);
+    const unitExp = new Float64Array(T * nbRow);
+    for (let i = 0; i < unitExp.length; i++) unitExp[i] = sc[i] === lut.nanCode ? NaN : sc[i] + lut.unitOff;
+    const aEnc = {
+      spec, layout: makeLayout([T, T], n, 1, b, 1), elements: new Uint32Array(0), elemBits: elementBits(spec), scales: new Uint32Array(0),
+      scaleBits: scaleBitsOf(spec), mantissas: new Float64Array(buf, pm, n), unitExp, tensorScale: undefined, counts,
+    } as Encoded;
+    const opts: GemmKernelOptions = { b: vLayout, lowerA: true };
+    const p = gemmProblem(aEnc, v, opts);
+    const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, pm);
+    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks);
+    const { ints } = this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, false, into);
+    return { ints, sig, err, counts };
   }
 
   run(plan: GemmPlan): Float32Array {

@@ -61,7 +61,7 @@ export interface QuantKernelOptions {
   chunkElems?: number;
 }
 
-interface QuantExports {
+export interface QuantExports {
   mx_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, elemId: number, round: number, scaleRule: number, scaleBits: number, flush: number): void;
   int_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, m: number, e: number, bias: number, scaleRule: number, round: number, kind: number): void;
   datapath_view(elems: number, elemBytes: number, scales: number, rows: number, n: number, block: number, nanCode: number, lut: number, dst: number): void;
@@ -90,7 +90,7 @@ function checkData(x: unknown): asserts x is ArrayLike<number> {
 }
 
 /** Run one kernel call on `rows`×`n` floats at xPtr (blocks of `block` along each row). */
-type KernelCall = (xPtr: number, outPtr: number, elemPtr: number, scalePtr: number, rows: number, n: number, block: number) => void;
+export type KernelCall = (xPtr: number, outPtr: number, elemPtr: number, scalePtr: number, rows: number, n: number, block: number) => void;
 
 /**
  * The signed mantissa of every MX element bit pattern (the datapath integer, in units of 2^unitExp;
@@ -359,20 +359,27 @@ class WasmQuantKernels implements QuantKernels {
   }
 
   private kernelCall(spec: BlockSpec, countsPtr: number): KernelCall {
-    const ex = this.ex;
-    if (spec.kind === 'mx') {
-      const id = ELEMENTS[spec.elem].id;
-      const round = ROUNDING_ID[spec.round];
-      const rule = SCALE_RULE_ID[spec.scale];
-      const flush = spec.flush ? 1 : 0;
-      return (x, o, e, s, rows, n, block) => ex.mx_quantize(x, o, e, s, countsPtr, rows, n, block, id, round, rule, spec.scaleBits, flush);
-    }
-    // BFP always uses the ceil rule (codec.ts intBlock); kind 0 = MXInt two's complement, 1 = BFP sign-magnitude
-    const rule = spec.kind === 'mxint' ? SCALE_RULE_ID[spec.scale] : SCALE_RULE_ID.ceil;
-    const round = ROUNDING_ID[spec.round];
-    const kind = spec.kind === 'mxint' ? 0 : 1;
-    return (x, o, e, s, rows, n, block) => ex.int_quantize(x, o, e, s, countsPtr, rows, n, block, spec.m, spec.e, spec.bias, rule, round, kind);
+    return blockQuantizeCall(this.ex, spec, countsPtr);
   }
+}
+
+/**
+ * The kernel call that quantizes (and encodes) rows of a block format with the exports of a module
+ * that has the quantize kernel (quantize.wasm, or gemm.wasm, which includes its encode path).
+ */
+export function blockQuantizeCall(ex: Pick<QuantExports, 'mx_quantize' | 'int_quantize'>, spec: BlockSpec, countsPtr: number): KernelCall {
+  if (spec.kind === 'mx') {
+    const id = ELEMENTS[spec.elem].id;
+    const round = ROUNDING_ID[spec.round];
+    const rule = SCALE_RULE_ID[spec.scale];
+    const flush = spec.flush ? 1 : 0;
+    return (x, o, e, s, rows, n, block) => ex.mx_quantize(x, o, e, s, countsPtr, rows, n, block, id, round, rule, spec.scaleBits, flush);
+  }
+  // BFP always uses the ceil rule (codec.ts intBlock); kind 0 = MXInt two's complement, 1 = BFP sign-magnitude
+  const rule = spec.kind === 'mxint' ? SCALE_RULE_ID[spec.scale] : SCALE_RULE_ID.ceil;
+  const round = ROUNDING_ID[spec.round];
+  const kind = spec.kind === 'mxint' ? 0 : 1;
+  return (x, o, e, s, rows, n, block) => ex.int_quantize(x, o, e, s, countsPtr, rows, n, block, spec.m, spec.e, spec.bias, rule, round, kind);
 }
 
 /** Options of encodeWithValues. */
@@ -404,7 +411,7 @@ export interface QuantSums {
  * complement; BFP: sign-magnitude), the scale code of a NaN block and the unit exponent's offset
  * from the scale code.
  */
-function mantissaTable(spec: BlockSpec): { nanCode: number; unitOff: number; mag: Float64Array } {
+export function mantissaTable(spec: BlockSpec): { nanCode: number; unitOff: number; mag: Float64Array } {
   if (spec.kind === 'mx') {
     const e = ELEMENTS[(spec as MxSpec).elem];
     return { nanCode: 2 ** spec.scaleBits - 1, unitOff: -(2 ** (spec.scaleBits - 1) - 1) + e.unitExp, mag: mxMantissas(e) };

@@ -35,6 +35,11 @@ export { alloc, reset } from './_alloc';
 // residual adds) live in the same module: see _fixed.ts and src/core/kernels/fixed.ts.
 export { fxFix, fxFixRows, fxToF32, fxAddK, fxMulK, fxSiluK, fxRmsNormK, fxSoftmaxK, fxRopeK } from './_fixed';
 
+// The quantize kernel's encode path (quantize.ts, compiled into this module as well): an activation
+// can then be encoded, measured and packed for the GEMM without leaving this module's memory (the
+// fused attention path of src/core/kernels/gemm.ts, softmaxGemmFix).
+export { mx_quantize, int_quantize, datapath_view, measure_sums_act, act_to_f32 } from './quantize';
+
 /** 1 = plain SIMD build, 2 = relaxed-SIMD build. */
 export function flavor(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 2 : 1;

@@ -1,0 +1,104 @@
+// softmaxGemmFix (integer attention's softmax → P encoding → P·V → fix inside the GEMM module) against
+// its specification, the three steps one after the other on the TypeScript twins: fxCausalSoftmax,
+// core encode (and the emulator's measure() loop for P's statistics), blockGemm + fixInt. Bit for
+// bit on the output integers, the sums and the counts, for both builds, every block format family,
+// partial blocks, both V layouts and garbage above the diagonal of the scores (never read).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encode, quantize, toSpec } from '../formats/index';
+import { attentionScaleConst, blockGemm, fixInt, fxCausalSoftmax, type ActFormat } from '../datapath/index';
+import { DEFAULT_ACT } from '../datapath/index';
+import { loadGemmKernel, type GemmKernel } from './gemm';
+import { kernelBytes } from '../../../tools/testing/kernels';
+import { makeRng } from '../tensors';
+import { measure } from '../emulate/quant';
+
+const FLAVORS = ['simd', 'relaxed'] as const;
+const KERNELS: Record<string, GemmKernel> = {};
+
+beforeAll(async () => {
+  for (const fl of FLAVORS) KERNELS[fl] = await loadGemmKernel(kernelBytes, fl);
+});
+
+const act: ActFormat = DEFAULT_ACT;
+
+/** ACT scores [T, T]: a spread of magnitudes per row, garbage above the diagonal. */
+function scores(T: number, rnd: () => number, range: number): Int32Array {
+  const s = new Int32Array(T * T);
+  for (let i = 0; i < T; i++) {
+    const r = range * (0.2 + rnd());
+    for (let j = 0; j < T; j++) s[i * T + j] = j <= i ? Math.round((rnd() * 2 - 1) * r * 2 ** act.f) : Math.round((rnd() * 2 - 1) * 2 ** 22);
+  }
+  return s;
+}
+
+/** ACT values of V [T, hd] (as float32, exact). */
+function values(T: number, hd: number, rnd: () => number): Float32Array {
+  const v = new Float32Array(T * hd);
+  for (let i = 0; i < v.length; i++) v[i] = Math.round((rnd() * 2 - 1) * 3 * 2 ** act.f) * 2 ** -act.f;
+  return v;
+}
+
+function reference(s: Int32Array, T: number, C: number, pFmt: string, v: ReturnType<typeof encode>, layout: 'NK' | 'KN') {
+  const P = fxCausalSoftmax(s, T, C, act);
+  const pv = Float32Array.from(P, (x) => x * 2 ** -act.f);
+  const a = encode(pFmt, pv, [T, T], 1);
+  const y = blockGemm(a, v, { b: layout });
+  const ints = Int32Array.from(y, (x) => fixInt(x, act));
+  return { ints, a, pv };
+}
+
+describe('softmaxGemmFix = softmax, encode, block GEMM, fix', () => {
+  const cases: [string, string, number, number][] = [
+    ['mxint8', 'mxint8', 70, 12],
+    ['mxfp4', 'mxint8', 33, 8],
+    ['mxfp4', 'mxfp4', 64, 16],
+    ['mxint:m=4,block=32', 'mxint:m=8,block=32', 40, 8],
+    ['bfp:m=6,block=16', 'mxint:m=6,block=16', 37, 8],
+    ['mxfp8_e4m3', 'mxfp6_e3m2', 35, 8],
+    ['mxfp6_e2m3:block=16', 'mxfp8_e5m2:block=16', 20, 4],
+    ['mxint8', 'mxint8', 1, 4],
+  ];
+  for (const [pf, vf, T, hd] of cases) {
+    it(`P ${pf} × V ${vf}, T = ${T}, hd = ${hd}`, () => {
+      const rnd = makeRng(T * 131 + hd);
+      const C = attentionScaleConst(hd);
+      for (const range of [2, 12]) {
+        const s = scores(T, rnd, range);
+        const vx = values(T, hd, rnd);
+        const vt = new Float32Array(T * hd);
+        for (let t = 0; t < T; t++) for (let j = 0; j < hd; j++) vt[j * T + t] = vx[t * hd + j];
+        for (const layout of ['KN', 'NK'] as const) {
+          const v = layout === 'KN' ? encode(vf, vx, [T, hd], 0) : encode(vf, vt, [hd, T], 1);
+          const want = reference(s, T, C, pf, v, layout);
+          const stats = measure(want.pv, quantize(pf, want.pv, [T, T], 1), want.a.counts);
+          for (const fl of FLAVORS) {
+            const into = new Int32Array(T * hd);
+            const got = KERNELS[fl].softmaxGemmFix!(s, T, C, act, toSpec(pf), v, layout, into)!;
+            expect(got, `${fl} ${layout}`).not.toBeNull();
+            expect(got.ints).toBe(into);
+            expect(Array.from(got.ints), `${fl} ${layout} range ${range}`).toEqual(Array.from(want.ints));
+            expect([got.sig, got.err]).toEqual([stats.sig, stats.err]);
+            expect(got.counts).toEqual(want.a.counts);
+          }
+        }
+      }
+    });
+  }
+
+  it('declines what it does not cover, and says so beforehand', () => {
+    const k = KERNELS.relaxed;
+    const v = encode('mxint8', new Float32Array(32 * 4), [32, 4], 0);
+    const s = new Int32Array(32 * 32);
+    const C = attentionScaleConst(4);
+    // not block formats; a 2-D tile; MXInt m = 16 (a 65,536-entry code table: the quantize kernel's datapath view stops at 4,096)
+    for (const f of ['fixed:w=8,f=5', 'fp32', 'mxint8:block=2x16', 'mxint:m=16,block=32']) {
+      const spec = toSpec(f);
+      expect(k.softmaxGemmCovers!(32, C, spec), f).toBe(false);
+      expect(k.softmaxGemmFix!(s, 32, C, act, spec, v, 'KN'), f).toBeNull();
+    }
+    expect(k.softmaxGemmCovers!(32, 0, toSpec('mxint8'))).toBe(false);
+    expect(k.softmaxGemmCovers!(32, C, toSpec('mxint8'))).toBe(true);
+    // scores of the wrong length
+    expect(k.softmaxGemmFix!(s.subarray(1), 32, C, act, toSpec('mxint8'), v, 'KN')).toBeNull();
+  });
+});
