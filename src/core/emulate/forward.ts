@@ -133,6 +133,8 @@ export class Forward {
   private readonly ipool = new Map<number, Int32Array[]>();
   /** onlyReader's answers, by tensor. */
   private readonly readers = new Map<string, boolean>();
+  /** readerCount's answers, by tensor. */
+  private readonly nReaders = new Map<string, number>();
   private ipoolBytes = 0;
   /**
    * fp32/fake mode without a trace: the float32 op outputs of finished runs (not their logits or
@@ -202,10 +204,11 @@ export class Forward {
    * y = fix(f32(exact block GEMM)): the ACT integers and (`values`) their float32 values. `weight`:
    * b is a cached weight's encoding, so the kernel keeps its statistics and packed panels with it.
    */
-  private intGemmFix(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false, wantValues = true, into?: Int32Array, causal?: 'lowerA' | 'causalC'): { values?: Float32Array; ints: Int32Array } {
+  private intGemmFix(a: Encoded, b: Encoded, layout: 'NK' | 'KN', weight = false, wantValues = true, into?: Int32Array, causal?: 'lowerA' | 'causalC', sharedA = false): { values?: Float32Array; ints: Int32Array } {
     // causal: the kernel may skip P's zeros above its diagonal (lowerA: same results) or the score
-    // tiles above the diagonal, which the caller masks to 0 anyway (causalC)
-    if (this.kernels.gemm) return this.kernels.gemm.gemmFix(a, b, { b: layout, cacheB: weight, lowerA: causal === 'lowerA', causalC: causal === 'causalC' }, this.act, wantValues, into);
+    // tiles above the diagonal, which the caller masks to 0 anyway (causalC); sharedA: a will be
+    // multiplied again (q/k/v, gate/up), so the kernel keeps its packed tiles with it
+    if (this.kernels.gemm) return this.kernels.gemm.gemmFix(a, b, { b: layout, cacheB: weight, cacheA: sharedA, lowerA: causal === 'lowerA', causalC: causal === 'causalC' }, this.act, wantValues, into);
     const values = blockGemm(a, b, { b: layout });
     return { values, ints: this.fixAll(values) };
   }
@@ -250,6 +253,24 @@ export class Forward {
     const a = columns(v, R, C, c0, w, this.take(R * w, x));
     x.itmp.push(a);
     return a;
+  }
+
+  /** colsI of every head at once: heads [R, w] from v [R, heads·w] in one pass over v (recycled arrays, as colsI). */
+  private headsI(v: Int32Array, R: number, heads: number, w: number, x: Ctx): Int32Array[] {
+    const out: Int32Array[] = [];
+    for (let h = 0; h < heads; h++) {
+      const a = x.hw ? new Int32Array(R * w) : (this.take(R * w, x) ?? new Int32Array(R * w));
+      if (!x.hw) x.itmp.push(a);
+      out.push(a);
+    }
+    const C = heads * w;
+    for (let r = 0; r < R; r++) {
+      for (let h = 0; h < heads; h++) {
+        const a = out[h];
+        for (let j = 0, i = r * C + h * w, o = r * w; j < w; j++) a[o + j] = v[i + j];
+      }
+    }
+    return out;
   }
 
   /** colsI transposed: columns c0..c0+w of an ACT tensor [R, C] as [w, R] (V_gᵀ), in a recycled array given back at the end of the run. */
@@ -643,7 +664,7 @@ export class Forward {
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
       x.hw?.operand?.(px, 0, a);
       x.hw?.operand?.(pw, 0, b);
-      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, x.trace !== undefined, this.take(T * N, x)));
+      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, x.trace !== undefined, this.take(T * N, x), undefined, this.readerCount(op.inputs[0]) > 1));
     } else {
       if (intMode) x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin as Float32Array, [T, K], 1, x);
@@ -711,8 +732,10 @@ export class Forward {
     const oi = integer ? (this.take(H * T * T, x) ?? new Int32Array(H * T * T)) : undefined;
     const out = !integer || x.trace ? (this.takeF(H * T * T, x) ?? new Float32Array(H * T * T)) : undefined;
     const kq: (Float32Array | Encoded)[] = [];
+    const kHeads = integer ? this.headsI(k as Int32Array, T, Hk, hd, x) : undefined;
+    const qHeads = integer ? this.headsI(q as Int32Array, T, H, hd, x) : undefined;
     for (let gi = 0; gi < Hk; gi++) {
-      const kg = integer ? this.colsI(k as Int32Array, T, Hk * hd, gi * hd, hd, x) : this.colsF(k as Float32Array, T, Hk * hd, gi * hd, hd, x);
+      const kg = kHeads ? kHeads[gi] : this.colsF(k as Float32Array, T, Hk * hd, gi * hd, hd, x);
       if (integer) {
         const e = this.actEncoded(pb.id, '', fb, kg, [T, hd], 1, x);
         x.hw?.operand?.(pb, gi, e);
@@ -720,7 +743,7 @@ export class Forward {
       } else kq.push(this.actValues(pb.id, '', fb, kg as Float32Array, [T, hd], 1, x));
     }
     for (let h = 0; h < H; h++) {
-      const qh = integer ? this.colsI(q as Int32Array, T, H * hd, h * hd, hd, x) : this.colsF(q as Float32Array, T, H * hd, h * hd, hd, x);
+      const qh = qHeads ? qHeads[h] : this.colsF(q as Float32Array, T, H * hd, h * hd, hd, x);
       const kg = kq[Math.floor(h / rep)];
       let s: Float32Array;
       if (integer) {
@@ -838,6 +861,13 @@ export class Forward {
     for (const e of vq) this.release(e as Encoded, x);
     this.intOut(op, x, oi);
     return true;
+  }
+
+  /** How many ops read tensor t (memoized). */
+  private readerCount(t: string): number {
+    let n = this.nReaders.get(t);
+    if (n === undefined) this.nReaders.set(t, (n = this.graph.ops.filter((o) => o.inputs.includes(t)).length));
+    return n;
   }
 
   /** Whether `reader` is the only op that reads tensor t (memoized per tensor). */

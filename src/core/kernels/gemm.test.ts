@@ -2,7 +2,7 @@
 // blockGemm (src/core/datapath/gemm.ts), bit for bit on Uint32 views, on random and edge-case
 // operands: ties, saturation, zero blocks, NaN/Inf blocks, subnormals, −0, partial blocks, huge
 // exponent spreads (the exact fallback), FP8, MXInt m = 16, mixed formats, ragged tiles; each also
-// with B cached across calls (GemmKernelOptions.cacheB), and gemmFix = fix() of the result.
+// with B and/or A cached across calls (GemmKernelOptions.cacheB / cacheA), and gemmFix = fix() of the result.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, FormatError, type Encoded } from '../formats/index';
 import { blockGemm, DEFAULT_ACT, fixInt, type ActFormat, type GemmBLayout } from '../datapath/index';
@@ -62,6 +62,9 @@ function check(a: Encoded, b: Encoded, layout: GemmBLayout, label: string, paths
       expect(u32(got), `${label} [${fl}, ${path ?? 'auto'}]`).toEqual(want);
       // B cached with its Encoded (cacheB): the first call fills the cache, the second packs nothing
       for (const round of ['fill', 'hit']) expect(u32(k.gemm(a, b, { b: layout, path, cacheB: true })), `${label} [${fl}, ${path ?? 'auto'}, cacheB ${round}]`).toEqual(want);
+      // A cached too (cacheA: a shared activation), alone and with B: its packed tiles are reused
+      for (const round of ['fill', 'hit']) expect(u32(k.gemm(a, b, { b: layout, path, cacheA: true })), `${label} [${fl}, ${path ?? 'auto'}, cacheA ${round}]`).toEqual(want);
+      expect(u32(k.gemm(a, b, { b: layout, path, cacheA: true, cacheB: true })), `${label} [${fl}, ${path ?? 'auto'}, cacheA+B]`).toEqual(want);
       // fix() of C for integer mode, on C in kernel memory or (NaN rows, exact outputs, swapped) after run()
       for (const act of ACTS) {
         const fx = k.gemmFix(a, b, { b: layout, path }, act);

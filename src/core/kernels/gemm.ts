@@ -52,6 +52,12 @@ export interface GemmKernelOptions extends GemmOptions {
    */
   cacheB?: boolean;
   /**
+   * The same for A (an activation several GEMMs read, e.g. the input of q, k and v): its statistics,
+   * segmentations and packed tiles stay with the Encoded, so the next GEMM with it copies the packed
+   * tiles instead of copying, scanning and packing its codes. Same results either way.
+   */
+  cacheA?: boolean;
+  /**
    * A is zero above its diagonal: A[i, k] = 0 for every k > i (causal attention probabilities P).
    * Checked against A's codes (ignored when it does not hold); the integer kernels then skip those
    * products, which would add exact zeros. Same results either way.
@@ -214,8 +220,8 @@ interface CachedOperand {
   readonly ex: Int32Array;
   readonly maxCode: number;
   readonly segs: Map<number, Segmentation>;
-  /** Packed panels (B and its scales) by path, segment length and β. */
-  readonly packs: Map<string, { B: Uint8Array; sB: Uint8Array }>;
+  /** Packed panels (B and its scales) by path, segment length and β; in the x role (key `x|…`) the packed tiles, their scales and the i8 path's corrections. */
+  readonly packs: Map<string, { B: Uint8Array; sB: Uint8Array; corr?: Uint8Array }>;
 }
 
 const operandCache = new WeakMap<Encoded, CachedOperand>();
@@ -502,7 +508,7 @@ class Kernel implements GemmKernel {
     this.e.reset();
     const epoch = ++this.epoch;
     const alloc = (bytes: number) => this.alloc(bytes);
-    const sa = opStats(this.e, alloc, p.a, p.block, p.nBlocks);
+    const sa = opts.cacheA ? cachedStats(this.e, alloc, a, p.a, p.block, p.nBlocks) : opStats(this.e, alloc, p.a, p.block, p.nBlocks);
     const sb = opts.cacheB ? cachedStats(this.e, alloc, b, p.b, p.block, p.nBlocks) : opStats(this.e, alloc, p.b, p.block, p.nBlocks);
     return this.planFor(p, sa, sb, opts, epoch);
   }
@@ -770,14 +776,28 @@ class Kernel implements GemmKernel {
     const cache = (sy as OpStats & { cache?: CachedOperand }).cache;
     const packKey = `${path}|${len}|${beta}|${NR}`;
     const packed = cache?.packs.get(packKey);
-    sx.resident();
+    // a cached operand in the x role (cacheA, or a swapped cacheB) keeps its packed tiles the same way
+    const cacheX = (sx as OpStats & { cache?: CachedOperand }).cache;
+    const xKey = `x|${path}|${len}|${beta}|${MR}|${lowA ? 1 : 0}`;
+    const packedX = cacheX?.packs.get(xKey);
+    const aBytes = tiles * kSteps * MR * step * eb;
+    const saBytes = tiles * nseg * MR * 8;
+    const corrBytes = corr ? tiles * nseg * MR * 4 : 0;
+    if (!packedX) sx.resident();
     if (!packed) sy.resident();
     const buf = this.e.memory.buffer;
-    new Uint8Array(buf, A, tiles * kSteps * MR * step * eb).fill(0);
-    new Float64Array(buf, sA, tiles * nseg * MR).fill(0);
-    if (corr) new Int32Array(buf, corr, tiles * nseg * MR).fill(0);
-    new Int32Array(buf, baseX, sx.rows * nseg).set(seg.x.base);
-    e.packCodes(sx.src, sx.rows, sx.K, sx.block, sx.nan, sx.exPtr, baseX, len, nseg, wide, MR, 0, A, sA, corr, beta, lowA ? 1 : 0);
+    if (packedX) {
+      new Uint8Array(buf, A, aBytes).set(packedX.B);
+      new Uint8Array(buf, sA, saBytes).set(packedX.sB);
+      if (corr) new Uint8Array(buf, corr, corrBytes).set(packedX.corr!);
+    } else {
+      new Uint8Array(buf, A, aBytes).fill(0);
+      new Float64Array(buf, sA, tiles * nseg * MR).fill(0);
+      if (corr) new Int32Array(buf, corr, tiles * nseg * MR).fill(0);
+      new Int32Array(buf, baseX, sx.rows * nseg).set(seg.x.base);
+      e.packCodes(sx.src, sx.rows, sx.K, sx.block, sx.nan, sx.exPtr, baseX, len, nseg, wide, MR, 0, A, sA, corr, beta, lowA ? 1 : 0);
+      if (cacheX) cacheX.packs.set(xKey, { B: new Uint8Array(buf, A, aBytes).slice(), sB: new Uint8Array(buf, sA, saBytes).slice(), corr: corr ? new Uint8Array(buf, corr, corrBytes).slice() : undefined });
+    }
     if (packed) {
       new Uint8Array(buf, B, bBytes).set(packed.B);
       new Uint8Array(buf, sB, sBytes).set(packed.sB);
