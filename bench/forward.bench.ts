@@ -1,14 +1,16 @@
 // The default model's forward pass in the emulator vs onnxruntime-web (WASM, one thread) on the
 // same weights, in the same run; and the slider-to-estimate latency of an incremental re-evaluation.
 //
-// Order matters: once an onnxruntime-web session exists, the process burns ~40% of a core even
-// while idle (measured: 765 ms of CPU time in 2 s of sleep, with numThreads = 1 and spinning
-// disabled in the session options), and that CPU time lands in every later process.cpuUsage()
-// measurement. So the emulator is measured first, before ORT is loaded, and ORT last, as the best
-// over its runs of min(CPU time, wall time) — the spinner inflates the one, other load the other;
-// taking the smaller never makes ORT look slower than either measure says.
+// ORT runs in a child process (ort-forward.child.mjs): once an onnxruntime-web session exists, its
+// process burns ~40% of a core even while idle (measured: 765 ms of CPU time in 2 s of sleep, with
+// numThreads = 1 and spinning disabled), which would land in this process's CPU-time measurements.
+// The forwards are measured in alternation (every emulator case, each followed by one ORT forward,
+// for several rounds), so both sides see the same load: on a shared machine the load drifts within
+// a run, and measuring one side first and the other later made the ratio swing by ±30 %. The
+// emulator reports process CPU time (one thread), ORT min(CPU, wall) (its idle thread inflates the
+// one, other load the other; the smaller never makes ORT look slower than either measure says).
 import { existsSync, mkdirSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +26,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const MODEL = join(root, 'public/models/sotu-llama-1m');
 const ONNX = join(homedir(), '.cache/mx-studio/sotu-llama-1m.onnx');
 const T = 256;
+/** Rounds of the alternating forward measurement. */
+const ROUNDS = 7;
 
-async function ortForwardMs(ids: number[]): Promise<{ ms: number; note: string } | { skip: string }> {
+/** onnxruntime-web in a child process (ort-forward.child.mjs), ready to measure forwards on request. */
+async function ortChild(ids: number[]): Promise<{ measure: (runs: number) => Promise<number>; close: () => void; note: string } | { skip: string }> {
   if (!existsSync(ONNX)) {
     if (!existsSync('/usr/bin/python3')) return { skip: 'no ONNX export and no /usr/bin/python3 to make one (tools/xcheck/export_onnx.py)' };
     try {
@@ -35,22 +40,32 @@ async function ortForwardMs(ids: number[]): Promise<{ ms: number; note: string }
       return { skip: `ONNX export failed (needs Debian python3-torch): ${String((e as Error).message).split('\n')[0]}` };
     }
   }
-  const ort = (await import(join(root, 'node_modules/onnxruntime-web/dist/ort.node.min.mjs'))) as typeof import('onnxruntime-web');
-  ort.env.wasm.numThreads = 1;
-  ort.env.logLevel = 'error';
-  const sess = await ort.InferenceSession.create(ONNX, { executionProviders: ['wasm'] });
-  const feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) };
-  for (let i = 0; i < 3; i++) await sess.run(feeds);
-  let ms = Infinity;
-  for (let i = 0; i < 7; i++) {
-    const c0 = process.cpuUsage();
-    const w0 = performance.now();
-    await sess.run(feeds);
-    const wall = performance.now() - w0;
-    const c = process.cpuUsage(c0);
-    ms = Math.min(ms, (c.user + c.system) / 1000, wall);
+  const child = fork(join(root, 'bench/ort-forward.child.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // one request at a time: the pending one is settled by the next message, or by the child's exit
+  let pending: { resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void } | null = null;
+  child.on('message', (m: Record<string, unknown>) => {
+    const p = pending;
+    pending = null;
+    if (m.error) p?.reject(new Error(String(m.error)));
+    else p?.resolve(m);
+  });
+  child.on('exit', (code) => pending?.reject(new Error(`the onnxruntime-web process exited (${code})`)));
+  const ask = (msg: object) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      pending = { resolve, reject };
+      child.send(msg);
+    });
+  try {
+    const r = await ask({ onnx: ONNX, ids });
+    return {
+      measure: async (runs: number) => (await ask({ runs })).ms as number,
+      close: () => child.kill(),
+      note: `onnxruntime-web ${String(r.version)} WASM, 1 thread, SIMD, in a child process`,
+    };
+  } catch (e) {
+    child.kill();
+    return { skip: `onnxruntime-web did not start: ${(e as Error).message}` };
   }
-  return { ms, note: `onnxruntime-web ${ort.env.versions?.web ?? ''} WASM, 1 thread, SIMD` };
 }
 
 export async function run(): Promise<void> {
@@ -72,11 +87,7 @@ export async function run(): Promise<void> {
     ['integer', 'all MXFP4', uniformConfig('mxfp4')],
     ['integer', 'mixed MXINT8/MXFP4/MXInt4', mixed],
   ];
-  const emMs: number[] = [];
-  for (const [mode, , cfg] of cases) {
-    em.logits(ids, cfg, mode); // warm: weights quantized/encoded once per config
-    emMs.push(await bestCpuMs(5, () => em.logits(ids, cfg, mode)));
-  }
+  for (const [mode, , cfg] of cases) em.logits(ids, cfg, mode); // warm: weights quantized/encoded once per config
 
   // Slider-to-estimate: the layers pane's quick estimate after one slider step is an incremental
   // evaluation of the first window (fake mode, with KL against the cached fp32 reference and every
@@ -106,15 +117,29 @@ export async function run(): Promise<void> {
   };
   const slider = `\nSlider-to-estimate (incremental re-evaluation of one ${T}-token window after a one-rule change, ${lat.length} steps, excluding worker messaging): wall p50 ${pct(lat, 0.5).toFixed(1)} ms, p95 ${pct(lat, 0.95).toFixed(1)} ms (target p95 < 200 ms); CPU p50 ${pct(cpu, 0.5).toFixed(1)} ms, p95 ${pct(cpu, 0.95).toFixed(1)} ms; load average ${loadavg()[0].toFixed(2)}`;
 
-  // ORT last (see the file comment)
-  const ort = await ortForwardMs(ids);
-  const ortMs = 'ms' in ort ? ort.ms : NaN;
-  console.log(`Default model (sotu-llama-1m, ${model.numParams.toLocaleString()} params), one ${T}-token forward, 1 thread, WASM ${flavor} kernels; emulator: CPU time best of 5, measured before ORT is loaded; ORT: best of 7 of min(CPU, wall)`);
+  // The forwards, in alternation: each round runs every emulator case once and ORT once after each,
+  // so both see the same load over the same seconds (a shared machine's load drifts within a run);
+  // each reports its best round.
+  const ort = await ortChild(ids);
+  const emMs = cases.map(() => Infinity);
+  let ortMs = 'skip' in ort ? NaN : Infinity;
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < cases.length; i++) {
+        const [mode, , cfg] = cases[i];
+        emMs[i] = Math.min(emMs[i], await bestCpuMs(1, () => em.logits(ids, cfg, mode)));
+        if ('measure' in ort) ortMs = Math.min(ortMs, await ort.measure(1));
+      }
+    }
+  } finally {
+    if ('close' in ort) ort.close();
+  }
+  console.log(`Default model (sotu-llama-1m, ${model.numParams.toLocaleString()} params), one ${T}-token forward, 1 thread, WASM ${flavor} kernels; ${ROUNDS} rounds, each every case once with an ORT forward after each; emulator: best round of CPU time; ORT: best of ${ROUNDS * cases.length} of min(CPU, wall)`);
   if ('skip' in ort) console.log(`onnxruntime-web baseline skipped: ${ort.skip}`);
   else console.log(ort.note);
   console.log('\n| mode | config | ms / forward | tokens/s | ÷ ORT-web tokens/s (target ≥ 1.0 in integer mode) |');
   console.log('|---|---|---|---|---|');
-  if ('ms' in ort) console.log(`| ORT-web fp32 | — | ${ort.ms.toFixed(1)} | ${Math.round((T / ort.ms) * 1000).toLocaleString()} | 1.00 |`);
+  if (Number.isFinite(ortMs)) console.log(`| ORT-web fp32 | — | ${ortMs.toFixed(1)} | ${Math.round((T / ortMs) * 1000).toLocaleString()} | 1.00 |`);
   cases.forEach(([mode, name], i) => {
     const ms = emMs[i];
     const ratio = (T / ms) / (T / ortMs);
