@@ -129,19 +129,29 @@ describe('integer mode', () => {
     }
   });
 
-  it('the fused attention tail (softmax → P·V in the GEMM module) gives the ops-one-by-one results bit for bit', async () => {
-    // the same kernel without softmaxGemmFix runs softmax and P·V as separate ops
-    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown };
+  it('fused attention (Q·Kᵀ → softmax → P·V in the GEMM module, or softmax → P·V) gives the ops-one-by-one results bit for bit', async () => {
+    // the same kernel without the fused calls runs the ops one by one; without attentionFix only softmax → P·V is fused
+    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown; attentionFix?: unknown };
     plain.softmaxGemmFix = undefined;
-    const spy = vi.spyOn(gemm, 'softmaxGemmFix');
-    for (const config of [MIXED, cfg([['*', 'mxfp4'], ['*.pv.a', 'mxint:m=4,block=32']])]) {
+    plain.attentionFix = undefined;
+    const tail = Object.create(gemm) as GemmKernel & { attentionFix?: unknown };
+    tail.attentionFix = undefined;
+    const whole = vi.spyOn(gemm, 'attentionFix');
+    const part = vi.spyOn(gemm, 'softmaxGemmFix');
+    const heads = 3 * model.config.numLayers * model.config.numHeads; // 3 windows
+    // qk.* fp32: Q·Kᵀ falls back to the float path, and only softmax → P·V is fused
+    const configs = [MIXED, cfg([['*', 'mxfp4'], ['*.pv.a', 'mxint:m=4,block=32']]), cfg([['*', 'mxint8'], ['*.qk.*', 'fp32']])];
+    for (const config of configs) {
       const opts = { mode: 'integer' as const, maxTokens: 2 * 64 + 21, window: 64 };
       const { ms: _a, ...fused } = await new Emulator(model, { quant, gemm, f32gemm }).evaluate(ids, config, opts);
       const { ms: _b, ...apart } = await new Emulator(model, { quant, gemm: plain, f32gemm }).evaluate(ids, config, opts);
+      const { ms: _c, ...half } = await new Emulator(model, { quant, gemm: tail, f32gemm }).evaluate(ids, config, opts);
       expect(JSON.stringify(fused)).toBe(JSON.stringify(apart));
+      expect(JSON.stringify(half)).toBe(JSON.stringify(apart));
       expect(fused.points['L0.pv.a'].elements).toBeGreaterThan(0);
     }
-    expect(spy.mock.calls.length).toBe(2 * 3 * model.config.numLayers * model.config.numHeads);
+    expect(whole.mock.calls.length).toBe(2 * heads);
+    expect(part.mock.calls.length).toBe(4 * heads); // the tail-only kernel on all three configs, and the fp32-qk config
   });
 
   it('fallback ops are named; integer perplexity is close to fake', async () => {

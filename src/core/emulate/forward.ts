@@ -504,7 +504,8 @@ export class Forward {
     for (let i = first; i < g.ops.length; i++) {
       const op = g.ops[i];
       for (let l = startLayer; l <= L; l++) if (this.blockStart[l] === i) res.blockInputs[l] = this.val(this.blockInputTensor[l], ctx);
-      if (spec.mode === 'integer' && op.type === 'softmax' && i + 1 < g.ops.length && this.softmaxPv(op, g.ops[i + 1], ctx)) i++;
+      if (spec.mode === 'integer' && op.type === 'matmul' && op.kind === 'qk' && i + 2 < g.ops.length && this.attention(op, g.ops[i + 1], g.ops[i + 2], ctx)) i += 2;
+      else if (spec.mode === 'integer' && op.type === 'softmax' && i + 1 < g.ops.length && this.softmaxPv(op, g.ops[i + 1], ctx)) i++;
       else if (spec.mode === 'integer' && op.type !== 'linear' && op.type !== 'matmul') this.execFixed(op, ids, ctx);
       else {
         const y = this.exec(op, ids, ctx);
@@ -860,6 +861,56 @@ export class Forward {
     x.itmp.push(tmp);
     for (const e of vq) this.release(e as Encoded, x);
     this.intOut(op, x, oi);
+    return true;
+  }
+
+  /**
+   * Integer mode without traces: Q·Kᵀ, the softmax and P·V of every head in the GEMM kernel's module
+   * (attentionFix): the scores and P never leave it. The quant points see what the three ops give
+   * them, in the same order (qk.b, qk.a, pv.b, pv.a; heads in order); the scores and P are not kept
+   * (nothing else reads them). false: not applicable (the caller runs the ops).
+   */
+  private attention(qkOp: Op, sm: Op, pvOp: Op, x: Ctx): boolean {
+    const g = this.kernels.gemm;
+    if (!g?.attentionFix || !g.softmaxGemmCovers || !this.fxk || x.hw || x.trace) return false;
+    if (sm.type !== 'softmax' || sm.inputs[0] !== qkOp.output || !this.onlyReader(qkOp.output, sm)) return false;
+    if (pvOp.type !== 'matmul' || pvOp.kind !== 'pv' || pvOp.inputs[0] !== sm.output || !this.onlyReader(sm.output, pvOp)) return false;
+    const c = this.graph.config;
+    const { T } = x;
+    const H = c.numHeads;
+    const Hk = c.numKvHeads;
+    const hd = c.headDim;
+    const rep = H / Hk;
+    const qa = this.point(qkOp, 'a')!;
+    const qb = this.point(qkOp, 'b')!;
+    const pa = this.point(pvOp, 'a')!;
+    const pb = this.point(pvOp, 'b')!;
+    const fqa = x.fmt(qa.id);
+    const fqb = x.fmt(qb.id);
+    const fa = x.fmt(pa.id);
+    const fb = x.fmt(pb.id);
+    const C = attentionScaleConst(hd);
+    if (integerBlocker(fqa, fqb, hd) !== null || integerBlocker(fa, fb, T) !== null || !g.softmaxGemmCovers(T, C, fa)) return false;
+    const q = this.actOf(qkOp.inputs[0], x);
+    const k = this.actOf(qkOp.inputs[1], x);
+    const kq = this.headsI(k, T, Hk, hd, x).map((kg) => this.actEncoded(qb.id, '', fqb, kg, [T, hd], 1, x));
+    const qq = this.headsI(q, T, H, hd, x).map((qh) => this.actEncoded(qa.id, '', fqa, qh, [T, hd], 1, x));
+    const { vq, vLayout } = this.encodeV(pb, fb, this.actOf(pvOp.inputs[1], x), true, x);
+    const causal = (T * (T + 1)) / 2;
+    const oi = this.take(T * H * hd, x) ?? new Int32Array(T * H * hd);
+    const tmp = this.take(T * hd, x) ?? new Int32Array(T * hd);
+    for (let h = 0; h < H; h++) {
+      const gi = Math.floor(h / rep);
+      const r = g.attentionFix(qq[h], kq[gi], T, C, this.act, fa, vq[gi] as Encoded, vLayout[gi], tmp);
+      if (!r) throw new EmulatorError(`${qkOp.id}: the fused attention kernel refused a case it covers`);
+      this.release(qq[h], x);
+      accInto(x.res.acts, pa.id, { sig: r.sig, err: r.err, saturated: r.counts.saturated, underflow: r.counts.underflow, nanBlocks: r.counts.nanBlocks, elements: causal });
+      setColumnsI(oi, T, H * hd, h * hd, hd, r.ints);
+    }
+    x.itmp.push(tmp);
+    for (const e of kq) this.release(e, x);
+    for (const e of vq) this.release(e as Encoded, x);
+    this.intOut(pvOp, x, oi);
     return true;
   }
 

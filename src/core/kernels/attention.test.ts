@@ -1,4 +1,5 @@
-// softmaxGemmFix (integer attention's softmax → P encoding → P·V → fix inside the GEMM module) against
+// softmaxGemmFix (integer attention's softmax → P encoding → P·V → fix inside the GEMM module) and
+// attentionFix (the same from encoded Q and K: Q·Kᵀ and its fix first) against
 // its specification, the three steps one after the other on the TypeScript twins: fxCausalSoftmax,
 // core encode (and the emulator's measure() loop for P's statistics), blockGemm + fixInt. Bit for
 // bit on the output integers, the sums and the counts, for both builds, every block format family,
@@ -84,6 +85,54 @@ describe('softmaxGemmFix = softmax, encode, block GEMM, fix', () => {
       }
     });
   }
+
+  // attentionFix: Q and K encoded (blocked along hd), the scores made in the module as gemmFix makes them
+  const qkCases: [string, string, string, number, number][] = [
+    ['mxint8', 'mxint8', 'mxint8', 70, 32],
+    ['mxfp4', 'mxfp4', 'mxint8', 33, 16],
+    ['fixed:w=12,f=6', 'mxint:m=6,block=32', 'mxint:m=6,block=32', 40, 12],
+    ['mxfp8_e5m2:block=16', 'mxfp6_e2m3:block=16', 'mxfp8_e4m3:block=16', 24, 16],
+    ['mxint8', 'bfp:m=6,block=16', 'mxint8:block=16', 1, 8],
+  ];
+  for (const [qf, pf, vf, T, hd] of qkCases) {
+    it(`attentionFix: Q, K ${qf}, P ${pf}, V ${vf}, T = ${T}, hd = ${hd}`, () => {
+      const rnd = makeRng(T * 7 + hd);
+      const C = attentionScaleConst(hd);
+      for (const spread of [1, 6]) {
+        const qx = Float32Array.from({ length: T * hd }, () => Math.round((rnd() * 2 - 1) * spread * 2 ** act.f) * 2 ** -act.f);
+        const kx = Float32Array.from({ length: T * hd }, () => Math.round((rnd() * 2 - 1) * spread * 2 ** act.f) * 2 ** -act.f);
+        const q = encode(qf, qx, [T, hd], 1);
+        const k = encode(qf, kx, [T, hd], 1);
+        const y = blockGemm(q, k, { b: 'NK' });
+        const s = Int32Array.from(y, (x, i) => (i % T > Math.floor(i / T) ? 0 : fixInt(x, act)));
+        const vx = values(T, hd, rnd);
+        const v = encode(vf, vx, [T, hd], 0);
+        const want = reference(s, T, C, pf, v, 'KN');
+        const stats = measure(want.pv, quantize(pf, want.pv, [T, T], 1), want.a.counts);
+        for (const fl of FLAVORS) {
+          const got = KERNELS[fl].attentionFix!(q, k, T, C, act, toSpec(pf), v, 'KN')!;
+          expect(Array.from(got.ints), `${fl} spread ${spread}`).toEqual(Array.from(want.ints));
+          expect([got.sig, got.err]).toEqual([stats.sig, stats.err]);
+          expect(got.counts).toEqual(want.a.counts);
+        }
+      }
+    });
+  }
+
+  it('attentionFix when the scores need patching after the kernel (exact outputs: FP8 blocks 2^±40 apart)', () => {
+    const T = 33;
+    const hd = 64;
+    const x = Float32Array.from({ length: T * hd }, (_, i) => (((i * 37) % 23) - 11) * 2 ** ((((i >> 4) % 3) - 1) * 40));
+    const q = encode('mxfp8_e5m2:block=16', x, [T, hd], 1);
+    const k = encode('mxfp8_e5m2:block=16', x.map((v) => -v * 0.75), [T, hd], 1);
+    expect(KERNELS.relaxed.prepare(q, k, { b: 'NK', causalC: true }).info.exactOutputs).toBeGreaterThan(0);
+    const C = attentionScaleConst(hd);
+    const y = blockGemm(q, k, { b: 'NK' });
+    const s = Int32Array.from(y, (v, i) => (i % T > Math.floor(i / T) ? 0 : fixInt(v, act)));
+    const v = encode('mxint8:block=16', values(T, hd, makeRng(5)), [T, hd], 0);
+    const want = reference(s, T, C, 'mxint8:block=16', v, 'KN');
+    for (const fl of FLAVORS) expect(Array.from(KERNELS[fl].attentionFix!(q, k, T, C, act, toSpec('mxint8:block=16'), v, 'KN')!.ints), fl).toEqual(Array.from(want.ints));
+  });
 
   it('declines what it does not cover, and says so beforehand', () => {
     const k = KERNELS.relaxed;

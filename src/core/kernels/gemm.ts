@@ -24,7 +24,7 @@ import { encode, type Encoded } from '../formats/codec';
 import { floorLog2 } from '../formats/float32';
 import { blockExp, blockGemm, gemmProblem, type GemmOperand, type GemmOptions } from '../datapath/gemm';
 import { FixedOps, type FixedExports, type FixedKernel } from './fixed';
-import { actMax, type ActFormat } from '../datapath/act';
+import { actMax, fixInt, type ActFormat } from '../datapath/act';
 import { checkAct } from '../datapath/fixed';
 import { exp2Table } from '../datapath/fixedTables';
 import { makeLayout } from '../formats/layout';
@@ -121,6 +121,12 @@ export interface GemmKernel {
   /** Whether softmaxGemmFix takes these arguments (it returns null exactly when this is false). */
   softmaxGemmCovers?(T: number, C: number, pSpec: FormatSpec): boolean;
   softmaxGemmFix?(s: Int32Array, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null;
+  /**
+   * One head of integer attention from its encoded Q_h [T, hd] and K_g [T, hd] (both blocked along
+   * hd): the scores gemmFix(q, k, { b: 'NK', causalC }) made into the softmax's input in kernel
+   * memory, then softmaxGemmFix — bit for bit the ops one after the other. null as softmaxGemmFix.
+   */
+  attentionFix?(q: Encoded, k: Encoded, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null;
   /**
    * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
    * one supersedes a plan from prepare().
@@ -606,9 +612,57 @@ class Kernel implements GemmKernel {
 
   softmaxGemmFix(s: Int32Array, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null {
     checkAct(act);
-    const e = this.e;
     if (s.length !== T * T || !this.softmaxGemmCovers(T, C, pSpec)) return null;
-    const spec = pSpec as BlockSpec;
+    const epoch = this.beginFused(T, pSpec as BlockSpec, v.mantissas.length);
+    const ps = this.alloc(T * T * 4);
+    new Int32Array(this.e.memory.buffer, ps, T * T).set(s);
+    return this.softmaxPvAt(ps, T, C, act, pSpec as BlockSpec, v, vLayout, into, epoch);
+  }
+
+  attentionFix(q: Encoded, k: Encoded, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null {
+    checkAct(act);
+    if (!this.softmaxGemmCovers(T, C, pSpec)) return null;
+    const opts: GemmKernelOptions = { b: 'NK', causalC: true };
+    const p = gemmProblem(q, k, opts); // throws the twin's FormatErrors
+    if (p.M !== T || p.N !== T) throw new GemmKernelError(`attentionFix: Q·Kᵀ is ${p.M}×${p.N}, not ${T}×${T}`);
+    const epoch = this.beginFused(T, pSpec as BlockSpec, v.mantissas.length + q.mantissas.length + k.mantissas.length);
+    const e = this.e;
+    const alloc = (bytes: number) => this.alloc(bytes);
+    const sa = opStats(e, alloc, p.a, p.block, p.nBlocks);
+    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks);
+    const pl = this.planFor(p, sa, sb, opts, epoch);
+    const n = T * T;
+    const ps = alloc(n * 4);
+    // the scores' ACT integers straight into ps (the softmax's input), as gemmFix makes them
+    if (pl.c && !pl.info.swapped && !(pl.pairs && pl.pairs.count > 0) && !pl.nanA.includes(1) && !pl.nanB.includes(1)) {
+      pl.exec();
+      const c = new Float32Array(e.memory.buffer, pl.c.ptr, T * pl.c.ldc);
+      for (let i = 0; i + 1 < T; i++) c.fill(0, i * pl.c.ldc + i + 1, i * pl.c.ldc + T);
+      e.fxFixRows(pl.c.ptr, T, T, pl.c.ldc, act.f, actMax(act), ps, 0);
+    } else {
+      const y = this.run(pl); // patched outputs, masked triangle +0
+      const si = new Int32Array(n);
+      for (let i = 0; i < n; i++) si[i] = fixInt(y[i], act);
+      new Int32Array(e.memory.buffer, ps, n).set(si);
+    }
+    return this.softmaxPvAt(ps, T, C, act, pSpec as BlockSpec, v, vLayout, into, epoch);
+  }
+
+  /** A fused call's start: reset, a new epoch, and the memory it will use reserved (so it grows, and views detach, only here). */
+  private beginFused(T: number, spec: BlockSpec, operandCodes: number): number {
+    const e = this.e;
+    e.reset();
+    const epoch = ++this.epoch;
+    const n = T * T;
+    const elemBytes = spec.kind === 'mx' ? 1 : 2;
+    this.alloc(n * (4 + 4 + 4 + 4 + 8 + elemBytes + 16) + T * 16 + 4096 * 8 + operandCodes * 32 + T * Math.ceil(T / spec.block) * 32 + (1 << 20));
+    e.reset();
+    return epoch;
+  }
+
+  /** softmaxGemmFix from ACT scores already at ps in kernel memory. */
+  private softmaxPvAt(ps: number, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', into: Int32Array | undefined, epoch: number): SoftmaxGemmFix {
+    const e = this.e;
     const q = e as GemmExports & QuantExports;
     const lut = mantissaTable(spec);
     const n = T * T;
@@ -616,14 +670,7 @@ class Kernel implements GemmKernel {
     const nbRow = Math.ceil(T / b);
     const elemBytes = spec.kind === 'mx' ? 1 : 2;
     const tab = exp2Table();
-    e.reset();
-    const epoch = ++this.epoch;
-    // reserve what this call allocates, so the memory grows (and views detach) only here
-    const vBytes = v.mantissas.length * 8;
-    this.alloc(n * (4 + 4 + 4 + 8 + elemBytes + 16) + T * 16 + tab.length * 4 + lut.mag.length * 8 + vBytes * 4 + T * nbRow * 32 + (1 << 20));
-    e.reset();
     const alloc = (bytes: number) => this.alloc(bytes);
-    const ps = alloc(n * 4);
     const pt = alloc(tab.length * 4);
     const pe = alloc(T * 4);
     const px = alloc(n * 4); // P: ACT integers from the softmax, then their float32 values in place
@@ -635,7 +682,6 @@ class Kernel implements GemmKernel {
     const pc = alloc(16);
     const pa = alloc(40);
     let buf = e.memory.buffer;
-    new Int32Array(buf, ps, n).set(s);
     new Int32Array(buf, pt, tab.length).set(tab);
     new Float64Array(buf, pl, lut.mag.length).set(lut.mag);
     new Uint8Array(buf, pc, 16).fill(0);
