@@ -86,22 +86,62 @@ export function fxToF32(src: usize, n: i32, f: i32, dst: usize): void {
   return <i32>(v > lim ? lim : v < -lim ? -lim : v);
 }
 
-/** sat(a + b), in i64 (exact for any i32 inputs, as the twin's doubles are). */
+/** The low i32 of each i64 lane of lo (lanes 0, 1) and hi (lanes 2, 3). */
+@inline function narrow64(lo: v128, hi: v128): v128 {
+  return i32x4.shuffle(lo, hi, 0, 2, 4, 6);
+}
+
+/** Each i64 lane clamped to ±L (vL = splat(L), vnL = splat(−L)). */
+@inline function sat64x2(v: v128, vL: v128, vnL: v128): v128 {
+  const c = v128.bitselect(vL, v, i64x2.gt_s(v, vL));
+  return v128.bitselect(vnL, c, i64x2.lt_s(c, vnL));
+}
+
+/**
+ * sat(a + b), exact for any i32 inputs (as the twin's doubles are): the wrapped i32 sum is clamped,
+ * and where it overflowed (a, b of one sign, the sum of the other) the true sum is beyond ±2^31 > lim,
+ * on a's side.
+ */
 export function fxAddK(a: usize, b: usize, n: i32, lim: i32, dst: usize): void {
   const L = <i64>lim;
-  for (let i = 0; i < n; i++) {
+  const vL = i32x4.splat(lim);
+  const vnL = i32x4.splat(-lim);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const x = v128.load(a + o);
+    const y = v128.load(b + o);
+    const s = i32x4.add(x, y);
+    const c = i32x4.max_s(i32x4.min_s(s, vL), vnL);
+    const ov = i32x4.shr_s(v128.and(v128.xor(x, s), v128.xor(y, s)), 31);
+    const edge = v128.bitselect(vnL, vL, i32x4.shr_s(x, 31));
+    v128.store(dst + o, v128.bitselect(edge, c, ov));
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     store<i32>(dst + o, sat64(<i64>load<i32>(a + o) + <i64>load<i32>(b + o), L));
   }
 }
 
 
-/** sat(rhu(a · b, f)). */
+/** sat(rhu(a · b, f)): the products exact in i64 lanes (extmul). */
 export function fxMulK(a: usize, b: usize, n: i32, f: i32, lim: i32, dst: usize): void {
   const half: i64 = <i64>1 << <i64>(f - 1);
   const sh = <i64>f;
   const L = <i64>lim;
-  for (let i = 0; i < n; i++) {
+  const vh = i64x2.splat(half);
+  const vL = i64x2.splat(L);
+  const vnL = i64x2.splat(-L);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const x = v128.load(a + o);
+    const y = v128.load(b + o);
+    const lo = sat64x2(i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(x, y), vh), <i32>f), vL, vnL);
+    const hi = sat64x2(i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(x, y), vh), <i32>f), vL, vnL);
+    v128.store(dst + o, narrow64(lo, hi));
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const p = <i64>load<i32>(a + o) * <i64>load<i32>(b + o);
     store<i32>(dst + o, sat64((p + half) >> sh, L));
@@ -125,15 +165,62 @@ export function fxMulK(a: usize, b: usize, n: i32, f: i32, lim: i32, dst: usize)
   return v < 0 ? (<i64>1 << 20) - g : g;
 }
 
-/** SiLU: rhu(x · g_σ(x), 20) with the sigmoid table at `tab` (CDF_N + 1 entries, step 2^−5). */
+/**
+ * SiLU: rhu(x · g_σ(x), 20) with the sigmoid table at `tab` (CDF_N + 1 entries, step 2^−5).
+ * Four at a time when the table's interpolation fits i32 lanes (|T[i+1] − T[i]| · 2^sh + 2^sh < 2^31,
+ * |T[i]| < 2^29: the real table's steps are < 2^13): |x| clamped as unsigned (|−2^31| wraps to 2^31,
+ * which clamps as the i64 code does), T[i], T[i+1] fetched as one 64-bit pair per lane, x · g exact in
+ * i64 lanes (extmul).
+ */
 export function fxSiluK(x: usize, n: i32, f: i32, tab: usize, cdfN: i32, dst: usize): void {
   const sh = <i64>(f - 5);
   const lim = (<i64>cdfN << sh) - 1;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (sh >= 0 && sh <= 24 && lim < 0x7fffffff && tableFits(tab, cdfN, <i32>sh)) {
+    const s = <i32>sh;
+    const vlim = i32x4.splat(<i32>lim);
+    const vmask = i32x4.splat((1 << s) - 1);
+    const vhalf = i32x4.splat(s == 0 ? 0 : 1 << (s - 1));
+    const one = i32x4.splat(1 << 20);
+    const r19 = i64x2.splat(1 << 19);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(x + o);
+      const c = i32x4.min_u(i32x4.abs(v), vlim);
+      const idx = i32x4.shr_u(c, s);
+      const fr = v128.and(c, vmask);
+      let q01 = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 0) << 2));
+      q01 = v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 1) << 2), q01, 1);
+      let q23 = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 2) << 2));
+      q23 = v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 3) << 2), q23, 1);
+      const t0 = i32x4.shuffle(q01, q23, 0, 2, 4, 6);
+      const t1 = i32x4.shuffle(q01, q23, 1, 3, 5, 7);
+      const g0 = i32x4.add(t0, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(t1, t0), fr), vhalf), s));
+      const g = v128.bitselect(i32x4.sub(one, g0), g0, i32x4.shr_s(v, 31));
+      const lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(v, g), r19), 20);
+      const hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(v, g), r19), 20);
+      v128.store(dst + o, narrow64(lo, hi));
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const v = <i64>load<i32>(x + o);
     store<i32>(dst + o, <i32>((v * cdfAt(tab, v, sh, lim) + (<i64>1 << 19)) >> 20));
   }
+}
+
+/** Whether a CDF table's entries (N + 1) and steps allow the i32 interpolation of fxSiluK at shift s. */
+function tableFits(tab: usize, N: i32, s: i32): bool {
+  const bound = (<i64>1 << 31) - (<i64>1 << s);
+  for (let i = 0; i <= N; i++) {
+    const t = <i64>load<i32>(tab + (<usize>i << 2));
+    if (t >= (1 << 29) || t <= -(1 << 29)) return false;
+    if (i < N) {
+      const d = <i64>load<i32>(tab + (<usize>i << 2), 4) - t;
+      if ((d < 0 ? -d : d) << <i64>s >= bound) return false;
+    }
+  }
+  return true;
 }
 
 /** floor(sqrt(q)) for 0 ≤ q < 2^53 (the f64 root is within one of it). */
