@@ -285,14 +285,16 @@ export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, 
 /**
  * Causal softmax of H score matrices [T, T] (the twin's fxCausalSoftmax per head): row t over keys
  * 0..t, entries above the diagonal 0. `tab` = exp2Table (i32, 2^20 scale), zf = f + 24, C < 2^25.
- * `e` is scratch for T i32.
+ * `e` is scratch for T i32 (no longer used: the e_j are kept in the output row).
+ *
+ * Four keys at a time when the table allows (fxSoftmaxV); else, and for the last n mod 4 keys of a
+ * row, the scalar code (softmaxExp).
  */
 export function fxSoftmaxK(s: usize, H: i32, T: i32, C: i32, f: i32, tab: usize, e: usize, dst: usize): void {
+  const vec = C >= 0 && f >= 0 && f <= 39 && expTableFits(tab);
+  // a table that is ≥ 0 and falls makes every e_j ≥ 0 (mant lies between E[i+1] and E[i])
+  const nonNeg = vec && expTableFalls(tab);
   const zf = <i64>(f + 24);
-  const ish = zf - 7; // index bits: the top 7 of ρ
-  const fsh = zf - 7 - 16; // then 16 interpolation bits
-  const fmask: i64 = (<i64>1 << zf) - 1;
-  const Ci = <i64>C;
   const sh = <i64>(52 - f);
   const hf: i64 = <i64>1 << (sh - 1);
   const num: u64 = <u64>1 << 52;
@@ -302,33 +304,160 @@ export function fxSoftmaxK(s: usize, H: i32, T: i32, C: i32, f: i32, tab: usize,
       const row = s + base + ((<usize>t * <usize>T) << 2);
       const out = dst + base + ((<usize>t * <usize>T) << 2);
       const n = t + 1;
+      let j = 0;
       let m = load<i32>(row);
-      for (let j = 1; j < n; j++) m = max(m, load<i32>(row + (<usize>j << 2)));
+      if (vec && n >= 4) {
+        let vm = v128.load(row);
+        for (j = 4; j + 4 <= n; j += 4) vm = i32x4.max_s(vm, v128.load(row + (<usize>j << 2)));
+        m = max(max(i32x4.extract_lane(vm, 0), i32x4.extract_lane(vm, 1)), max(i32x4.extract_lane(vm, 2), i32x4.extract_lane(vm, 3)));
+      } else j = 1;
+      for (; j < n; j++) m = max(m, load<i32>(row + (<usize>j << 2)));
+      // e_j into the output row, Σ e_j
       let sum: i64 = 0;
-      for (let j = 0; j < n; j++) {
-        const z = (<i64>m - <i64>load<i32>(row + (<usize>j << 2))) * Ci;
-        const k = z >> zf;
-        let v: i64 = 0;
-        if (k < 32) {
-          const rho = z & fmask;
-          const i = rho >> ish;
-          const phi = (rho >> fsh) & 0xffff;
-          const p = tab + (<usize>i << 2);
-          const E0 = <i64>load<i32>(p);
-          const E1 = <i64>load<i32>(p, 4);
-          const mant = E0 - (((E0 - E1) * phi + 32768) >> 16);
-          v = k == 0 ? mant : (mant + (<i64>1 << (k - 1))) >> k;
-        }
-        store<i32>(e + (<usize>j << 2), <i32>v);
+      j = 0;
+      if (vec) {
+        sum = softmaxExpV(row, n & ~3, m, C, f, tab, out, nonNeg);
+        j = n & ~3;
+      }
+      for (; j < n; j++) {
+        const v = softmaxExp(load<i32>(row + (<usize>j << 2)), m, C, zf, tab);
+        store<i32>(out + (<usize>j << 2), <i32>v);
         sum += v;
       }
       const R = <i64>(num / <u64>sum);
-      for (let j = 0; j < n; j++) {
-        store<i32>(out + (<usize>j << 2), <i32>((<i64>load<i32>(e + (<usize>j << 2)) * R + hf) >> sh));
+      j = 0;
+      if (vec) {
+        const vR = i64x2.splat(R);
+        const vh = i64x2.splat(hf);
+        const s32 = <i32>sh;
+        if (R >= 0 && R <= 0xffffffff && nonNeg) {
+          // e_j ≥ 0 and R < 2^32: the products as u32 · u32 (extmul)
+          const vR32 = i32x4.splat(<i32>R);
+          for (; j + 4 <= n; j += 4) {
+            const p = out + (<usize>j << 2);
+            const ev = v128.load(p);
+            const lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_u(ev, vR32), vh), s32);
+            const hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_u(ev, vR32), vh), s32);
+            v128.store(p, narrow64(lo, hi));
+          }
+        } else {
+          for (; j + 4 <= n; j += 4) {
+            const p = out + (<usize>j << 2);
+            const ev = v128.load(p);
+            const lo = i64x2.shr_s(i64x2.add(i64x2.mul(i64x2.extend_low_i32x4_s(ev), vR), vh), s32);
+            const hi = i64x2.shr_s(i64x2.add(i64x2.mul(i64x2.extend_high_i32x4_s(ev), vR), vh), s32);
+            v128.store(p, narrow64(lo, hi));
+          }
+        }
+      }
+      for (; j < n; j++) {
+        const p = out + (<usize>j << 2);
+        store<i32>(p, <i32>((<i64>load<i32>(p) * R + hf) >> sh));
       }
       memory.fill(out + (<usize>n << 2), 0, <usize>(T - n) << 2);
     }
   }
+}
+
+/** e_j of one score: the 2^−(z / 2^zf) of fxSoftmaxRow, z = (m − x)·C, 0 when k ≥ 32. */
+@inline function softmaxExp(x: i32, m: i32, C: i32, zf: i64, tab: usize): i64 {
+  const z = (<i64>m - <i64>x) * <i64>C;
+  const k = z >> zf;
+  if (k >= 32) return 0;
+  const rho = z & ((<i64>1 << zf) - 1);
+  const i = rho >> (zf - 7);
+  const phi = (rho >> (zf - 23)) & 0xffff;
+  const p = tab + (<usize>i << 2);
+  const E0 = <i64>load<i32>(p);
+  const E1 = <i64>load<i32>(p, 4);
+  const mant = E0 - (((E0 - E1) * phi + 32768) >> 16);
+  return k == 0 ? mant : (mant + (<i64>1 << (k - 1))) >> k;
+}
+
+/**
+ * e_j of the first n (a multiple of 4) scores of a row into out, returning their sum. The same
+ * integers four at a time: d = m − x is exact as u32 (m ≥ x), z = d·C as u64 (extmul); u = z >> (f+1)
+ * holds k (bits 23..), i (16..22) and φ (0..15); d is clamped where u passes 2^28 (k ≥ 32, e = 0) so u fits u32; the
+ * interpolation fits i32 (expTableFits); rhu(mant, k) = floor(mant·2^−k + ½) exactly in f64 (≤ 33
+ * significant bits), 2^−k built from k as f64 bits; or, when the table makes mant ≥ 0, as
+ * (mant · 2^(30−k) + 2^29) >> 30 in u64 lanes (cheaper).
+ */
+function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out: usize, nonNeg: bool): i64 {
+  const vm = i32x4.splat(m);
+  const vC = i32x4.splat(C);
+  // d ≥ dMax = ceil(2^(f+29) / C) means u ≥ 2^28 (k ≥ 32, e = 0); clamped there u < 2^28 + 2^24 fits
+  const dMax: u64 = C == 0 || f + 29 >= 63 ? 0xffffffff : min<u64>(0xffffffff, ((<u64>1 << <u64>(f + 29)) + <u64>C - 1) / <u64>C);
+  const vD = i32x4.splat(<i32>dMax);
+  const cap32 = i32x4.splat(1 << 28);
+  const m7 = i32x4.splat(127);
+  const mphi = i32x4.splat(0xffff);
+  const r15 = i32x4.splat(32768);
+  const bias = i64x2.splat(<i64>1023 << 52);
+  const half = f64x2.splat(0.5);
+  const b157 = i32x4.splat(157);
+  const r29 = i64x2.splat(<i64>1 << 29);
+  const s1 = f + 1;
+  let acc = i64x2.splat(0);
+  for (let j = 0; j < n; j += 4) {
+    const o = <usize>j << 2;
+    const d = i32x4.min_u(i32x4.sub(vm, v128.load(row + o)), vD);
+    const u = narrow64(i64x2.shr_u(i64x2.extmul_low_i32x4_u(d, vC), s1), i64x2.shr_u(i64x2.extmul_high_i32x4_u(d, vC), s1));
+    const live = i32x4.lt_u(u, cap32);
+    const k = i32x4.shr_u(u, 23);
+    const idx = v128.and(i32x4.shr_u(u, 16), m7);
+    const phi = v128.and(u, mphi);
+    let q01 = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 0) << 2));
+    q01 = v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 1) << 2), q01, 1);
+    let q23 = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 2) << 2));
+    q23 = v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 3) << 2), q23, 1);
+    const E0 = i32x4.shuffle(q01, q23, 0, 2, 4, 6);
+    const E1 = i32x4.shuffle(q01, q23, 1, 3, 5, 7);
+    const mant = i32x4.sub(E0, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(E0, E1), phi), r15), 16));
+    let ev: v128;
+    if (nonNeg) {
+      // 0 ≤ mant < 2^30: rhu(mant, k) = (mant · 2^(30−k) + 2^29) >> 30 for k ≤ 30 (k = 31, 32: 0,
+      // as 2^(30−k) truncates to 0), 2^(30−k) from f32 bits
+      const pw = i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.sub(b157, k), 23));
+      const el = i64x2.shr_u(i64x2.add(i64x2.extmul_low_i32x4_u(mant, pw), r29), 30);
+      const eh = i64x2.shr_u(i64x2.add(i64x2.extmul_high_i32x4_u(mant, pw), r29), 30);
+      ev = v128.and(narrow64(el, eh), live);
+    } else {
+      const scl = i64x2.sub(bias, i64x2.shl(i64x2.extend_low_i32x4_u(k), 52));
+      const sch = i64x2.sub(bias, i64x2.shl(i64x2.extend_high_i32x4_u(k), 52));
+      const el = f64x2.floor(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_s(mant), scl), half));
+      const eh = f64x2.floor(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(mant, mant, 2, 3, 2, 3)), sch), half));
+      ev = v128.and(
+        i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(el), i32x4.trunc_sat_f64x2_s_zero(eh), 0, 1, 4, 5),
+        live,
+      );
+    }
+    v128.store(out + o, ev);
+    acc = i64x2.add(acc, i64x2.add(i64x2.extend_low_i32x4_s(ev), i64x2.extend_high_i32x4_s(ev)));
+  }
+  return i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1);
+}
+
+/** Whether the exp2 table is ≥ 0 and non-increasing. */
+function expTableFalls(tab: usize): bool {
+  for (let i = 0; i < 128; i++) {
+    const t = load<i32>(tab + (<usize>i << 2));
+    const t1 = load<i32>(tab + (<usize>i << 2), 4);
+    if (t1 < 0 || t1 > t) return false;
+  }
+  return true;
+}
+
+/** Whether the exp2 table (2^7 + 1 entries) allows softmaxExpV's i32 interpolation: |E| < 2^29, |ΔE| < 2^15. */
+function expTableFits(tab: usize): bool {
+  for (let i = 0; i <= 128; i++) {
+    const t = load<i32>(tab + (<usize>i << 2));
+    if (t >= (1 << 29) || t <= -(1 << 29)) return false;
+    if (i < 128) {
+      const d = load<i32>(tab + (<usize>i << 2), 4) - t;
+      if (d >= 32768 || d <= -32768) return false;
+    }
+  }
+  return true;
 }
 
 /**
