@@ -239,17 +239,39 @@ function tableFits(tab: usize, N: i32, s: i32): bool {
 export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, s2: i32, lim: i32, dst: usize): void {
   const L = <i64>lim;
   const half2: i64 = s2 > 0 ? <i64>1 << <i64>(s2 - 1) : 0;
+  const m32 = i64x2.splat(0xffffffff);
+  const vL = i64x2.splat(L);
+  const vnL = i64x2.splat(-L);
   for (let t = 0; t < T; t++) {
     const row = x + ((<usize>t * <usize>D) << 2);
     const out = dst + ((<usize>t * <usize>D) << 2);
-    let S: u64 = 0;
-    let Sh: u64 = 0;
-    for (let d = 0; d < D; d++) {
-      const v = <i64>load<i32>(row + (<usize>d << 2));
-      const sq = <u64>(v * v); // < 2^62
-      S += sq;
-      if (S < sq) Sh++;
+    // Σx² as Σ(low 32 bits of x²) + 2^32·Σ(high bits) (each sum < 2^53 for D ≤ 2^20), then 128 bits
+    let d = 0;
+    let sLo: u64 = 0;
+    let sHi: u64 = 0;
+    {
+      let aLo = i64x2.splat(0);
+      let aHi = i64x2.splat(0);
+      for (; d + 4 <= D; d += 4) {
+        const v = v128.load(row + (<usize>d << 2));
+        const ql = i64x2.extmul_low_i32x4_s(v, v);
+        const qh = i64x2.extmul_high_i32x4_s(v, v);
+        aLo = i64x2.add(aLo, i64x2.add(v128.and(ql, m32), v128.and(qh, m32)));
+        aHi = i64x2.add(aHi, i64x2.add(i64x2.shr_u(ql, 32), i64x2.shr_u(qh, 32)));
+      }
+      sLo = <u64>(i64x2.extract_lane(aLo, 0) + i64x2.extract_lane(aLo, 1));
+      sHi = <u64>(i64x2.extract_lane(aHi, 0) + i64x2.extract_lane(aHi, 1));
     }
+    for (; d < D; d++) {
+      const v = <i64>load<i32>(row + (<usize>d << 2));
+      const sq = <u64>(v * v); // ≤ 2^62
+      sLo += sq & 0xffffffff;
+      sHi += sq >>> 32;
+    }
+    let S = sHi << 32;
+    let Sh = sHi >>> 32;
+    S += sLo;
+    if (S < sLo) Sh++;
     // m' = S·2^16 + DE in (hi, lo)
     let lo = S << 16;
     let hi = (Sh << 16) | (S >>> 48);
@@ -273,7 +295,28 @@ export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, 
     const r = isqrt64(<i64>q);
     const shift = 40 - 8 - j - h - 20;
     const half1: i64 = <i64>1 << <i64>(shift - 1);
-    for (let d = 0; d < D; d++) {
+    d = 0;
+    if (r >= 0 && r <= 0x7fffffff) {
+      // u = rhu(x·r, shift) by extmul (r < 2^25 here), u·w as i64 lanes (wrapping as the i64 code would)
+      const vr = i32x4.splat(<i32>r);
+      const vh1 = i64x2.splat(half1);
+      const vh2 = i64x2.splat(half2);
+      for (; d + 4 <= D; d += 4) {
+        const o = <usize>d << 2;
+        const v = v128.load(row + o);
+        const wv = v128.load(w + o);
+        const ul = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(v, vr), vh1), shift);
+        const uh = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(v, vr), vh1), shift);
+        let pl = i64x2.mul(ul, i64x2.extend_low_i32x4_s(wv));
+        let ph = i64x2.mul(uh, i64x2.extend_high_i32x4_s(wv));
+        if (s2 > 0) {
+          pl = i64x2.shr_s(i64x2.add(pl, vh2), s2);
+          ph = i64x2.shr_s(i64x2.add(ph, vh2), s2);
+        }
+        v128.store(out + o, narrow64(sat64x2(pl, vL, vnL), sat64x2(ph, vL, vnL)));
+      }
+    }
+    for (; d < D; d++) {
       const o = <usize>d << 2;
       const u = (<i64>load<i32>(row + o) * r + half1) >> <i64>shift;
       const p = u * <i64>load<i32>(w + o);
@@ -469,11 +512,29 @@ export function fxRopeK(x: usize, T: i32, heads: i32, hd: i32, cos: usize, sin: 
   const W = heads * hd;
   const L = <i64>lim;
   const hf: i64 = 1 << 19;
+  const vhf = i64x2.splat(hf);
+  const vL = i64x2.splat(L);
+  const vnL = i64x2.splat(-L);
   for (let t = 0; t < T; t++) {
     const co = (<usize>(pos0 + t) * <usize>half) << 2;
     for (let h = 0; h < heads; h++) {
       const o = (<usize>(t * W + h * hd)) << 2;
-      for (let i = 0; i < half; i++) {
+      let i = 0;
+      for (; i + 4 <= half; i += 4) {
+        const oi = o + (<usize>i << 2);
+        const oh = oi + (<usize>half << 2);
+        const a = v128.load(x + oi);
+        const b = v128.load(x + oh);
+        const c = v128.load(cos + co + (<usize>i << 2));
+        const sn = v128.load(sin + co + (<usize>i << 2));
+        const yl = i64x2.shr_s(i64x2.add(i64x2.sub(i64x2.extmul_low_i32x4_s(a, c), i64x2.extmul_low_i32x4_s(b, sn)), vhf), 20);
+        const yh = i64x2.shr_s(i64x2.add(i64x2.sub(i64x2.extmul_high_i32x4_s(a, c), i64x2.extmul_high_i32x4_s(b, sn)), vhf), 20);
+        const zl = i64x2.shr_s(i64x2.add(i64x2.add(i64x2.extmul_low_i32x4_s(b, c), i64x2.extmul_low_i32x4_s(a, sn)), vhf), 20);
+        const zh = i64x2.shr_s(i64x2.add(i64x2.add(i64x2.extmul_high_i32x4_s(b, c), i64x2.extmul_high_i32x4_s(a, sn)), vhf), 20);
+        v128.store(dst + oi, narrow64(sat64x2(yl, vL, vnL), sat64x2(yh, vL, vnL)));
+        v128.store(dst + oh, narrow64(sat64x2(zl, vL, vnL), sat64x2(zh, vL, vnL)));
+      }
+      for (; i < half; i++) {
         const oi = o + (<usize>i << 2);
         const oh = oi + (<usize>half << 2);
         const a = <i64>load<i32>(x + oi);
