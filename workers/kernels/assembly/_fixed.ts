@@ -359,7 +359,7 @@ export function fxSoftmaxK(s: usize, H: i32, T: i32, C: i32, f: i32, tab: usize,
       let sum: i64 = 0;
       j = 0;
       if (vec) {
-        sum = softmaxExpV(row, n & ~3, m, C, f, tab, out, nonNeg);
+        sum = nonNeg ? softmaxExpP(row, n & ~3, m, C, f, tab, out) : softmaxExpV(row, n & ~3, m, C, f, tab, out);
         j = n & ~3;
       }
       for (; j < n; j++) {
@@ -425,7 +425,7 @@ export function fxSoftmaxK(s: usize, H: i32, T: i32, C: i32, f: i32, tab: usize,
  * significant bits), 2^−k built from k as f64 bits; or, when the table makes mant ≥ 0, as
  * (mant · 2^(30−k) + 2^29) >> 30 in u64 lanes (cheaper).
  */
-function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out: usize, nonNeg: bool): i64 {
+function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out: usize): i64 {
   const vm = i32x4.splat(m);
   const vC = i32x4.splat(C);
   // d ≥ dMax = ceil(2^(f+29) / C) means u ≥ 2^28 (k ≥ 32, e = 0); clamped there u < 2^28 + 2^24 fits
@@ -437,8 +437,6 @@ function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out
   const r15 = i32x4.splat(32768);
   const bias = i64x2.splat(<i64>1023 << 52);
   const half = f64x2.splat(0.5);
-  const b157 = i32x4.splat(157);
-  const r29 = i64x2.splat(<i64>1 << 29);
   const s1 = f + 1;
   let acc = i64x2.splat(0);
   for (let j = 0; j < n; j += 4) {
@@ -456,28 +454,71 @@ function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out
     const E0 = i32x4.shuffle(q01, q23, 0, 2, 4, 6);
     const E1 = i32x4.shuffle(q01, q23, 1, 3, 5, 7);
     const mant = i32x4.sub(E0, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(E0, E1), phi), r15), 16));
-    let ev: v128;
-    if (nonNeg) {
-      // 0 ≤ mant < 2^30: rhu(mant, k) = (mant · 2^(30−k) + 2^29) >> 30 for k ≤ 30 (k = 31, 32: 0,
-      // as 2^(30−k) truncates to 0), 2^(30−k) from f32 bits
-      const pw = i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.sub(b157, k), 23));
-      const el = i64x2.shr_u(i64x2.add(i64x2.extmul_low_i32x4_u(mant, pw), r29), 30);
-      const eh = i64x2.shr_u(i64x2.add(i64x2.extmul_high_i32x4_u(mant, pw), r29), 30);
-      ev = v128.and(narrow64(el, eh), live);
-    } else {
-      const scl = i64x2.sub(bias, i64x2.shl(i64x2.extend_low_i32x4_u(k), 52));
-      const sch = i64x2.sub(bias, i64x2.shl(i64x2.extend_high_i32x4_u(k), 52));
-      const el = f64x2.floor(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_s(mant), scl), half));
-      const eh = f64x2.floor(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(mant, mant, 2, 3, 2, 3)), sch), half));
-      ev = v128.and(
-        i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(el), i32x4.trunc_sat_f64x2_s_zero(eh), 0, 1, 4, 5),
-        live,
-      );
-    }
+    const scl = i64x2.sub(bias, i64x2.shl(i64x2.extend_low_i32x4_u(k), 52));
+    const sch = i64x2.sub(bias, i64x2.shl(i64x2.extend_high_i32x4_u(k), 52));
+    const el = f64x2.floor(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_s(mant), scl), half));
+    const eh = f64x2.floor(f64x2.add(f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(mant, mant, 2, 3, 2, 3)), sch), half));
+    const ev = v128.and(
+      i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(el), i32x4.trunc_sat_f64x2_s_zero(eh), 0, 1, 4, 5),
+      live,
+    );
     v128.store(out + o, ev);
     acc = i64x2.add(acc, i64x2.add(i64x2.extend_low_i32x4_s(ev), i64x2.extend_high_i32x4_s(ev)));
   }
   return i64x2.extract_lane(acc, 0) + i64x2.extract_lane(acc, 1);
+}
+
+/**
+ * softmaxExpV for a table that is ≥ 0 and falls (expTableFalls), so 0 ≤ e_j ≤ mant ≤ E[0] < 2^29:
+ * rhu(mant, k) = (mant · 2^(30−k) + 2^29) >> 30 in u64 lanes, 2^(30−k) from f32 bits (k = 31, 32
+ * truncate to 0 and give 0: no mask needed, as u < 2^28 + 2^24 keeps k ≤ 32); the gather addresses
+ * formed four at a time; the e_j summed in i32 lanes over blocks short enough not to overflow.
+ */
+function softmaxExpP(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out: usize): i64 {
+  const vm = i32x4.splat(m);
+  const vC = i32x4.splat(C);
+  const dMax: u64 = C == 0 || f + 29 >= 63 ? 0xffffffff : min<u64>(0xffffffff, ((<u64>1 << <u64>(f + 29)) + <u64>C - 1) / <u64>C);
+  const vD = i32x4.splat(<i32>dMax);
+  const vt = i32x4.splat(<i32>tab);
+  const m7 = i32x4.splat(127 << 2);
+  const mphi = i32x4.splat(0xffff);
+  const r15 = i32x4.splat(32768);
+  const b157 = i32x4.splat(157);
+  const r29 = i64x2.splat(<i64>1 << 29);
+  const s1 = f + 1;
+  const e0 = max(load<i32>(tab), 1);
+  const B = <i32>min<i64>(<i64>0x7fffffff / <i64>e0, 1 << 20) << 2; // keys per block: each lane sums ≤ B/4 values ≤ E[0]
+  let sum: i64 = 0;
+  for (let j0 = 0; j0 < n; j0 += B) {
+    const j1 = <i32>min<i64>(<i64>j0 + <i64>B, <i64>n);
+    let acc = i32x4.splat(0);
+    for (let j = j0; j < j1; j += 4) {
+      const o = <usize>j << 2;
+      const d = i32x4.min_u(i32x4.sub(vm, v128.load(row + o)), vD);
+      const u = narrow64(i64x2.shr_u(i64x2.extmul_low_i32x4_u(d, vC), s1), i64x2.shr_u(i64x2.extmul_high_i32x4_u(d, vC), s1));
+      const k = i32x4.shr_u(u, 23);
+      const adr = i32x4.add(v128.and(i32x4.shr_u(u, 14), m7), vt);
+      const phi = v128.and(u, mphi);
+      let q01 = v128.load64_zero(<usize>i32x4.extract_lane(adr, 0));
+      q01 = v128.load64_lane(<usize>i32x4.extract_lane(adr, 1), q01, 1);
+      let q23 = v128.load64_zero(<usize>i32x4.extract_lane(adr, 2));
+      q23 = v128.load64_lane(<usize>i32x4.extract_lane(adr, 3), q23, 1);
+      const E0 = i32x4.shuffle(q01, q23, 0, 2, 4, 6);
+      const E1 = i32x4.shuffle(q01, q23, 1, 3, 5, 7);
+      const mant = i32x4.sub(E0, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(E0, E1), phi), r15), 16));
+      const pf = i32x4.shl(i32x4.sub(b157, k), 23);
+      let pw: v128;
+      if (ASC_FEATURE_RELAXED_SIMD) pw = i32x4.relaxed_trunc_f32x4_s(pf); // exact powers of two in [2^−2, 2^30]
+      else pw = i32x4.trunc_sat_f32x4_s(pf);
+      const el = i64x2.shr_u(i64x2.add(i64x2.extmul_low_i32x4_u(mant, pw), r29), 30);
+      const eh = i64x2.shr_u(i64x2.add(i64x2.extmul_high_i32x4_u(mant, pw), r29), 30);
+      const ev = narrow64(el, eh);
+      v128.store(out + o, ev);
+      acc = i32x4.add(acc, ev);
+    }
+    sum += <i64>i32x4.extract_lane(acc, 0) + <i64>i32x4.extract_lane(acc, 1) + <i64>i32x4.extract_lane(acc, 2) + <i64>i32x4.extract_lane(acc, 3);
+  }
+  return sum;
 }
 
 /** Whether the exp2 table is ≥ 0 and non-increasing. */
