@@ -242,6 +242,11 @@ export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, 
   const m32 = i64x2.splat(0xffffffff);
   const vL = i64x2.splat(L);
   const vnL = i64x2.splat(-L);
+  let wMax: u64 = 0; // max |w| (as u32)
+  for (let d = 0; d < D; d++) {
+    const v = <i64>load<i32>(w + (<usize>d << 2));
+    wMax = max(wMax, <u64>(v < 0 ? -v : v));
+  }
   for (let t = 0; t < T; t++) {
     const row = x + ((<usize>t * <usize>D) << 2);
     const out = dst + ((<usize>t * <usize>D) << 2);
@@ -249,11 +254,14 @@ export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, 
     let d = 0;
     let sLo: u64 = 0;
     let sHi: u64 = 0;
+    let mx: u64 = 0; // max |x| of the row (as u32: |−2^31| = 2^31)
     {
       let aLo = i64x2.splat(0);
       let aHi = i64x2.splat(0);
+      let vmx = i32x4.splat(0);
       for (; d + 4 <= D; d += 4) {
         const v = v128.load(row + (<usize>d << 2));
+        vmx = i32x4.max_u(vmx, i32x4.abs(v));
         const ql = i64x2.extmul_low_i32x4_s(v, v);
         const qh = i64x2.extmul_high_i32x4_s(v, v);
         aLo = i64x2.add(aLo, i64x2.add(v128.and(ql, m32), v128.and(qh, m32)));
@@ -261,9 +269,11 @@ export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, 
       }
       sLo = <u64>(i64x2.extract_lane(aLo, 0) + i64x2.extract_lane(aLo, 1));
       sHi = <u64>(i64x2.extract_lane(aHi, 0) + i64x2.extract_lane(aHi, 1));
+      mx = max(max(<u64><u32>i32x4.extract_lane(vmx, 0), <u64><u32>i32x4.extract_lane(vmx, 1)), max(<u64><u32>i32x4.extract_lane(vmx, 2), <u64><u32>i32x4.extract_lane(vmx, 3)));
     }
     for (; d < D; d++) {
       const v = <i64>load<i32>(row + (<usize>d << 2));
+      mx = max(mx, <u64>(v < 0 ? -v : v));
       const sq = <u64>(v * v); // ≤ 2^62
       sLo += sq & 0xffffffff;
       sHi += sq >>> 32;
@@ -296,7 +306,34 @@ export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, 
     const shift = 40 - 8 - j - h - 20;
     const half1: i64 = <i64>1 << <i64>(shift - 1);
     d = 0;
-    if (r >= 0 && r <= 0x7fffffff) {
+    // |u| ≤ U for the whole row; if U < 2^31 then u fits i32 and u·w is an extmul, and if moreover
+    // |y| ≤ U·max|w| (shifted) stays within ±lim there is nothing to saturate
+    const U: u64 = r >= 0 && r <= 0x7fffffff && shift >= 1 && shift <= 63 ? ((mx * <u64>r + <u64>half1) >>> <u64>shift) + 1 : <u64>-1;
+    if (U <= 0x7fffffff && s2 >= 0 && s2 <= 63) {
+      const P = U * wMax; // < 2^62
+      const Y = s2 > 0 ? ((P + <u64>half2) >>> <u64>s2) + 1 : P;
+      const noSat = Y <= <u64>L;
+      const vr = i32x4.splat(<i32>r);
+      const vh1 = i64x2.splat(half1);
+      const vh2 = i64x2.splat(half2);
+      for (; d + 4 <= D; d += 4) {
+        const o = <usize>d << 2;
+        const v = v128.load(row + o);
+        const wv = v128.load(w + o);
+        const u = narrow64(
+          i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(v, vr), vh1), shift),
+          i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(v, vr), vh1), shift),
+        );
+        let pl = i64x2.extmul_low_i32x4_s(u, wv);
+        let ph = i64x2.extmul_high_i32x4_s(u, wv);
+        if (s2 > 0) {
+          pl = i64x2.shr_s(i64x2.add(pl, vh2), s2);
+          ph = i64x2.shr_s(i64x2.add(ph, vh2), s2);
+        }
+        if (noSat) v128.store(out + o, narrow64(pl, ph));
+        else v128.store(out + o, narrow64(sat64x2(pl, vL, vnL), sat64x2(ph, vL, vnL)));
+      }
+    } else if (r >= 0 && r <= 0x7fffffff) {
       // u = rhu(x·r, shift) by extmul (r < 2^25 here), u·w as i64 lanes (wrapping as the i64 code would)
       const vr = i32x4.splat(<i32>r);
       const vh1 = i64x2.splat(half1);
