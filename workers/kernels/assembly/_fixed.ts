@@ -133,6 +133,17 @@ export function fxMulK(a: usize, b: usize, n: i32, f: i32, lim: i32, dst: usize)
   const vL = i64x2.splat(L);
   const vnL = i64x2.splat(-L);
   let i = 0;
+  // nothing to saturate when max|a|·max|b| (rounded and shifted) stays inside ±lim
+  if (f >= 1 && f <= 63 && rangeBelow(a, b, n, half, f, L)) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const x = v128.load(a + o);
+      const y = v128.load(b + o);
+      const lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(x, y), vh), <i32>f);
+      const hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(x, y), vh), <i32>f);
+      v128.store(dst + o, narrow64(lo, hi));
+    }
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const x = v128.load(a + o);
@@ -146,6 +157,25 @@ export function fxMulK(a: usize, b: usize, n: i32, f: i32, lim: i32, dst: usize)
     const p = <i64>load<i32>(a + o) * <i64>load<i32>(b + o);
     store<i32>(dst + o, sat64((p + half) >> sh, L));
   }
+}
+
+/** max |x| of n i32 (as u32: |−2^31| = 2^31). */
+function maxAbs(x: usize, n: i32): u64 {
+  let v = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v = i32x4.max_u(v, i32x4.abs(v128.load(x + (<usize>i << 2))));
+  let m = max(max(<u64><u32>i32x4.extract_lane(v, 0), <u64><u32>i32x4.extract_lane(v, 1)), max(<u64><u32>i32x4.extract_lane(v, 2), <u64><u32>i32x4.extract_lane(v, 3)));
+  for (; i < n; i++) {
+    const y = <i64>load<i32>(x + (<usize>i << 2));
+    m = max(m, <u64>(y < 0 ? -y : y));
+  }
+  return m;
+}
+
+/** Whether |rhu(a_i·b_i, f)| < lim for all i, from the bound max|a|·max|b| (≤ 2^62). */
+function rangeBelow(a: usize, b: usize, n: i32, half: i64, f: i32, L: i64): bool {
+  const P = maxAbs(a, n) * maxAbs(b, n);
+  return ((P + <u64>half) >>> <u64>f) + 1 <= <u64>L;
 }
 
 /**
@@ -593,6 +623,14 @@ export function fxRopeK(x: usize, T: i32, heads: i32, hd: i32, cos: usize, sin: 
   const vhf = i64x2.splat(hf);
   const vL = i64x2.splat(L);
   const vnL = i64x2.splat(-L);
+  // nothing to saturate when max|x|·(max|cos| + max|sin|) (rounded, shifted) stays inside ±lim
+  let noSat = false;
+  if (T > 0 && half > 0) {
+    const tn = T * half;
+    const tp = (<usize>pos0 * <usize>half) << 2;
+    const P = maxAbs(x, T * W) * (maxAbs(cos + tp, tn) + maxAbs(sin + tp, tn)); // < 2^63
+    noSat = ((P + <u64>hf) >>> 20) + 1 <= <u64>L;
+  }
   for (let t = 0; t < T; t++) {
     const co = (<usize>(pos0 + t) * <usize>half) << 2;
     for (let h = 0; h < heads; h++) {
@@ -609,8 +647,13 @@ export function fxRopeK(x: usize, T: i32, heads: i32, hd: i32, cos: usize, sin: 
         const yh = i64x2.shr_s(i64x2.add(i64x2.sub(i64x2.extmul_high_i32x4_s(a, c), i64x2.extmul_high_i32x4_s(b, sn)), vhf), 20);
         const zl = i64x2.shr_s(i64x2.add(i64x2.add(i64x2.extmul_low_i32x4_s(b, c), i64x2.extmul_low_i32x4_s(a, sn)), vhf), 20);
         const zh = i64x2.shr_s(i64x2.add(i64x2.add(i64x2.extmul_high_i32x4_s(b, c), i64x2.extmul_high_i32x4_s(a, sn)), vhf), 20);
-        v128.store(dst + oi, narrow64(sat64x2(yl, vL, vnL), sat64x2(yh, vL, vnL)));
-        v128.store(dst + oh, narrow64(sat64x2(zl, vL, vnL), sat64x2(zh, vL, vnL)));
+        if (noSat) {
+          v128.store(dst + oi, narrow64(yl, yh));
+          v128.store(dst + oh, narrow64(zl, zh));
+        } else {
+          v128.store(dst + oi, narrow64(sat64x2(yl, vL, vnL), sat64x2(yh, vL, vnL)));
+          v128.store(dst + oh, narrow64(sat64x2(zl, vL, vnL), sat64x2(zh, vL, vnL)));
+        }
       }
       for (; i < half; i++) {
         const oi = o + (<usize>i << 2);
