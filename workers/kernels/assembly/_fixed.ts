@@ -22,6 +22,14 @@ export function fxFix(src: usize, n: i32, f: i32, lim: i32, dstI: usize, dstF: u
   const vhi = f32x4.splat(hiS);
   const vlo = f32x4.splat(-hiS);
   let i = 0;
+  if (ASC_FEATURE_RELAXED_SIMD && hiS < 2147483648.0) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const q = fixRelaxed(f32x4.nearest(f32x4.mul(v128.load(src + o), vs)), vhi, vlo);
+      v128.store(dstI + o, q);
+      v128.store(dstF + o, f32x4.mul(f32x4.convert_i32x4_s(q), vu));
+    }
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const r = f32x4.max(f32x4.min(f32x4.nearest(f32x4.mul(v128.load(src + o), vs)), vhi), vlo);
@@ -59,6 +67,12 @@ function fxFixInts(src: usize, n: i32, f: i32, lim: i32, dstI: usize): void {
   const vhi = f32x4.splat(hiS);
   const vlo = f32x4.splat(-hiS);
   let i = 0;
+  if (ASC_FEATURE_RELAXED_SIMD && hiS < 2147483648.0) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dstI + o, fixRelaxed(f32x4.nearest(f32x4.mul(v128.load(src + o), vs)), vhi, vlo));
+    }
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     v128.store(dstI + o, i32x4.trunc_sat_f32x4_s(f32x4.max(f32x4.min(f32x4.nearest(f32x4.mul(v128.load(src + o), vs)), vhi), vlo)));
@@ -68,6 +82,17 @@ function fxFixInts(src: usize, n: i32, f: i32, lim: i32, dstI: usize): void {
     const r = max(min(nearest(load<f32>(src + o) * sc), hiS), -hiS);
     store<i32>(dstI + o, isNaN(r) ? 0 : <i32>r);
   }
+}
+
+/**
+ * The clamp and conversion of fix with relaxed min, max and trunc (single instructions on x64, where
+ * the exact ones are sequences), same results: the bounds ±lim are not ±0 ties that matter (a ±0
+ * result truncates to 0 either way), |lim| < 2^31 so the clamped value converts in range, and a NaN
+ * (whatever the relaxed ops make of it) is masked to 0 afterwards.
+ */
+@inline function fixRelaxed(r: v128, vhi: v128, vlo: v128): v128 {
+  const q = i32x4.relaxed_trunc_f32x4_s(f32x4.relaxed_max(f32x4.relaxed_min(r, vhi), vlo));
+  return v128.and(q, f32x4.eq(r, r));
 }
 
 /** ACT ints → their float32 values (exact for w ≤ 24). */
