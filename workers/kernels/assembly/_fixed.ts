@@ -29,6 +29,15 @@ export function fxFix(src: usize, n: i32, f: i32, lim: i32, dstI: usize, dstF: u
       v128.store(dstI + o, q);
       v128.store(dstF + o, f32x4.mul(f32x4.convert_i32x4_s(q), vu));
     }
+  } else if (lim >= 0 && hiS < 2147483648.0 && <i32>hiS == lim) {
+    const vli = i32x4.splat(lim);
+    const vnli = i32x4.splat(-lim);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const q = fixIntClamp(f32x4.nearest(f32x4.mul(v128.load(src + o), vs)), vli, vnli);
+      v128.store(dstI + o, q);
+      v128.store(dstF + o, f32x4.mul(f32x4.convert_i32x4_s(q), vu));
+    }
   }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -72,6 +81,13 @@ function fxFixInts(src: usize, n: i32, f: i32, lim: i32, dstI: usize): void {
       const o = <usize>i << 2;
       v128.store(dstI + o, fixRelaxed(f32x4.nearest(f32x4.mul(v128.load(src + o), vs)), vhi, vlo));
     }
+  } else if (lim >= 0 && hiS < 2147483648.0 && <i32>hiS == lim) {
+    const vli = i32x4.splat(lim);
+    const vnli = i32x4.splat(-lim);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dstI + o, fixIntClamp(f32x4.nearest(f32x4.mul(v128.load(src + o), vs)), vli, vnli));
+    }
   }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -93,6 +109,15 @@ function fxFixInts(src: usize, n: i32, f: i32, lim: i32, dstI: usize): void {
 @inline function fixRelaxed(r: v128, vhi: v128, vlo: v128): v128 {
   const q = i32x4.relaxed_trunc_f32x4_s(f32x4.relaxed_max(f32x4.relaxed_min(r, vhi), vlo));
   return v128.and(q, f32x4.eq(r, r));
+}
+
+/**
+ * The clamp of fix on the integers (the plain build's f32x4.min/max are sequences on x64, i32x4's
+ * single instructions): trunc_sat of the rounded value (NaN → 0, ±Inf → ±2^31 saturated), then
+ * clamped to ±lim; the same as clamping the float first when 0 ≤ lim < 2^31 is exact in float32.
+ */
+@inline function fixIntClamp(r: v128, vli: v128, vnli: v128): v128 {
+  return i32x4.max_s(i32x4.min_s(i32x4.trunc_sat_f32x4_s(r), vli), vnli);
 }
 
 /** ACT ints → their float32 values (exact for w ≤ 24). */
