@@ -454,6 +454,10 @@ export function fxSoftmaxK(s: usize, H: i32, T: i32, C: i32, f: i32, tab: usize,
   const vec = C >= 0 && f >= 0 && f <= 39 && expTableFits(tab);
   // a table that is ≥ 0 and falls makes every e_j ≥ 0 (mant lies between E[i+1] and E[i])
   const nonNeg = vec && expTableFalls(tab);
+  // d ≥ dMax = ceil(2^(f+29) / C) means u ≥ 2^28 (k ≥ 32, e = 0); clamped there u < 2^28 + 2^24 fits
+  const dMax = <i32>(C <= 0 || f + 29 >= 63 ? 0xffffffff : min<u64>(0xffffffff, ((<u64>1 << <u64>(f + 29)) + <u64>C - 1) / <u64>C));
+  // keys per block of softmaxExpP's i32 sums: each lane sums ≤ B/4 values ≤ E[0]
+  const B = nonNeg ? <i32>min<i64>(<i64>0x7fffffff / <i64>max(load<i32>(tab), 1), 1 << 20) << 2 : 0;
   const zf = <i64>(f + 24);
   const sh = <i64>(52 - f);
   const hf: i64 = <i64>1 << (sh - 1);
@@ -476,7 +480,7 @@ export function fxSoftmaxK(s: usize, H: i32, T: i32, C: i32, f: i32, tab: usize,
       let sum: i64 = 0;
       j = 0;
       if (vec) {
-        sum = nonNeg ? softmaxExpP(row, n & ~3, m, C, f, tab, out) : softmaxExpV(row, n & ~3, m, C, f, tab, out);
+        sum = nonNeg ? softmaxExpP(row, n & ~3, m, C, f, tab, out, dMax, B) : softmaxExpV(row, n & ~3, m, C, f, tab, out, dMax);
         j = n & ~3;
       }
       for (; j < n; j++) {
@@ -542,12 +546,10 @@ export function fxSoftmaxK(s: usize, H: i32, T: i32, C: i32, f: i32, tab: usize,
  * significant bits), 2^−k built from k as f64 bits; or, when the table makes mant ≥ 0, as
  * (mant · 2^(30−k) + 2^29) >> 30 in u64 lanes (cheaper).
  */
-function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out: usize): i64 {
+function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out: usize, dMax: i32): i64 {
   const vm = i32x4.splat(m);
   const vC = i32x4.splat(C);
-  // d ≥ dMax = ceil(2^(f+29) / C) means u ≥ 2^28 (k ≥ 32, e = 0); clamped there u < 2^28 + 2^24 fits
-  const dMax: u64 = C == 0 || f + 29 >= 63 ? 0xffffffff : min<u64>(0xffffffff, ((<u64>1 << <u64>(f + 29)) + <u64>C - 1) / <u64>C);
-  const vD = i32x4.splat(<i32>dMax);
+  const vD = i32x4.splat(dMax);
   const cap32 = i32x4.splat(1 << 28);
   const m7 = i32x4.splat(127);
   const mphi = i32x4.splat(0xffff);
@@ -591,11 +593,10 @@ function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out
  * truncate to 0 and give 0: no mask needed, as u < 2^28 + 2^24 keeps k ≤ 32); the gather addresses
  * formed four at a time; the e_j summed in i32 lanes over blocks short enough not to overflow.
  */
-function softmaxExpP(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out: usize): i64 {
+function softmaxExpP(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out: usize, dMax: i32, B: i32): i64 {
   const vm = i32x4.splat(m);
   const vC = i32x4.splat(C);
-  const dMax: u64 = C == 0 || f + 29 >= 63 ? 0xffffffff : min<u64>(0xffffffff, ((<u64>1 << <u64>(f + 29)) + <u64>C - 1) / <u64>C);
-  const vD = i32x4.splat(<i32>dMax);
+  const vD = i32x4.splat(dMax);
   const vt = i32x4.splat(<i32>tab);
   const m7 = i32x4.splat(127 << 2);
   const mphi = i32x4.splat(0xffff);
@@ -603,8 +604,6 @@ function softmaxExpP(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out
   const b157 = i32x4.splat(157);
   const r29 = i64x2.splat(<i64>1 << 29);
   const s1 = f + 1;
-  const e0 = max(load<i32>(tab), 1);
-  const B = <i32>min<i64>(<i64>0x7fffffff / <i64>e0, 1 << 20) << 2; // keys per block: each lane sums ≤ B/4 values ≤ E[0]
   let sum: i64 = 0;
   for (let j0 = 0; j0 < n; j0 += B) {
     const j1 = <i32>min<i64>(<i64>j0 + <i64>B, <i64>n);
