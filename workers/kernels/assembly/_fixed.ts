@@ -458,10 +458,11 @@ export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, 
  * row, the scalar code (softmaxExp).
  */
 export function fxSoftmaxK(s: usize, H: i32, T: i32, C: i32, f: i32, tab: usize, e: usize, dst: usize): void {
-  const vec = C >= 0 && f >= 0 && f <= 39 && expTableFits(tab);
+  const vec = C >= 0 && C < (1 << 25) && f >= 0 && f <= 39 && expTableFits(tab);
   // a table that is ≥ 0 and falls makes every e_j ≥ 0 (mant lies between E[i+1] and E[i])
   const nonNeg = vec && expTableFalls(tab);
-  // d ≥ dMax = ceil(2^(f+29) / C) means u ≥ 2^28 (k ≥ 32, e = 0); clamped there u < 2^28 + 2^24 fits
+  // d ≥ dMax = ceil(2^(f+29) / C) means u ≥ 2^28 (k ≥ 32, e = 0); clamped there u < 2^28 + C/2^(f+1)
+  // < 2^28 + 2^24 (C < 2^25): fits u32, and k ≤ 33
   const dMax = <i32>(C <= 0 || f + 29 >= 63 ? 0xffffffff : min<u64>(0xffffffff, ((<u64>1 << <u64>(f + 29)) + <u64>C - 1) / <u64>C));
   // keys per block of softmaxExpP's i32 sums: each lane sums ≤ B/4 values ≤ E[0]
   const B = nonNeg ? <i32>min<i64>(<i64>0x7fffffff / <i64>max(load<i32>(tab), 1), 1 << 20) << 2 : 0;
@@ -596,8 +597,8 @@ function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out
 
 /**
  * softmaxExpV for a table that is ≥ 0 and falls (expTableFalls), so 0 ≤ e_j ≤ mant ≤ E[0] < 2^29:
- * rhu(mant, k) = (mant · 2^(30−k) + 2^29) >> 30 in u64 lanes, 2^(30−k) from f32 bits (k = 31, 32
- * truncate to 0 and give 0: no mask needed, as u < 2^28 + 2^24 keeps k ≤ 32); the gather addresses
+ * rhu(mant, k) = (mant · 2^(30−k) + 2^29) >> 30 in u64 lanes, 2^(30−k) from f32 bits (k = 31..33
+ * truncate to 0 and give 0: no mask needed, as u < 2^28 + 2^24 keeps k ≤ 33); the gather addresses
  * formed four at a time; the e_j summed in i32 lanes over blocks short enough not to overflow.
  */
 function softmaxExpP(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out: usize, dMax: i32, B: i32): i64 {
