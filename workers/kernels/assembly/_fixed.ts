@@ -148,7 +148,7 @@ export function fxToF32(src: usize, n: i32, f: i32, dst: usize): void {
   return i32x4.shuffle(lo, hi, 0, 2, 4, 6);
 }
 
-/** Each i64 lane clamped to ±L (vL = splat(L), vnL = splat(−L)). */
+/** Each i64 lane clamped to ±L (vL = splat(L), vnL = splat(−L)); as sat64 for L ≥ 0. */
 @inline function sat64x2(v: v128, vL: v128, vnL: v128): v128 {
   const c = v128.bitselect(vL, v, i64x2.gt_s(v, vL));
   return v128.bitselect(vnL, c, i64x2.lt_s(c, vnL));
@@ -164,7 +164,7 @@ export function fxAddK(a: usize, b: usize, n: i32, lim: i32, dst: usize): void {
   const vL = i32x4.splat(lim);
   const vnL = i32x4.splat(-lim);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  for (; lim >= 0 && i + 4 <= n; i += 4) { // (a negative lim: the scalar loop's own order of clamps)
     const o = <usize>i << 2;
     const x = v128.load(a + o);
     const y = v128.load(b + o);
@@ -191,7 +191,7 @@ export function fxMulK(a: usize, b: usize, n: i32, f: i32, lim: i32, dst: usize)
   const vnL = i64x2.splat(-L);
   let i = 0;
   // nothing to saturate when max|a|·max|b| (rounded and shifted) stays inside ±lim
-  if (f >= 1 && f <= 63 && rangeBelow(a, b, n, half, f, L)) {
+  if (lim >= 0 && f >= 1 && f <= 63 && rangeBelow(a, b, n, half, f, L)) {
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const x = v128.load(a + o);
@@ -201,7 +201,7 @@ export function fxMulK(a: usize, b: usize, n: i32, f: i32, lim: i32, dst: usize)
       v128.store(dst + o, narrow64(lo, hi));
     }
   }
-  for (; i + 4 <= n; i += 4) {
+  for (; lim >= 0 && i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const x = v128.load(a + o);
     const y = v128.load(b + o);
@@ -263,7 +263,7 @@ export function fxSiluK(x: usize, n: i32, f: i32, tab: usize, cdfN: i32, dst: us
   const sh = <i64>(f - 5);
   const lim = (<i64>cdfN << sh) - 1;
   let i = 0;
-  if (sh >= 0 && sh <= 24 && lim < 0x7fffffff && tableFits(tab, cdfN, <i32>sh)) {
+  if (cdfN >= 1 && sh >= 0 && sh <= 24 && lim < 0x7fffffff && tableFits(tab, cdfN, <i32>sh)) {
     const s = <i32>sh;
     const vlim = i32x4.splat(<i32>lim);
     const vmask = i32x4.splat((1 << s) - 1);
@@ -396,7 +396,9 @@ export function fxRmsNormK(x: usize, T: i32, D: i32, w: usize, DE: i64, h: i32, 
     // |u| ≤ U for the whole row; if U < 2^31 then u fits i32 and u·w is an extmul, and if moreover
     // |y| ≤ U·max|w| (shifted) stays within ±lim there is nothing to saturate
     const U: u64 = r >= 0 && r <= 0x7fffffff && shift >= 1 && shift <= 63 ? ((mx * <u64>r + <u64>half1) >>> <u64>shift) + 1 : <u64>-1;
-    if (U <= 0x7fffffff && s2 >= 0 && s2 <= 63) {
+    if (lim < 0) {
+      // (a negative lim: the scalar loop's own order of clamps)
+    } else if (U <= 0x7fffffff && s2 >= 0 && s2 <= 63) {
       const P = U * wMax; // < 2^62
       const Y = s2 > 0 ? ((P + <u64>half2) >>> <u64>s2) + 1 : P;
       const noSat = Y <= <u64>L;
@@ -693,7 +695,7 @@ export function fxRopeK(x: usize, T: i32, heads: i32, hd: i32, cos: usize, sin: 
     for (let h = 0; h < heads; h++) {
       const o = (<usize>(t * W + h * hd)) << 2;
       let i = 0;
-      for (; i + 4 <= half; i += 4) {
+      for (; lim >= 0 && i + 4 <= half; i += 4) {
         const oi = o + (<usize>i << 2);
         const oh = oi + (<usize>half << 2);
         const a = v128.load(x + oi);
