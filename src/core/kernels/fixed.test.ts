@@ -94,6 +94,26 @@ describe.each(FLAVORS)('fixed-point ops kernel = twin (%s build)', (fl) => {
     }
   });
 
+  it('any i32 inputs (beyond ACT): add and SiLU = twin (its doubles are exact there), mul = the BigInt product; every lane tail', () => {
+    const k = K[fl].fixed;
+    const rnd = makeRng(31);
+    const edge = [-(2 ** 31), 2 ** 31 - 1, -(2 ** 31) + 1, 2 ** 30, -(2 ** 30), 2 ** 23, -(2 ** 23), 0, 1, -1];
+    for (const act of ACTS) {
+      for (const n of [1, 3, 4, 7, 1027]) {
+        const a = Int32Array.from({ length: n }, (_, i) => (i < edge.length && rnd() < 0.5 ? edge[i] : (rnd() * 2 ** 32) | 0));
+        const b = Int32Array.from({ length: n }, (_, i) => (rnd() < 0.2 ? edge[(i * 7) % edge.length] : (rnd() * 2 ** 32) >> Math.floor(rnd() * 32)));
+        same(k.add(a, b, act), fxAdd(a, b, act));
+        same(k.activation('silu', a, act), fxSilu(a, act));
+        const m = BigInt(actMax(act));
+        const want = Int32Array.from(a, (x, i) => {
+          const q = (BigInt(x) * BigInt(b[i]) + (1n << BigInt(act.f - 1))) >> BigInt(act.f);
+          return Number(q > m ? m : q < -m ? -m : q);
+        });
+        same(k.mul(a, b, act), want);
+      }
+    }
+  });
+
   it('SiLU: a sweep of every input near the table (f − 5 interpolation bits), random data, extremes; other activations = twin', () => {
     const k = K[fl].fixed;
     for (const act of ACTS) {
