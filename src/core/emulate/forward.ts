@@ -665,7 +665,9 @@ export class Forward {
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
       x.hw?.operand?.(px, 0, a);
       x.hw?.operand?.(pw, 0, b);
-      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, x.trace !== undefined, this.take(T * N, x), undefined, this.readerCount(op.inputs[0]) > 1));
+      // the float32 values too when traced, or for the logits (read as float32 anyway: made in the same pass as the integers)
+      const values = x.trace !== undefined || op.output === this.graph.ops[this.graph.ops.length - 1].output;
+      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, values, this.take(T * N, x), undefined, this.readerCount(op.inputs[0]) > 1));
     } else {
       if (intMode) x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin as Float32Array, [T, K], 1, x);
