@@ -39,7 +39,7 @@ import {
 } from '../datapath';
 import { FP32, FormatError, formatToString, type Encoded, type FormatSpec } from '../formats';
 import type { Graph, Op, QuantPoint } from '../graph';
-import type { FixedKernel, FloatKernel } from '../kernels';
+import type { FixedKernel, FloatKernel, SoftmaxGemmFix } from '../kernels';
 import type { LoadedModel, WeightTensor } from '../model/types';
 import { activation, add, applyRope, causalSoftmax, columns, layerNorm, mul, rmsNorm, ropeTables, setColumns, tsF32Gemm } from './linalg';
 import { addAcc, integerBlocker, Quantizer, WeightCache, type PointAcc } from './quant';
@@ -713,12 +713,7 @@ export class Forward {
 
   /** Scores [H, T, T] = Q_h·K_gᵀ (× 1/sqrt(hd) except OPT), per head; K quantized once per kv head. */
   private qk(op: Op, x: Ctx): Float32Array | null {
-    const c = this.graph.config;
-    const { T } = x;
-    const H = c.numHeads;
-    const Hk = c.numKvHeads;
-    const hd = c.headDim;
-    const rep = H / Hk;
+    const { T, H, Hk, hd, rep } = this.heads(x);
     const pa = this.point(op, 'a')!;
     const pb = this.point(op, 'b')!;
     const fa = x.fmt(pa.id);
@@ -779,12 +774,7 @@ export class Forward {
 
   /** out [T, H·hd] = P_h·V_g per head; V quantized once per kv head along T. */
   private pv(op: Op, x: Ctx): Float32Array | null {
-    const c = this.graph.config;
-    const { T } = x;
-    const H = c.numHeads;
-    const Hk = c.numKvHeads;
-    const hd = c.headDim;
-    const rep = H / Hk;
+    const { T, H, hd, rep } = this.heads(x);
     const pa = this.point(op, 'a')!;
     const pb = this.point(op, 'b')!;
     const fa = x.fmt(pa.id);
@@ -836,34 +826,43 @@ export class Forward {
     const g = this.kernels.gemm;
     if (!g?.softmaxGemmFix || !g.softmaxGemmCovers || !this.fxk || x.hw || x.trace) return false;
     if (op.type !== 'matmul' || op.kind !== 'pv' || op.inputs[0] !== sm.output || !this.onlyReader(sm.output, op)) return false;
-    const c = this.graph.config;
-    const { T } = x;
-    const H = c.numHeads;
-    const hd = c.headDim;
-    const rep = H / c.numKvHeads;
-    const pa = this.point(op, 'a')!;
-    const pb = this.point(op, 'b')!;
-    const fa = x.fmt(pa.id);
-    const fb = x.fmt(pb.id);
+    const { T, hd } = this.heads(x);
+    const fa = x.fmt(this.point(op, 'a')!.id);
     const C = attentionScaleConst(hd);
-    if (integerBlocker(fa, fb, T) !== null || !g.softmaxGemmCovers(T, C, fa)) return false;
+    if (integerBlocker(fa, x.fmt(this.point(op, 'b')!.id), T) !== null || !g.softmaxGemmCovers(T, C, fa)) return false;
     const s = this.actOf(sm.inputs[0], x);
-    const v = this.actOf(op.inputs[1], x);
-    const { vq, vLayout } = this.encodeV(pb, fb, v, true, x);
-    const causal = (T * (T + 1)) / 2;
+    this.fusedHeads(op, x, (h, v, layout, into) => g.softmaxGemmFix!(s.subarray(h * T * T, (h + 1) * T * T), T, C, this.act, fa, v, layout, into));
+    return true;
+  }
+
+  /** T and the attention geometry of the model. */
+  private heads(x: Ctx): { T: number; H: number; Hk: number; hd: number; rep: number } {
+    const c = this.graph.config;
+    return { T: x.T, H: c.numHeads, Hk: c.numKvHeads, hd: c.headDim, rep: c.numHeads / c.numKvHeads };
+  }
+
+  /**
+   * The per-head loop of the fused attention paths: V encoded at pv.b, `run` per head with its V_g,
+   * P's statistics added at pv.a, the heads' outputs into the P·V op's ACT output.
+   */
+  private fusedHeads(pvOp: Op, x: Ctx, run: (h: number, v: Encoded, layout: 'NK' | 'KN', into: Int32Array) => SoftmaxGemmFix | null): void {
+    const { T, H, hd, rep } = this.heads(x);
+    const pa = this.point(pvOp, 'a')!;
+    const pb = this.point(pvOp, 'b')!;
+    const { vq, vLayout } = this.encodeV(pb, x.fmt(pb.id), this.actOf(pvOp.inputs[1], x), true, x);
+    const causal = (T * (T + 1)) / 2; // P's unmasked entries
     const oi = this.take(T * H * hd, x) ?? new Int32Array(T * H * hd);
     const tmp = this.take(T * hd, x) ?? new Int32Array(T * hd);
     for (let h = 0; h < H; h++) {
       const gi = Math.floor(h / rep);
-      const r = g.softmaxGemmFix(s.subarray(h * T * T, (h + 1) * T * T), T, C, this.act, fa, vq[gi] as Encoded, vLayout[gi], tmp);
-      if (!r) throw new EmulatorError(`${op.id}: the fused attention kernel refused a case it covers`);
+      const r = run(h, vq[gi] as Encoded, vLayout[gi], tmp);
+      if (!r) throw new EmulatorError(`${pvOp.id}: the fused attention kernel refused a case it covers`);
       accInto(x.res.acts, pa.id, { sig: r.sig, err: r.err, saturated: r.counts.saturated, underflow: r.counts.underflow, nanBlocks: r.counts.nanBlocks, elements: causal });
       setColumnsI(oi, T, H * hd, h * hd, hd, r.ints);
     }
     x.itmp.push(tmp);
     for (const e of vq) this.release(e as Encoded, x);
-    this.intOut(op, x, oi);
-    return true;
+    this.intOut(pvOp, x, oi);
   }
 
   /**
@@ -877,42 +876,23 @@ export class Forward {
     if (!g?.attentionFix || !g.softmaxGemmCovers || !this.fxk || x.hw || x.trace) return false;
     if (sm.type !== 'softmax' || sm.inputs[0] !== qkOp.output || !this.onlyReader(qkOp.output, sm)) return false;
     if (pvOp.type !== 'matmul' || pvOp.kind !== 'pv' || pvOp.inputs[0] !== sm.output || !this.onlyReader(sm.output, pvOp)) return false;
-    const c = this.graph.config;
-    const { T } = x;
-    const H = c.numHeads;
-    const Hk = c.numKvHeads;
-    const hd = c.headDim;
-    const rep = H / Hk;
+    const { T, H, Hk, hd, rep } = this.heads(x);
     const qa = this.point(qkOp, 'a')!;
     const qb = this.point(qkOp, 'b')!;
-    const pa = this.point(pvOp, 'a')!;
-    const pb = this.point(pvOp, 'b')!;
     const fqa = x.fmt(qa.id);
     const fqb = x.fmt(qb.id);
-    const fa = x.fmt(pa.id);
-    const fb = x.fmt(pb.id);
+    const fa = x.fmt(this.point(pvOp, 'a')!.id);
     const C = attentionScaleConst(hd);
-    if (integerBlocker(fqa, fqb, hd) !== null || integerBlocker(fa, fb, T) !== null || !g.softmaxGemmCovers(T, C, fa)) return false;
-    const q = this.actOf(qkOp.inputs[0], x);
-    const k = this.actOf(qkOp.inputs[1], x);
-    const kq = this.headsI(k, T, Hk, hd, x).map((kg) => this.actEncoded(qb.id, '', fqb, kg, [T, hd], 1, x));
-    const qq = this.headsI(q, T, H, hd, x).map((qh) => this.actEncoded(qa.id, '', fqa, qh, [T, hd], 1, x));
-    const { vq, vLayout } = this.encodeV(pb, fb, this.actOf(pvOp.inputs[1], x), true, x);
-    const causal = (T * (T + 1)) / 2;
-    const oi = this.take(T * H * hd, x) ?? new Int32Array(T * H * hd);
-    const tmp = this.take(T * hd, x) ?? new Int32Array(T * hd);
-    for (let h = 0; h < H; h++) {
-      const gi = Math.floor(h / rep);
-      const r = g.attentionFix(qq[h], kq[gi], T, C, this.act, fa, vq[gi] as Encoded, vLayout[gi], tmp);
-      if (!r) throw new EmulatorError(`${qkOp.id}: the fused attention kernel refused a case it covers`);
+    if (integerBlocker(fqa, fqb, hd) !== null || integerBlocker(fa, x.fmt(this.point(pvOp, 'b')!.id), T) !== null || !g.softmaxGemmCovers(T, C, fa)) return false;
+    // K, then Q (every head), then V inside fusedHeads: the order the three ops encode them in
+    const kq = this.headsI(this.actOf(qkOp.inputs[1], x), T, Hk, hd, x).map((kg) => this.actEncoded(qb.id, '', fqb, kg, [T, hd], 1, x));
+    const qq = this.headsI(this.actOf(qkOp.inputs[0], x), T, H, hd, x).map((qh) => this.actEncoded(qa.id, '', fqa, qh, [T, hd], 1, x));
+    this.fusedHeads(pvOp, x, (h, v, layout, into) => {
+      const r = g.attentionFix!(qq[h], kq[Math.floor(h / rep)], T, C, this.act, fa, v, layout, into);
       this.release(qq[h], x);
-      accInto(x.res.acts, pa.id, { sig: r.sig, err: r.err, saturated: r.counts.saturated, underflow: r.counts.underflow, nanBlocks: r.counts.nanBlocks, elements: causal });
-      setColumnsI(oi, T, H * hd, h * hd, hd, r.ints);
-    }
-    x.itmp.push(tmp);
+      return r;
+    });
     for (const e of kq) this.release(e, x);
-    for (const e of vq) this.release(e as Encoded, x);
-    this.intOut(pvOp, x, oi);
     return true;
   }
 
@@ -935,10 +915,7 @@ export class Forward {
 
   /** V per kv head at pv.b: encodings (integer datapath) or fake-quantized values, and how each is laid out for the GEMM. */
   private encodeV(pb: QuantPoint, fb: FormatSpec, v: Float32Array | Int32Array, integer: boolean, x: Ctx): { vq: (Float32Array | Encoded)[]; vLayout: ('NK' | 'KN')[] } {
-    const c = this.graph.config;
-    const { T } = x;
-    const Hk = c.numKvHeads;
-    const hd = c.headDim;
+    const { T, Hk, hd } = this.heads(x);
     const vq: (Float32Array | Encoded)[] = [];
     // integer datapath without a hardware trace: V_g is encoded as V_gᵀ [hd, T] along its last axis
     // (the same blocks along T, on the kernel's streaming path) and multiplied as B [N, K] — the same

@@ -107,6 +107,18 @@ function fxFixInts(src: usize, n: i32, f: i32, lim: i32, dstI: usize): void {
   }
 }
 
+/** The i32 table pairs (tab[idx], tab[idx + 1]) of lanes 0 and 1 of idx, as one vector of two 64-bit loads. */
+@inline function tablePairs01(tab: usize, idx: v128): v128 {
+  const q = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 0) << 2));
+  return v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 1) << 2), q, 1);
+}
+
+/** The same for lanes 2 and 3. */
+@inline function tablePairs23(tab: usize, idx: v128): v128 {
+  const q = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 2) << 2));
+  return v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 3) << 2), q, 1);
+}
+
 /**
  * The clamp and conversion of fix with relaxed min, max and trunc (single instructions on x64, where
  * the exact ones are sequences), same results: the bounds ±lim are not ±0 ties that matter (a ±0
@@ -276,10 +288,8 @@ export function fxSiluK(x: usize, n: i32, f: i32, tab: usize, cdfN: i32, dst: us
       const c = i32x4.min_u(i32x4.abs(v), vlim);
       const idx = i32x4.shr_u(c, s);
       const fr = v128.and(c, vmask);
-      let q01 = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 0) << 2));
-      q01 = v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 1) << 2), q01, 1);
-      let q23 = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 2) << 2));
-      q23 = v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 3) << 2), q23, 1);
+      const q01 = tablePairs01(tab, idx);
+      const q23 = tablePairs23(tab, idx);
       const t0 = i32x4.shuffle(q01, q23, 0, 2, 4, 6);
       const t1 = i32x4.shuffle(q01, q23, 1, 3, 5, 7);
       const g0 = i32x4.add(t0, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(t1, t0), fr), vhalf), s));
@@ -576,10 +586,8 @@ function softmaxExpV(row: usize, n: i32, m: i32, C: i32, f: i32, tab: usize, out
     const k = i32x4.shr_u(u, 23);
     const idx = v128.and(i32x4.shr_u(u, 16), m7);
     const phi = v128.and(u, mphi);
-    let q01 = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 0) << 2));
-    q01 = v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 1) << 2), q01, 1);
-    let q23 = v128.load64_zero(tab + (<usize>i32x4.extract_lane(idx, 2) << 2));
-    q23 = v128.load64_lane(tab + (<usize>i32x4.extract_lane(idx, 3) << 2), q23, 1);
+    const q01 = tablePairs01(tab, idx);
+    const q23 = tablePairs23(tab, idx);
     const E0 = i32x4.shuffle(q01, q23, 0, 2, 4, 6);
     const E1 = i32x4.shuffle(q01, q23, 1, 3, 5, 7);
     const mant = i32x4.sub(E0, i32x4.shr_s(i32x4.add(i32x4.mul(i32x4.sub(E0, E1), phi), r15), 16));
