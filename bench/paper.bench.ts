@@ -239,12 +239,13 @@ async function maseHeadline(searchTokens: number, sensTokens: number, validateTo
   if (chosen) {
     const count = new Map<number, number>();
     for (const [g, sp] of chosen.config.rules) {
-      if (!g.endsWith('.w')) continue;
+      // the weight genes only: with the head fixed, its rule is not a searched gene
+      if (!g.endsWith('.w') || (fixed && g === 'head.w')) continue;
       const m = (parseFormat(sp) as { m: number }).m;
       count.set(m, (count.get(m) ?? 0) + 1);
     }
     const reenc = rounder.model(chosen.config).report.reduce((a, x) => a + x.reencodeChanged, 0);
-    console.log(`mixed config (weights): ${[...count].sort((a, b) => a[0] - b[0]).map(([m, n]) => `${n} × m=${m}`).join(', ')}; activations MXInt m=8; ${reenc} weight elements re-encoded by the scale rule after GPTQ`);
+    console.log(`mixed config (${fixed ? 'searched weight genes; the LM head fixed at m=8' : 'weights'}): ${[...count].sort((a, b) => a[0] - b[0]).map(([m, n]) => `${n} × m=${m}`).join(', ')}; activations MXInt m=8; ${reenc} weight elements re-encoded by the scale rule after GPTQ`);
     const g = chosen.g;
     console.log(
       chosen.bits <= 4.5
