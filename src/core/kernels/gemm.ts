@@ -655,7 +655,12 @@ class Kernel implements GemmKernel {
     const epoch = ++this.epoch;
     const n = T * T;
     const elemBytes = spec.kind === 'mx' ? 1 : 2;
-    this.alloc(n * (4 + 4 + 4 + 4 + 8 + elemBytes + 16) + T * 16 + 4096 * 8 + operandCodes * 32 + T * Math.ceil(T / spec.block) * 32 + (1 << 20));
+    // per score/P element: the scores' C and integers (8), P's integers/values, decoded values and
+    // codes (8 + elemBytes), its float64 codes (8), packed tiles (≤ 4, i16), slack (4); the other
+    // operands' codes, statistics and panels; per-block statistics of P. Reserving too little costs
+    // speed, never bits: a view made before the memory grew reads as empty, and zeroAboveDiagonal then
+    // declines the lowerA skip.
+    this.alloc(n * (32 + elemBytes) + T * 16 + 4096 * 8 + operandCodes * 32 + T * Math.ceil(T / spec.block) * 32 + (1 << 20));
     e.reset();
     return epoch;
   }
