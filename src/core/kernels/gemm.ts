@@ -579,27 +579,32 @@ class Kernel implements GemmKernel {
   /** fix() of a prepared plan's results (gemmFix after prepare). */
   private fixPlan(pl: Plan, act: ActFormat, values: boolean, into?: Int32Array): { values?: Float32Array; ints: Int32Array } {
     const { M, N } = pl.info;
-    const direct = pl.c && !pl.info.swapped && !(pl.pairs && pl.pairs.count > 0) && !pl.nanA.includes(1) && !pl.nanB.includes(1);
-    if (!direct) {
+    if (!direct(pl)) {
       const y = this.run(pl);
       const ints = new Int32Array(y.length);
       this.fixed.fix(y, ints, act);
       return values ? { values: y, ints } : { ints };
     }
+    const n = M * N;
+    const dI = this.alloc(n * 4);
+    const dF = values ? this.alloc(n * 4) : 0;
+    this.execFix(pl, act, dI, dF);
+    const buf = this.e.memory.buffer;
+    const iv = new Int32Array(buf, dI, n);
+    const ints = into && into.length === n ? (into.set(iv), into) : iv.slice();
+    return values ? { ints, values: new Float32Array(buf, dF, n).slice() } : { ints };
+  }
+
+  /** Run a direct plan and fix() its C in kernel memory: the ACT integers to dI and (dF ≠ 0) their float32 values to dF. */
+  private execFix(pl: Plan, act: ActFormat, dI: number, dF: number): void {
+    const { M, N } = pl.info;
     pl.exec();
     if (pl.causalC) {
       // the rest of the triangle (tiles that straddle the diagonal were computed whole)
       const c = new Float32Array(this.e.memory.buffer, pl.c!.ptr, M * pl.c!.ldc);
       for (let i = 0; i < M && i + 1 < N; i++) c.fill(0, i * pl.c!.ldc + i + 1, i * pl.c!.ldc + N);
     }
-    const n = M * N;
-    const dI = this.alloc(n * 4);
-    const dF = values ? this.alloc(n * 4) : 0;
     this.e.fxFixRows(pl.c!.ptr, M, N, pl.c!.ldc, act.f, actMax(act), dI, dF);
-    const buf = this.e.memory.buffer;
-    const iv = new Int32Array(buf, dI, n);
-    const ints = into && into.length === n ? (into.set(iv), into) : iv.slice();
-    return values ? { ints, values: new Float32Array(buf, dF, n).slice() } : { ints };
   }
 
   softmaxGemmCovers(T: number, C: number, pSpec: FormatSpec): boolean {
@@ -634,12 +639,8 @@ class Kernel implements GemmKernel {
     const n = T * T;
     const ps = alloc(n * 4);
     // the scores' ACT integers straight into ps (the softmax's input), as gemmFix makes them
-    if (pl.c && !pl.info.swapped && !(pl.pairs && pl.pairs.count > 0) && !pl.nanA.includes(1) && !pl.nanB.includes(1)) {
-      pl.exec();
-      const c = new Float32Array(e.memory.buffer, pl.c.ptr, T * pl.c.ldc);
-      for (let i = 0; i + 1 < T; i++) c.fill(0, i * pl.c.ldc + i + 1, i * pl.c.ldc + T);
-      e.fxFixRows(pl.c.ptr, T, T, pl.c.ldc, act.f, actMax(act), ps, 0);
-    } else {
+    if (direct(pl)) this.execFix(pl, act, ps, 0);
+    else {
       const y = this.run(pl); // patched outputs, masked triangle +0
       const si = new Int32Array(n);
       for (let i = 0; i < n; i++) si[i] = fixInt(y[i], act);
@@ -896,6 +897,11 @@ class Kernel implements GemmKernel {
       c: { ptr: C, ldc },
     };
   }
+}
+
+/** A plan whose C needs nothing after the kernel (no exact outputs to patch, no NaN rows, not transposed): fix() can run on C in kernel memory. */
+function direct(pl: Plan): boolean {
+  return pl.c !== undefined && !pl.info.swapped && !(pl.pairs && pl.pairs.count > 0) && !pl.nanA.includes(1) && !pl.nanB.includes(1);
 }
 
 /** Copy the kernel's padded C (or its transpose) into out [M][N]. */
