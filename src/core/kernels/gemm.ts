@@ -319,18 +319,24 @@ function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOpera
  * then needs wa + wb + ⌈log2 K⌉ bits, and f64 sums are exact when that is ≤ 53.
  */
 function rowWidths(st: OpStats): Int32Array {
-  const w = new Int32Array(st.rows);
-  for (let r = 0; r < st.rows; r++) {
-    let hi = -Infinity;
-    let lo = Infinity;
-    for (let kb = 0; kb < st.nb; kb++) {
-      const i = r * st.nb + kb;
-      const mx = st.maxc[i];
+  const { rows, nb, maxc, ex } = st;
+  const orc = st.orc;
+  const w = new Int32Array(rows);
+  // integer locals throughout (an ±Infinity sentinel makes V8 run the loop on doubles: several times slower)
+  const NONE = 0x7fffffff;
+  for (let r = 0; r < rows; r++) {
+    let hi = -NONE;
+    let lo = NONE;
+    for (let kb = 0, i = r * nb; kb < nb; kb++, i++) {
+      const mx = maxc[i];
       if (mx === 0) continue;
-      hi = Math.max(hi, floorLog2(mx) + 1 + st.ex[i]);
-      lo = Math.min(lo, ctz32(st.orc[i]) + st.ex[i]);
+      const e = ex[i];
+      const h = floorLog2(mx) + 1 + e;
+      const l = ctz32(orc[i]) + e;
+      if (h > hi) hi = h;
+      if (l < lo) lo = l;
     }
-    w[r] = hi === -Infinity ? -1 : hi - lo;
+    w[r] = hi === -NONE ? -1 : hi - lo;
   }
   return w;
 }
@@ -341,14 +347,17 @@ function rowWidths(st: OpStats): Int32Array {
  * fails (its codes are NaN).
  */
 function zeroAboveDiagonal(st: OpStats): boolean {
-  const { op, rows, K, block, nb } = st;
+  const { op, rows, K, block, nb, maxc } = st;
   const m = op.mantissas;
+  const nan = op.nanRows;
+  const rs = op.rowStride;
+  const ks = op.kStride;
   for (let r = 0; r < rows; r++) {
-    if (op.nanRows[r]) return false;
+    if (nan[r]) return false;
     const kd = Math.floor(r / block); // the block holding k = r (none when r ≥ K)
-    for (let kb = kd + 1; kb < nb; kb++) if (st.maxc[r * nb + kb] !== 0) return false;
+    for (let kb = kd + 1, i = r * nb + kd + 1; kb < nb; kb++, i++) if (maxc[i] !== 0) return false;
     const end = Math.min(K, (kd + 1) * block);
-    for (let k = r + 1; k < end; k++) if (m[r * op.rowStride + k * op.kStride] !== 0) return false;
+    for (let k = r + 1, j = r * rs + (r + 1) * ks; k < end; k++, j += ks) if (m[j] !== 0) return false;
   }
   return true;
 }
@@ -390,19 +399,25 @@ function computeSegmentation(st: OpStats, len: number, lim = Infinity): Segmenta
   const nseg = Math.ceil(K / len);
   const base = new Int32Array(rows * nseg);
   let maxShifted = 0;
+  // an integer sentinel, not Infinity: the exponent arithmetic and the table index then stay int32 in V8
+  const NONE = 0x7fffffff;
   for (let g = 0; g < nseg; g++) {
     const kb0 = Math.floor((g * len) / block);
     const kb1 = Math.floor((Math.min((g + 1) * len, K) - 1) / block);
     for (let r = 0; r < rows; r++) {
       const o = r * nb;
-      let b = Infinity;
-      for (let kb = kb0; kb <= kb1; kb++) if (maxc[o + kb] !== 0 && ex[o + kb] < b) b = ex[o + kb];
-      if (b === Infinity) continue; // an all-zero segment: base 0, nothing to shift
+      let b = NONE;
+      for (let kb = kb0; kb <= kb1; kb++) {
+        const e = ex[o + kb];
+        if (e < b && maxc[o + kb] !== 0) b = e;
+      }
+      if (b === NONE) continue; // an all-zero segment: base 0, nothing to shift
       base[r * nseg + g] = b;
+      const off = -b - POW2_MIN;
       for (let kb = kb0; kb <= kb1; kb++) {
         const mx = maxc[o + kb];
         if (mx === 0) continue;
-        const v = mx * POW2[ex[o + kb] - b - POW2_MIN]; // mx · 2^(ex − b), exactly
+        const v = mx * POW2[ex[o + kb] + off]; // mx · 2^(ex − b), exactly
         if (v > maxShifted) {
           maxShifted = v;
           if (v > lim) return null;
@@ -581,7 +596,7 @@ class Kernel implements GemmKernel {
     const { M, N } = pl.info;
     if (!direct(pl)) {
       const y = this.run(pl);
-      const ints = new Int32Array(y.length);
+      const ints = into && into.length === y.length ? into : new Int32Array(y.length);
       this.fixed.fix(y, ints, act);
       return values ? { values: y, ints } : { ints };
     }
