@@ -129,11 +129,13 @@ describe('integer mode', () => {
     }
   });
 
-  it('fused attention (Q·Kᵀ → softmax → P·V in the GEMM module, or softmax → P·V) gives the ops-one-by-one results bit for bit', async () => {
+  it('fused attention (Q·Kᵀ → softmax → P·V in the GEMM module, or softmax → P·V) and linears encoded in the GEMM module give the ops-one-by-one results bit for bit', async () => {
     // the same kernel without the fused calls runs the ops one by one; without attentionFix only softmax → P·V is fused
-    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown; attentionFix?: unknown };
+    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown; attentionFix?: unknown; encodeGemmFix?: unknown };
     plain.softmaxGemmFix = undefined;
     plain.attentionFix = undefined;
+    plain.encodeGemmFix = undefined;
+    const linears = vi.spyOn(gemm, 'encodeGemmFix');
     const tail = Object.create(gemm) as GemmKernel & { attentionFix?: unknown };
     tail.attentionFix = undefined;
     const whole = vi.spyOn(gemm, 'attentionFix');
@@ -151,6 +153,11 @@ describe('integer mode', () => {
       expect(fused.points['L0.pv.a'].elements).toBeGreaterThan(0);
     }
     expect(whole.mock.calls.length).toBe(2 * heads);
+    // the first reader of each linear input, per window: q (q/k/v share it), o, gate (gate/up share it),
+    // down per layer, and the head; by the fused and the tail-only kernels (3 configs × 3 windows each),
+    // less MIXED's L0.down, which is fp32 (the float path)
+    const perWindow = 4 * model.config.numLayers + 1;
+    expect(linears.mock.calls.length).toBe(2 * 3 * 3 * perWindow - 2 * 3);
     expect(part.mock.calls.length).toBe(4 * heads); // the tail-only kernel on all three configs, and the fp32-qk config
   });
 

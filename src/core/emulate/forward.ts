@@ -605,7 +605,7 @@ export class Forward {
 
   /** Encode an activation (float32 values, or ACT integers in integer mode: same bits) at a quant point, with its statistics. */
   private actEncoded(point: string, tensorKey: string, spec: FormatSpec, v: Float32Array | Int32Array, shape: number[], axis: number, x: Ctx, elements?: number): Encoded {
-    const key = tensorKey ? `${tensorKey}|${formatToString(spec)}|${axis}|e` : '';
+    const key = tensorKey ? encodingKey(tensorKey, spec, axis) : '';
     let e = key ? (x.shared.get(key) as { enc: Encoded; acc: PointAcc } | undefined) : undefined;
     if (!e) {
       // without a hardware trace nobody keeps an activation's encoding: its arrays come from and go back to a pool
@@ -661,13 +661,29 @@ export class Forward {
     let y: Float32Array | undefined; // integer datapath: made only when traced (val makes the view when read)
     let yi: Int32Array | undefined; // integer mode: y = fix(f32(S)) as ACT integers (y: their values)
     if (onInt) {
-      const a = this.actEncoded(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
-      const b = this.weightEncoded(pw, fw, W, [N, K], x);
-      x.hw?.operand?.(px, 0, a);
-      x.hw?.operand?.(pw, 0, b);
       // the float32 values too when traced, or for the logits (read as float32 anyway: made in the same pass as the integers)
       const values = x.trace !== undefined || op.output === this.graph.ops[this.graph.ops.length - 1].output;
-      ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, values, this.take(T * N, x), undefined, this.readerCount(op.inputs[0]) > 1));
+      const shared = this.readerCount(op.inputs[0]) > 1;
+      const b = this.weightEncoded(pw, fw, W, [N, K], x);
+      const g = this.kernels.gemm;
+      const key = encodingKey(op.inputs[0], fx, 1);
+      if (!x.hw && g?.encodeGemmFix && g.encodeGemmCovers?.(fx) && !x.shared.has(key)) {
+        // the input is encoded in the GEMM's module (the first of its readers: later ones take the encoding kept here)
+        const r = g.encodeGemmFix(xin as Int32Array, T, K, fx, b, { b: 'NK', cacheB: true, cacheA: shared }, this.act, values, this.take(T * N, x));
+        if (r) {
+          const c = r.counts;
+          const acc: PointAcc = { sig: r.sig, err: r.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: xin.length };
+          if (r.enc) x.shared.set(key, { enc: r.enc, acc });
+          accInto(x.res.acts, px.id, acc);
+          ({ values: y, ints: yi } = r);
+        }
+      }
+      if (!yi) {
+        const a = this.actEncoded(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
+        x.hw?.operand?.(px, 0, a);
+        x.hw?.operand?.(pw, 0, b);
+        ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, values, this.take(T * N, x), undefined, shared));
+      }
     } else {
       if (intMode) x.res.fallback.add(op.id);
       const a = this.actValues(px.id, op.inputs[0], fx, xin as Float32Array, [T, K], 1, x);
@@ -976,6 +992,11 @@ function causalScores(s: Float32Array, T: number, scale: number): void {
     if (scale !== 1) for (let j = o; j <= o + i; j++) s[j] = s[j] * scale;
     s.fill(0, o + i + 1, o + T);
   }
+}
+
+/** Where a run keeps a tensor's encoding in a format along an axis, for the other points that read it (Ctx.shared). */
+function encodingKey(tensor: string, spec: FormatSpec, axis: number): string {
+  return `${tensor}|${formatToString(spec)}|${axis}|e`;
 }
 
 function accInto(m: Map<string, PointAcc>, point: string, a: PointAcc): void {

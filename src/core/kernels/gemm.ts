@@ -127,6 +127,18 @@ export interface GemmKernel {
    * memory, then softmaxGemmFix — bit for bit the ops one after the other. null as softmaxGemmFix.
    */
   attentionFix?(q: Encoded, k: Encoded, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null;
+  /** Whether encodeGemmFix takes activations in this format (it returns null when this is false). */
+  encodeGemmCovers?(spec: FormatSpec): boolean;
+  /**
+   * A linear layer of integer mode without leaving the module: x [M, K] ACT integers (act.f
+   * fraction bits) encoded along K in `spec` as the quantize kernel's encodeAct with sums does (its
+   * counts and Σx², Σ(x−q)² in index order), then gemmFix(that, w, opts, act, values, into) — bit for
+   * bit those two calls one after the other, without the codes' round trip through JavaScript.
+   * opts: b, cacheB and cacheA only; with cacheA the result carries the Encoded (its codes copied
+   * out) for the next GEMMs that read it. null when the format is not covered (encodeGemmCovers) or
+   * x is not M·K integers. Supersedes a plan from prepare().
+   */
+  encodeGemmFix?(x: Int32Array, M: number, K: number, spec: FormatSpec, w: Encoded, opts: GemmKernelOptions, act: ActFormat, values?: boolean, into?: Int32Array): EncodeGemmFix | null;
   /**
    * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
    * one supersedes a plan from prepare().
@@ -141,6 +153,16 @@ export interface SoftmaxGemmFix {
   readonly sig: number;
   readonly err: number;
   readonly counts: QuantCounts;
+}
+
+/** What encodeGemmFix returns: gemmFix's result, the activation's statistics and (cacheA) its encoding. */
+export interface EncodeGemmFix {
+  readonly ints: Int32Array;
+  readonly values?: Float32Array;
+  readonly sig: number;
+  readonly err: number;
+  readonly counts: QuantCounts;
+  readonly enc?: Encoded;
 }
 
 /** A kernel that cannot be loaded, or a forced path that cannot take the operands. */
@@ -232,12 +254,12 @@ interface CachedOperand {
 
 const operandCache = new WeakMap<Encoded, CachedOperand>();
 
-/** The statistics of a cached operand (computed now when missing), without putting it in kernel memory. */
-function cachedStats(e: GemmExports, alloc: (bytes: number) => number, enc: Encoded, op: GemmOperand, block: number, nb: number): OpStats {
+/** The statistics of a cached operand (computed now when missing, from codes already in kernel memory at codesAt if given), without putting it in kernel memory. */
+function cachedStats(e: GemmExports, alloc: (bytes: number) => number, enc: Encoded, op: GemmOperand, block: number, nb: number, codesAt?: number): OpStats {
   const key = `${op.rowStride}|${op.kStride}|${block}|${nb}`;
   let c = operandCache.get(enc);
   if (!c || c.key !== key) {
-    const st = opStats(e, alloc, op, block, nb);
+    const st = opStats(e, alloc, op, block, nb, codesAt);
     c = { key, maxc: st.maxc, orc: st.orc, ex: st.ex, maxCode: st.maxCode, segs: st.segs, packs: new Map() };
     operandCache.set(enc, c);
     return Object.assign(st, { cache: c });
@@ -623,11 +645,8 @@ class Kernel implements GemmKernel {
   }
 
   softmaxGemmCovers(T: number, C: number, pSpec: FormatSpec): boolean {
-    const e = this.e;
-    if (!e.mx_quantize || !e.int_quantize || !e.datapath_view || !e.measure_sums_act || !e.act_to_f32) return false;
-    // the fixed-point kernel's softmax range (FixedOps.causalSoftmax) and the quantize kernel's direct path with its datapath view
-    if (!(Number.isInteger(T) && T >= 1 && Number.isInteger(C) && C >= 1 && C < 2 ** 25)) return false;
-    return !!pSpec && isBlockSpec(pSpec) && (pSpec.tileRows ?? 1) === 1 && mantissaTable(pSpec).mag.length <= 4096;
+    // the fixed-point kernel's softmax range (FixedOps.causalSoftmax), and P's encoding as encodeGemmFix's
+    return Number.isInteger(T) && T >= 1 && Number.isInteger(C) && C >= 1 && C < 2 ** 25 && this.encodeGemmCovers(pSpec);
   }
 
   softmaxGemmFix(s: Int32Array, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null {
@@ -684,54 +703,97 @@ class Kernel implements GemmKernel {
   /** softmaxGemmFix from ACT scores already at ps in kernel memory. */
   private softmaxPvAt(ps: number, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', into: Int32Array | undefined, epoch: number): SoftmaxGemmFix {
     const e = this.e;
-    const q = e as GemmExports & QuantExports;
-    const lut = mantissaTable(spec);
     const n = T * T;
-    const b = spec.block;
-    const nbRow = Math.ceil(T / b);
-    const elemBytes = spec.kind === 'mx' ? 1 : 2;
     const tab = exp2Table();
     const alloc = (bytes: number) => this.alloc(bytes);
     const pt = alloc(tab.length * 4);
     const pe = alloc(T * 4);
     const px = alloc(n * 4); // P: ACT integers from the softmax, then their float32 values in place
-    const po = alloc(n * 4);
-    const pel = alloc(n * elemBytes);
-    const psc = alloc(T * nbRow);
-    const pm = alloc(n * 8);
-    const pl = alloc(lut.mag.length * 8);
-    const pc = alloc(16);
-    const pa = alloc(40);
-    let buf = e.memory.buffer;
-    new Int32Array(buf, pt, tab.length).set(tab);
-    new Float64Array(buf, pl, lut.mag.length).set(lut.mag);
-    new Uint8Array(buf, pc, 16).fill(0);
-    new Uint8Array(buf, pa, 40).fill(0);
+    new Int32Array(e.memory.buffer, pt, tab.length).set(tab);
     e.fxSoftmaxK(ps, 1, T, C, act.f, pt, pe, px);
-    q.act_to_f32(px, n, act.f);
-    blockQuantizeCall(q, spec, pc)(px, po, pel, psc, T, T, b);
-    q.datapath_view(pel, elemBytes, psc, T, T, b, lut.nanCode, pl, pm);
-    q.measure_sums_act(px, po, n, act.f, pa);
-    buf = e.memory.buffer;
-    const cnt = new Uint32Array(buf, pc, 4);
-    const counts: QuantCounts = { saturated: cnt[0], underflow: cnt[1], nanBlocks: cnt[2], flushedBlocks: cnt[3] };
-    const acc = new Float64Array(buf, pa, 2);
-    const sig = acc[0];
-    const err = acc[1];
-    // P as an Encoded whose codes stay in kernel memory (the datapath view at pm): what gemmProblem reads
-    const sc = new Uint8Array(buf, psc, T * nbRow);
-    const unitExp = new Float64Array(T * nbRow);
-    for (let i = 0; i < unitExp.length; i++) unitExp[i] = sc[i] === lut.nanCode ? NaN : sc[i] + lut.unitOff;
-    const aEnc = {
-      spec, layout: makeLayout([T, T], n, 1, b, 1), elements: new Uint32Array(0), elemBits: elementBits(spec), scales: new Uint32Array(0),
-      scaleBits: scaleBitsOf(spec), mantissas: new Float64Array(buf, pm, n), unitExp, tensorScale: undefined, counts,
-    } as Encoded;
+    const { enc, pm, sig, err, counts } = this.encodeAt(px, T, T, act.f, spec);
     const opts: GemmKernelOptions = { b: vLayout, lowerA: true };
-    const p = gemmProblem(aEnc, v, opts);
+    const p = gemmProblem(enc, v, opts);
     const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, pm);
     const sb = opStats(e, alloc, p.b, p.block, p.nBlocks);
     const { ints } = this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, false, into);
     return { ints, sig, err, counts };
+  }
+
+  /**
+   * Encode rows×n ACT integers at px (fraction bits f; made float32 in place) along their rows in
+   * `spec`, in kernel memory, as the quantize kernel's encodeAct with sums does: the codes' datapath
+   * view at pm, the counts and Σx², Σ(x−q)² in index order. The Encoded's codes are that view
+   * (valid until the next reset), its elements and scale codes are left empty.
+   */
+  private encodeAt(px: number, rows: number, n: number, f: number, spec: BlockSpec): { enc: Encoded; pm: number; sig: number; err: number; counts: QuantCounts } {
+    const q = this.e as GemmExports & QuantExports;
+    const lut = mantissaTable(spec);
+    const numel = rows * n;
+    const b = spec.block;
+    const nbRow = Math.ceil(n / b);
+    const elemBytes = spec.kind === 'mx' ? 1 : 2;
+    const po = this.alloc(numel * 4);
+    const pel = this.alloc(numel * elemBytes);
+    const psc = this.alloc(rows * nbRow);
+    const pm = this.alloc(numel * 8);
+    const pl = this.alloc(lut.mag.length * 8);
+    const pc = this.alloc(16);
+    const pa = this.alloc(40);
+    let buf = q.memory.buffer;
+    new Float64Array(buf, pl, lut.mag.length).set(lut.mag);
+    new Uint8Array(buf, pc, 16).fill(0);
+    new Uint8Array(buf, pa, 40).fill(0);
+    q.act_to_f32(px, numel, f);
+    blockQuantizeCall(q, spec, pc)(px, po, pel, psc, rows, n, b);
+    q.datapath_view(pel, elemBytes, psc, rows, n, b, lut.nanCode, pl, pm);
+    q.measure_sums_act(px, po, numel, f, pa);
+    buf = q.memory.buffer;
+    const cnt = new Uint32Array(buf, pc, 4);
+    const counts: QuantCounts = { saturated: cnt[0], underflow: cnt[1], nanBlocks: cnt[2], flushedBlocks: cnt[3] };
+    const acc = new Float64Array(buf, pa, 2);
+    const sc = new Uint8Array(buf, psc, rows * nbRow);
+    const unitExp = new Float64Array(rows * nbRow);
+    for (let i = 0; i < unitExp.length; i++) unitExp[i] = sc[i] === lut.nanCode ? NaN : sc[i] + lut.unitOff;
+    const enc = {
+      spec, layout: makeLayout([rows, n], numel, 1, b, 1), elements: new Uint32Array(0), elemBits: elementBits(spec), scales: new Uint32Array(0),
+      scaleBits: scaleBitsOf(spec), mantissas: new Float64Array(buf, pm, numel), unitExp, tensorScale: undefined, counts,
+    } as Encoded;
+    return { enc, pm, sig: acc[0], err: acc[1], counts };
+  }
+
+  encodeGemmCovers(spec: FormatSpec): boolean {
+    const e = this.e;
+    // the quantize kernel's encode path compiled in, and its direct path with the datapath view
+    if (!e.mx_quantize || !e.int_quantize || !e.datapath_view || !e.measure_sums_act || !e.act_to_f32) return false;
+    return !!spec && isBlockSpec(spec) && (spec.tileRows ?? 1) === 1 && mantissaTable(spec).mag.length <= 4096;
+  }
+
+  encodeGemmFix(x: Int32Array, M: number, K: number, spec: FormatSpec, w: Encoded, opts: GemmKernelOptions, act: ActFormat, values = true, into?: Int32Array): EncodeGemmFix | null {
+    checkAct(act);
+    if (!(Number.isInteger(M) && M >= 1 && Number.isInteger(K) && K >= 1) || !(x instanceof Int32Array) || x.length !== M * K || !this.encodeGemmCovers(spec)) return null;
+    if (opts.path !== undefined || opts.lowerA || opts.causalC) throw new GemmKernelError('encodeGemmFix takes b, cacheA and cacheB only');
+    const e = this.e;
+    e.reset();
+    const epoch = ++this.epoch;
+    // x's integers, float32 values, dequantized values, codes (≤ 2 B), datapath view and packed
+    // tiles (≤ 4 B); the weight's panels; C, the integers and values out; statistics; slack. Too
+    // little costs speed only (the memory grows on demand).
+    const numel = M * K;
+    const N = opts.b === 'KN' ? w.layout.shape[1] : w.layout.shape[0];
+    this.alloc(numel * 26 + w.mantissas.length * 4 + (M + 8) * (N + 8) * 12 + (1 << 20));
+    e.reset();
+    const alloc = (bytes: number) => this.alloc(bytes);
+    const px = alloc(numel * 4);
+    new Int32Array(e.memory.buffer, px, numel).set(x);
+    const r = this.encodeAt(px, M, K, act.f, spec as BlockSpec);
+    // cacheA (a later GEMM reads the same encoding): the codes are copied out, so the Encoded stays valid after this call
+    const enc = opts.cacheA ? ({ ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, numel).slice() } as Encoded) : r.enc;
+    const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
+    const sa = opts.cacheA ? cachedStats(e, alloc, enc, p.a, p.block, p.nBlocks, r.pm) : opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm);
+    const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
+    const out = this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, values, into);
+    return { ...out, sig: r.sig, err: r.err, counts: r.counts, enc: opts.cacheA ? enc : undefined };
   }
 
   run(plan: GemmPlan): Float32Array {

@@ -1,0 +1,107 @@
+// encodeGemmFix (integer mode's linear layer inside the GEMM module: the ACT input encoded there,
+// then the GEMM and its fix) against its specification on the TypeScript twins: core encode of the
+// ACT values (and the emulator's measure() loop for the statistics), blockGemm, fixInt. Bit for bit
+// on the integers, the float32 values, the sums and the counts, for both builds, every block format
+// family, partial blocks, both weight layouts, with and without the weight and input caches, and
+// inputs large enough that the sums leave the exact-integer shortcut.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encode, quantize, toSpec } from '../formats/index';
+import { blockGemm, fixInt, type ActFormat } from '../datapath/index';
+import { DEFAULT_ACT } from '../datapath/index';
+import { loadGemmKernel, type GemmKernel } from './gemm';
+import { kernelBytes } from '../../../tools/testing/kernels';
+import { makeRng } from '../tensors';
+import { measure } from '../emulate/quant';
+
+const FLAVORS = ['simd', 'relaxed'] as const;
+const KERNELS: Record<string, GemmKernel> = {};
+
+beforeAll(async () => {
+  for (const fl of FLAVORS) KERNELS[fl] = await loadGemmKernel(kernelBytes, fl);
+});
+
+const act: ActFormat = DEFAULT_ACT;
+
+/** ACT integers [M, K] with a spread of magnitudes per row (range: largest |value|). */
+function input(M: number, K: number, rnd: () => number, range: number): Int32Array {
+  const x = new Int32Array(M * K);
+  for (let i = 0; i < M; i++) {
+    const r = range * (0.05 + rnd());
+    for (let k = 0; k < K; k++) x[i * K + k] = Math.round((rnd() * 2 - 1) * r * 2 ** act.f);
+  }
+  return x;
+}
+
+function weight(N: number, K: number, rnd: () => number): Float32Array {
+  return Float32Array.from({ length: N * K }, () => (rnd() * 2 - 1) * 0.2);
+}
+
+describe('encodeGemmFix = encode the ACT input, block GEMM, fix', () => {
+  const cases: [string, string, number, number, number][] = [
+    ['mxint8', 'mxint8', 37, 64, 24],
+    ['mxfp4', 'mxfp4', 16, 96, 40],
+    ['mxfp4', 'mxint8', 9, 70, 12],
+    ['mxint:m=4,block=32', 'mxint:m=8,block=32', 20, 72, 9],
+    ['bfp:m=6,block=16', 'mxint:m=6,block=16', 13, 40, 17],
+    ['mxfp8_e4m3', 'mxfp6_e3m2', 11, 64, 8],
+    ['mxfp6_e2m3:block=16', 'mxfp8_e5m2:block=16', 5, 48, 6],
+    ['mxint8', 'mxint8', 1, 1, 1],
+  ];
+  for (const [xf, wf, M, K, N] of cases) {
+    it(`x ${xf} × W ${wf}, ${M}×${K} · ${K}×${N}`, () => {
+      const rnd = makeRng(M * 977 + K * 31 + N);
+      // range 2: the sums stay exact integers; 3000: they pass 2^53 units and run in index order
+      for (const range of [2, 3000]) {
+        const xi = input(M, K, rnd, range);
+        const xv = Float32Array.from(xi, (v) => v * 2 ** -act.f);
+        const w = weight(N, K, rnd);
+        const wt = new Float32Array(N * K);
+        for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) wt[k * N + n] = w[n * K + k];
+        const a = encode(xf, xv, [M, K], 1);
+        const stats = measure(xv, quantize(xf, xv, [M, K], 1), a.counts);
+        for (const layout of ['NK', 'KN'] as const) {
+          const b = layout === 'NK' ? encode(wf, w, [N, K], 1) : encode(wf, wt, [K, N], 0);
+          const y = blockGemm(a, b, { b: layout });
+          const ints = Int32Array.from(y, (v) => fixInt(v, act));
+          const vals = Float32Array.from(ints, (v) => v * 2 ** -act.f);
+          for (const fl of FLAVORS) {
+            for (const [cacheA, cacheB] of [[false, false], [true, true], [false, true]]) {
+              const tag = `${fl} ${layout} range ${range} cacheA ${cacheA} cacheB ${cacheB}`;
+              const into = new Int32Array(M * N);
+              const got = KERNELS[fl].encodeGemmFix!(xi, M, K, toSpec(xf), b, { b: layout, cacheA, cacheB }, act, true, into)!;
+              expect(got, tag).not.toBeNull();
+              expect(got.ints, tag).toBe(into);
+              expect(Array.from(got.ints), tag).toEqual(Array.from(ints));
+              expect(Array.from(got.values!), tag).toEqual(Array.from(vals));
+              expect([got.sig, got.err], tag).toEqual([stats.sig, stats.err]);
+              expect([got.counts.saturated, got.counts.underflow, got.counts.nanBlocks], tag).toEqual([a.counts.saturated, a.counts.underflow, a.counts.nanBlocks]);
+              if (!cacheA) {
+                expect(got.enc, tag).toBeUndefined();
+                continue;
+              }
+              // the kept encoding is the input's, and the next GEMM that reads it (its packed tiles cached) gives the twin's bits
+              expect(Array.from(got.enc!.mantissas), tag).toEqual(Array.from(a.mantissas));
+              expect(Array.from(got.enc!.unitExp), tag).toEqual(Array.from(a.unitExp));
+              const again = KERNELS[fl].gemmFix(got.enc!, b, { b: layout, cacheA: true, cacheB }, act, false);
+              expect(Array.from(again.ints), tag).toEqual(Array.from(ints));
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('returns null for what it does not cover, and throws on options it does not take', () => {
+    const k = KERNELS.relaxed;
+    const b = encode('mxint8', new Float32Array(8 * 32).fill(0.5), [8, 32], 1);
+    const x = new Int32Array(4 * 32);
+    expect(k.encodeGemmCovers!(toSpec('mxint8'))).toBe(true);
+    expect(k.encodeGemmCovers!(toSpec('nvfp4'))).toBe(false);
+    expect(k.encodeGemmFix!(x, 4, 32, toSpec('nvfp4'), b, { b: 'NK' }, act)).toBeNull();
+    expect(k.encodeGemmFix!(x, 4, 31, toSpec('mxint8'), b, { b: 'NK' }, act)).toBeNull();
+    expect(() => k.encodeGemmFix!(x, 4, 32, toSpec('mxint8'), b, { b: 'NK', causalC: true }, act)).toThrow(/b, cacheA and cacheB only/);
+    // a weight whose K differs: the twin's FormatError
+    const b2 = encode('mxint8', new Float32Array(8 * 64).fill(0.5), [8, 64], 1);
+    expect(() => k.encodeGemmFix!(x, 4, 32, toSpec('mxint8'), b2, { b: 'NK' }, act)).toThrow(/same K/);
+  });
+});
