@@ -560,12 +560,14 @@ class Kernel implements GemmKernel {
   private planFor(p: ReturnType<typeof gemmProblem>, sa: OpStats, sb: OpStats, opts: GemmKernelOptions, epoch: number): Plan {
     const forced = opts.path;
     const { M, N, K } = p;
-    const base = { M, N, K, epoch, nanA: p.a.nanRows, nanB: p.b.nanRows };
+    const nanA = p.a.nanRows;
+    const nanB = p.b.nanRows;
+    const causalC = opts.causalC === true;
 
     if (forced === 'exact') {
       const pairs = this.pairList(sa, sb, null, null);
       const info: GemmPlanInfo = { path: 'exact', swapped: false, M, N, K, segments: 1, segmentLength: K, exactOutputs: M * N };
-      const plan: Plan = { ...base, causalC: opts.causalC === true, info, exec: () => {}, collect: () => {}, pairs };
+      const plan: Plan = { epoch, nanA, nanB, causalC, info, exec: () => {}, collect: () => {}, pairs, c: undefined };
       return plan;
     }
 
@@ -597,14 +599,14 @@ class Kernel implements GemmKernel {
       const upperC = !swapped && opts.causalC === true;
       const run = this.packInt(path, sx, sy, seg, lowA, upperC);
       const info: GemmPlanInfo = { path, swapped, M, N, K, segments: seg.x.nseg, segmentLength: seg.x.len, exactOutputs: pairs?.count ?? 0 };
-      const plan: Plan = { ...base, causalC: opts.causalC === true, info, exec: run.exec, collect: (out) => run.collect(out, swapped, M, N), pairs, c: run.c };
+      const plan: Plan = { epoch, nanA, nanB, causalC, info, exec: run.exec, collect: (out) => run.collect(out, swapped, M, N), pairs, c: run.c };
       return plan;
     }
 
     const pairs = this.pairList(sa, sb, rowWidths(sa), rowWidths(sb));
     const run = this.packF64(sa, sb);
     const info: GemmPlanInfo = { path: 'f64', swapped: false, M, N, K, segments: 1, segmentLength: K, exactOutputs: pairs?.count ?? 0 };
-    const plan: Plan = { ...base, causalC: opts.causalC === true, info, exec: run.exec, collect: (out) => run.collect(out, false, M, N), pairs, c: run.c };
+    const plan: Plan = { epoch, nanA, nanB, causalC, info, exec: run.exec, collect: (out) => run.collect(out, false, M, N), pairs, c: run.c };
     return plan;
   }
 

@@ -369,6 +369,13 @@ function mxRun<K, R, E>(x: usize, out: usize, elems: usize, scales: usize, count
         uf += <u32>flushFill(xp, op, ep, len);
         continue;
       }
+      if (amaxBits == 0) {
+        // every element ±0 (attention's P above its diagonal): what mxVec gives them — +0 values,
+        // code 0 (−0 is not negative there), no counts — without the vector loop
+        memory.fill(op, 0, <usize>len << 2);
+        if (enc) memory.fill(ep, 0, <usize>len);
+        continue;
+      }
       const inv = f32x4.splat(pow2f(-X));
       const scale = f32x4.splat(pow2f(X));
       const full = len & ~3;
@@ -531,6 +538,12 @@ function intRun<R, E>(x: usize, out: usize, elems: usize, scales: usize, counts:
         E = min(max(E, lo), hi);
       }
       if (scales != 0) store<u8>(sp, <u8>(E + bias));
+      if (amaxBits == 0) {
+        // every element ±0: what intVec gives them (+0 values, code 0, no counts) without the loop
+        memory.fill(op, 0, <usize>len << 2);
+        if (enc) memory.fill(ep, 0, <usize>len << 1);
+        continue;
+      }
       // t = |x|·2^d with d = −unitExp ∈ [−254, 269], applied as two float32 factors: scaling up
       // is exact until it overflows (→ saturation, as the exact value would); scaling down can
       // only lose bits below 2^−126, where every rounding mode gives 0 anyway.
@@ -597,6 +610,7 @@ function intRun<R, E>(x: usize, out: usize, elems: usize, scales: usize, counts:
  */
 export function datapath_view(elems: usize, elemBytes: i32, scales: usize, rows: i32, n: i32, block: i32, nanCode: i32, lut: usize, dst: usize): void {
   const nb = (n + block - 1) / block;
+  const z = f64x2.splat(load<f64>(lut)); // the mantissa of code 0
   for (let r = 0; r < rows; r++) {
     for (let kb = 0; kb < nb; kb++) {
       const j0 = r * n + kb * block;
@@ -605,9 +619,24 @@ export function datapath_view(elems: usize, elemBytes: i32, scales: usize, rows:
       if (nan) {
         for (let j = j0; j < j1; j++) store<f64>(dst + (<usize>j << 3), NaN);
       } else if (elemBytes == 1) {
-        for (let j = j0; j < j1; j++) store<f64>(dst + (<usize>j << 3), load<f64>(lut + (<usize>load<u8>(elems + <usize>j) << 3)));
+        let j = j0;
+        // runs of 16 zero codes (P above its diagonal, small probabilities) as 8 vector stores of lut[0]
+        for (; j + 16 <= j1; j += 16) {
+          if (!v128.any_true(v128.load(elems + <usize>j))) {
+            const d = dst + (<usize>j << 3);
+            for (let u: usize = 0; u < 128; u += 16) v128.store(d + u, z);
+          } else for (let i = j; i < j + 16; i++) store<f64>(dst + (<usize>i << 3), load<f64>(lut + (<usize>load<u8>(elems + <usize>i) << 3)));
+        }
+        for (; j < j1; j++) store<f64>(dst + (<usize>j << 3), load<f64>(lut + (<usize>load<u8>(elems + <usize>j) << 3)));
       } else {
-        for (let j = j0; j < j1; j++) store<f64>(dst + (<usize>j << 3), load<f64>(lut + (<usize>load<u16>(elems + (<usize>j << 1)) << 3)));
+        let j = j0;
+        for (; j + 8 <= j1; j += 8) {
+          if (!v128.any_true(v128.load(elems + (<usize>j << 1)))) {
+            const d = dst + (<usize>j << 3);
+            for (let u: usize = 0; u < 64; u += 16) v128.store(d + u, z);
+          } else for (let i = j; i < j + 8; i++) store<f64>(dst + (<usize>i << 3), load<f64>(lut + (<usize>load<u16>(elems + (<usize>i << 1)) << 3)));
+        }
+        for (; j < j1; j++) store<f64>(dst + (<usize>j << 3), load<f64>(lut + (<usize>load<u16>(elems + (<usize>j << 1)) << 3)));
       }
     }
   }
