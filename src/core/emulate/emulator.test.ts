@@ -129,15 +129,21 @@ describe('integer mode', () => {
     }
   });
 
-  it('fused attention (Q·Kᵀ → softmax → P·V in the GEMM module, or softmax → P·V) and linears encoded in the GEMM module give the ops-one-by-one results bit for bit', async () => {
-    // the same kernel without the fused calls runs the ops one by one; without attentionFix only softmax → P·V is fused
-    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown; attentionFix?: unknown; encodeGemmFix?: unknown };
+  it('fused attention (a layer, a head, or softmax → P·V in the GEMM module) and linears encoded in the GEMM module give the ops-one-by-one results bit for bit', async () => {
+    // the same kernel without the fused calls runs the ops one by one; without attentionLayerFix the
+    // heads run one call each; without attentionFix too only softmax → P·V is fused
+    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown; attentionFix?: unknown; attentionLayerFix?: unknown; encodeGemmFix?: unknown };
     plain.softmaxGemmFix = undefined;
     plain.attentionFix = undefined;
+    plain.attentionLayerFix = undefined;
     plain.encodeGemmFix = undefined;
     const linears = vi.spyOn(gemm, 'encodeGemmFix');
-    const tail = Object.create(gemm) as GemmKernel & { attentionFix?: unknown };
+    const perHead = Object.create(gemm) as GemmKernel & { attentionLayerFix?: unknown };
+    perHead.attentionLayerFix = undefined;
+    const tail = Object.create(gemm) as GemmKernel & { attentionFix?: unknown; attentionLayerFix?: unknown };
     tail.attentionFix = undefined;
+    tail.attentionLayerFix = undefined;
+    const layers = vi.spyOn(gemm, 'attentionLayerFix');
     const whole = vi.spyOn(gemm, 'attentionFix');
     const part = vi.spyOn(gemm, 'softmaxGemmFix');
     const heads = 3 * model.config.numLayers * model.config.numHeads; // 3 windows
@@ -148,17 +154,22 @@ describe('integer mode', () => {
       const { ms: _a, ...fused } = await new Emulator(model, { quant, gemm, f32gemm }).evaluate(ids, config, opts);
       const { ms: _b, ...apart } = await new Emulator(model, { quant, gemm: plain, f32gemm }).evaluate(ids, config, opts);
       const { ms: _c, ...half } = await new Emulator(model, { quant, gemm: tail, f32gemm }).evaluate(ids, config, opts);
+      const { ms: _d, ...byHead } = await new Emulator(model, { quant, gemm: perHead, f32gemm }).evaluate(ids, config, opts);
       expect(JSON.stringify(fused)).toBe(JSON.stringify(apart));
       expect(JSON.stringify(half)).toBe(JSON.stringify(apart));
+      expect(JSON.stringify(byHead)).toBe(JSON.stringify(apart));
       expect(fused.points['L0.pv.a'].elements).toBeGreaterThan(0);
     }
+    // the layer call on the first two configs (3 windows × layers each), the head calls on the same two by the per-head kernel
+    expect(layers.mock.calls.length).toBe(2 * 3 * model.config.numLayers);
+    expect(layers.mock.results.every((r) => r.value !== null)).toBe(true);
     expect(whole.mock.calls.length).toBe(2 * heads);
     // the first reader of each linear input, per window: q (q/k/v share it), o, gate (gate/up share it),
-    // down per layer, and the head; by the fused and the tail-only kernels (3 configs × 3 windows each),
+    // down per layer, and the head; by the fused, per-head and tail-only kernels (3 configs × 3 windows each),
     // less MIXED's L0.down, which is fp32 (the float path)
     const perWindow = 4 * model.config.numLayers + 1;
-    expect(linears.mock.calls.length).toBe(2 * 3 * 3 * perWindow - 2 * 3);
-    expect(part.mock.calls.length).toBe(4 * heads); // the tail-only kernel on all three configs, and the fp32-qk config
+    expect(linears.mock.calls.length).toBe(3 * 3 * 3 * perWindow - 3 * 3);
+    expect(part.mock.calls.length).toBe(5 * heads); // the tail-only kernel on all three configs, and the fp32-qk config by the fused and per-head kernels
   });
 
   it('fallback ops are named; integer perplexity is close to fake', async () => {

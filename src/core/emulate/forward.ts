@@ -39,7 +39,7 @@ import {
 } from '../datapath';
 import { FP32, FormatError, formatToString, type Encoded, type FormatSpec } from '../formats';
 import type { Graph, Op, QuantPoint } from '../graph';
-import type { FixedKernel, FloatKernel, SoftmaxGemmFix } from '../kernels';
+import type { AttentionFormats, AttentionHead, EncodeStats, FixedKernel, FloatKernel, SoftmaxGemmFix } from '../kernels';
 import type { LoadedModel, WeightTensor } from '../model/types';
 import { activation, add, applyRope, causalSoftmax, columns, layerNorm, mul, rmsNorm, ropeTables, setColumns, tsF32Gemm } from './linalg';
 import { addAcc, integerBlocker, Quantizer, WeightCache, type PointAcc } from './quant';
@@ -899,7 +899,10 @@ export class Forward {
     const fqb = x.fmt(qb.id);
     const fa = x.fmt(this.point(pvOp, 'a')!.id);
     const C = attentionScaleConst(hd);
-    if (integerBlocker(fqa, fqb, hd) !== null || integerBlocker(fa, x.fmt(this.point(pvOp, 'b')!.id), T) !== null || !g.softmaxGemmCovers(T, C, fa)) return false;
+    const pb = this.point(pvOp, 'b')!;
+    const fb = x.fmt(pb.id);
+    if (integerBlocker(fqa, fqb, hd) !== null || integerBlocker(fa, fb, T) !== null || !g.softmaxGemmCovers(T, C, fa)) return false;
+    if (g.attentionLayerFix && this.attentionLayer(qkOp, pvOp, x, { qa: fqa, qb: fqb, pa: fa, pb: fb }, C)) return true;
     // K, then Q (every head), then V inside fusedHeads: the order the three ops encode them in
     const kq = this.headsI(this.actOf(qkOp.inputs[1], x), T, Hk, hd, x).map((kg) => this.actEncoded(qb.id, '', fqb, kg, [T, hd], 1, x));
     const qq = this.headsI(this.actOf(qkOp.inputs[0], x), T, H, hd, x).map((qh) => this.actEncoded(qa.id, '', fqa, qh, [T, hd], 1, x));
@@ -909,6 +912,36 @@ export class Forward {
       return r;
     });
     for (const e of kq) this.release(e, x);
+    return true;
+  }
+
+  /**
+   * attention() as one kernel call per layer (attentionLayerFix): Q, K and V go into the GEMM module
+   * once, and the heads are split, encoded and multiplied there. The points see the same statistics,
+   * reported in the ops' order (qk.b per kv head, qk.a per head, pv.b per kv head, pv.a per head).
+   * false: the kernel declined (nothing was reported).
+   */
+  private attentionLayer(qkOp: Op, pvOp: Op, x: Ctx, f: AttentionFormats, C: number): boolean {
+    const { T, H, Hk, hd } = this.heads(x);
+    const oi = this.take(T * H * hd, x) ?? new Int32Array(T * H * hd);
+    const tmp = this.take(T * hd, x) ?? new Int32Array(T * hd);
+    x.itmp.push(tmp);
+    const heads: AttentionHead[] = [];
+    const layer = this.kernels.gemm!.attentionLayerFix!(this.actOf(qkOp.inputs[0], x), this.actOf(qkOp.inputs[1], x), this.actOf(pvOp.inputs[1], x), T, H, Hk, hd, C, this.act, f, (h, r) => {
+      heads.push(r);
+      setColumnsI(oi, T, H * hd, h * hd, hd, r.ints);
+    }, tmp);
+    if (!layer) {
+      x.itmp.push(oi);
+      return false;
+    }
+    const at = (s: EncodeStats, elements: number): PointAcc => ({ sig: s.sig, err: s.err, saturated: s.counts.saturated, underflow: s.counts.underflow, nanBlocks: s.counts.nanBlocks, elements });
+    const acts = x.res.acts;
+    for (const s of layer.k) accInto(acts, this.point(qkOp, 'b')!.id, at(s, T * hd));
+    for (const r of heads) accInto(acts, this.point(qkOp, 'a')!.id, at(r.q, T * hd));
+    for (const s of layer.v) accInto(acts, this.point(pvOp, 'b')!.id, at(s, T * hd));
+    for (const r of heads) accInto(acts, this.point(pvOp, 'a')!.id, at(r, (T * (T + 1)) / 2)); // P's unmasked entries
+    this.intOut(pvOp, x, oi);
     return true;
   }
 

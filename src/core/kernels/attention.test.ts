@@ -1,4 +1,4 @@
-// softmaxGemmFix (integer attention's softmax → P encoding → P·V → fix inside the GEMM module) and
+// attentionLayerFix (a whole layer: heads split and encoded in the module), softmaxGemmFix (integer attention's softmax → P encoding → P·V → fix inside the GEMM module) and
 // attentionFix (the same from encoded Q and K: Q·Kᵀ and its fix first) against
 // its specification, the three steps one after the other on the TypeScript twins: fxCausalSoftmax,
 // core encode (and the emulator's measure() loop for P's statistics), blockGemm + fixInt. Bit for
@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, quantize, toSpec } from '../formats/index';
 import { attentionScaleConst, blockGemm, fixInt, fxCausalSoftmax, type ActFormat } from '../datapath/index';
 import { DEFAULT_ACT } from '../datapath/index';
-import { loadGemmKernel, type GemmKernel } from './gemm';
+import { loadGemmKernel, type EncodeStats, type GemmKernel } from './gemm';
 import { kernelBytes } from '../../../tools/testing/kernels';
 import { makeRng } from '../tensors';
 import { measure } from '../emulate/quant';
@@ -149,5 +149,89 @@ describe('softmaxGemmFix = softmax, encode, block GEMM, fix', () => {
     expect(k.softmaxGemmCovers!(32, C, toSpec('mxint8'))).toBe(true);
     // scores of the wrong length
     expect(k.softmaxGemmFix!(s.subarray(1), 32, C, act, toSpec('mxint8'), v, 'KN')).toBeNull();
+  });
+});
+
+describe('attentionLayerFix = per kv head encode K and Vᵀ, per head encode Q and attention', () => {
+  /** ACT integers [T, heads·hd] with a spread of magnitudes. */
+  const acts = (T: number, w: number, rnd: () => number, spread: number) => Int32Array.from({ length: T * w }, () => Math.round((rnd() * 2 - 1) * spread * 2 ** act.f));
+  const cols = (x: Int32Array, T: number, C: number, c0: number, w: number) => {
+    const out = new Float32Array(T * w);
+    for (let t = 0; t < T; t++) for (let j = 0; j < w; j++) out[t * w + j] = x[t * C + c0 + j] * 2 ** -act.f;
+    return out;
+  };
+  const sums = (fmt: string, x: Float32Array, shape: [number, number]) => {
+    const e = encode(fmt, x, shape, 1);
+    const m = measure(x, quantize(fmt, x, shape, 1), e.counts);
+    return { e, stats: [m.sig, m.err, e.counts.saturated, e.counts.underflow, e.counts.nanBlocks] };
+  };
+  const cases: [string, string, string, string, number, number, number, number][] = [
+    // qa, qb, pa, pb, T, H, Hk, hd
+    ['mxint8', 'mxint8', 'mxint8', 'mxint8', 40, 4, 4, 16],
+    ['mxfp4', 'mxint8', 'mxfp4', 'mxfp6_e3m2', 33, 4, 2, 32],
+    ['mxint:m=6,block=16', 'bfp:m=6,block=16', 'mxint:m=4,block=16', 'mxint8:block=16', 21, 3, 1, 16],
+  ];
+  for (const [qa, qb, pa, pb, T, H, Hk, hd] of cases) {
+    it(`Q ${qa}, K ${qb}, P ${pa}, V ${pb}, T = ${T}, H = ${H}, Hk = ${Hk}, hd = ${hd}`, () => {
+      const rnd = makeRng(T * 13 + H * 5 + hd);
+      const C = attentionScaleConst(hd);
+      const q = acts(T, H * hd, rnd, 3);
+      const k = acts(T, Hk * hd, rnd, 3);
+      const v = acts(T, Hk * hd, rnd, 2);
+      // the twins, op by op: K_g and V_gᵀ per kv head, then per head Q_h, scores, softmax, P, P·V
+      const ks = Array.from({ length: Hk }, (_, g) => sums(qb, cols(k, T, Hk * hd, g * hd, hd), [T, hd]));
+      const vs = Array.from({ length: Hk }, (_, g) => {
+        const vg = cols(v, T, Hk * hd, g * hd, hd);
+        const vt = new Float32Array(hd * T);
+        for (let t = 0; t < T; t++) for (let j = 0; j < hd; j++) vt[j * T + t] = vg[t * hd + j];
+        return sums(pb, vt, [hd, T]);
+      });
+      const want = Array.from({ length: H }, (_, h) => {
+        const g = Math.floor(h / (H / Hk));
+        const qh = sums(qa, cols(q, T, H * hd, h * hd, hd), [T, hd]);
+        const y = blockGemm(qh.e, ks[g].e, { b: 'NK' });
+        const sc = Int32Array.from(y, (x, i) => (i % T > Math.floor(i / T) ? 0 : fixInt(x, act)));
+        const r = reference(sc, T, C, pa, vs[g].e, 'NK');
+        const pm = measure(r.pv, quantize(pa, r.pv, [T, T], 1), r.a.counts);
+        return { ints: r.ints, q: qh.stats, p: [pm.sig, pm.err, r.a.counts.saturated, r.a.counts.underflow, r.a.counts.nanBlocks] };
+      });
+      const flat = (st: EncodeStats) => [st.sig, st.err, st.counts.saturated, st.counts.underflow, st.counts.nanBlocks];
+      for (const fl of FLAVORS) {
+        const into = new Int32Array(T * hd);
+        const seen: number[] = [];
+        const got = KERNELS[fl].attentionLayerFix!(q, k, v, T, H, Hk, hd, C, act, { qa: toSpec(qa), qb: toSpec(qb), pa: toSpec(pa), pb: toSpec(pb) }, (h, r) => {
+          seen.push(h);
+          expect(r.ints, `${fl} head ${h}`).toBe(into);
+          expect(Array.from(r.ints), `${fl} head ${h}`).toEqual(Array.from(want[h].ints));
+          expect(flat(r.q), `${fl} Q_${h}`).toEqual(want[h].q);
+          expect(flat(r), `${fl} P_${h}`).toEqual(want[h].p);
+        }, into);
+        expect(got, fl).not.toBeNull();
+        expect(seen).toEqual(Array.from({ length: H }, (_, h) => h));
+        expect(got!.k.map(flat), `${fl} K`).toEqual(ks.map((x) => x.stats));
+        expect(got!.v.map(flat), `${fl} V`).toEqual(vs.map((x) => x.stats));
+      }
+    });
+  }
+
+  it('declines, before reporting anything, what it does not cover', () => {
+    const k = KERNELS.relaxed;
+    const T = 8;
+    const hd = 16;
+    const C = attentionScaleConst(hd);
+    const x = new Int32Array(T * 2 * hd).fill(3 << act.f);
+    const f = { qa: toSpec('mxint8'), qb: toSpec('mxint8'), pa: toSpec('mxint8'), pb: toSpec('mxint8') };
+    const none = () => {
+      throw new Error('no head may be reported');
+    };
+    let reported = 0;
+    expect(k.attentionLayerFix!(x, x, x, T, 2, 2, hd, C, act, f, () => reported++)).not.toBeNull();
+    expect(reported).toBe(2);
+    expect(k.attentionLayerFix!(x, x, x, T, 2, 2, hd, C, act, { ...f, pb: toSpec('fixed:w=8,f=5') }, none)).toBeNull();
+    expect(k.attentionLayerFix!(x, x, x, T, 3, 2, hd, C, act, f, none)).toBeNull(); // H not a multiple of Hk (and q's length)
+    expect(k.attentionLayerFix!(x.subarray(1), x, x, T, 2, 2, hd, C, act, f, none)).toBeNull();
+    // V's sums past 2^53 units (not order-free): declined, so the emulator encodes V_g untransposed
+    const vBig = new Int32Array(256 * 2 * hd).fill(2 ** 23 - 1);
+    expect(k.attentionLayerFix!(new Int32Array(256 * 2 * hd), new Int32Array(256 * 2 * hd), vBig, 256, 2, 2, hd, C, act, f, none)).toBeNull();
   });
 });

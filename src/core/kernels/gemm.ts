@@ -127,6 +127,17 @@ export interface GemmKernel {
    * memory, then softmaxGemmFix — bit for bit the ops one after the other. null as softmaxGemmFix.
    */
   attentionFix?(q: Encoded, k: Encoded, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null;
+  /**
+   * One attention layer of integer mode in one call, its tensors resident in the module: q [T, H·hd],
+   * k and v [T, Hk·hd] (ACT integers, heads side by side; query head h reads kv head ⌊h/(H/Hk)⌋).
+   * K_g is encoded at f.qb per kv head, V_gᵀ [hd, T] at f.pb along T (as the emulator's
+   * encodeMeasuredActRows), then per head Q_h at f.qa and attentionFix — bit for bit those calls one
+   * after the other. onHead(h, …) gets each head's output (in `into`, T·hd long, when given) and the
+   * statistics of P and Q_h; the statistics of K and V come back per kv head. null before anything
+   * is reported when not covered: formats the in-module encoding does not take, shapes, or a V_g whose
+   * sums are not order-free (the caller then runs the ops one by one).
+   */
+  attentionLayerFix?(q: Int32Array, k: Int32Array, v: Int32Array, T: number, H: number, Hk: number, hd: number, C: number, act: ActFormat, f: AttentionFormats, onHead: (h: number, r: AttentionHead) => void, into?: Int32Array): AttentionLayer | null;
   /** Whether encodeGemmFix takes activations in this format (it returns null when this is false). */
   encodeGemmCovers?(spec: FormatSpec): boolean;
   /**
@@ -165,6 +176,46 @@ export interface EncodeGemmFix {
   readonly enc?: Encoded;
 }
 
+/** The formats of one attention layer's quant points (attentionLayerFix): qk.a, qk.b, pv.a (P), pv.b (V). */
+export interface AttentionFormats {
+  readonly qa: FormatSpec;
+  readonly qb: FormatSpec;
+  readonly pa: FormatSpec;
+  readonly pb: FormatSpec;
+}
+
+/** An activation's statistics at its quant point: Σx², Σ(x−q)² in index order and the counts (as the quantize kernel's encodeAct with sums). */
+export interface EncodeStats {
+  readonly sig: number;
+  readonly err: number;
+  readonly counts: QuantCounts;
+}
+
+/** One head of attentionLayerFix: its output and P's statistics (SoftmaxGemmFix), and Q_h's statistics. */
+export interface AttentionHead extends SoftmaxGemmFix {
+  readonly q: EncodeStats;
+}
+
+/** What attentionLayerFix returns besides the heads: the statistics of K_g and V_g, per kv head. */
+export interface AttentionLayer {
+  readonly k: EncodeStats[];
+  readonly v: EncodeStats[];
+}
+
+/** An activation encoded in kernel memory (encodeAt): its Encoded (codes viewed at pm), statistics, and whether its sums are order-free. */
+interface InModule extends EncodeStats {
+  readonly enc: Encoded;
+  readonly pm: number;
+  readonly exact: boolean;
+}
+
+function stats(r: InModule): EncodeStats {
+  return { sig: r.sig, err: r.err, counts: r.counts };
+}
+
+/** Q·Kᵀ of causal attention: K as B [N, K], the scores above the diagonal taken as +0. */
+const SCORES: GemmKernelOptions = { b: 'NK', causalC: true };
+
 /** A kernel that cannot be loaded, or a forced path that cannot take the operands. */
 export class GemmKernelError extends Error {
   override readonly name = 'GemmKernelError';
@@ -173,6 +224,10 @@ export class GemmKernelError extends Error {
 // ------------------------------------------------------------------------------ WASM module
 
 interface GemmExports extends FixedExports, Partial<Pick<QuantExports, 'mx_quantize' | 'int_quantize' | 'datapath_view' | 'measure_sums_act' | 'act_to_f32'>> {
+  colsI32?(src: number, R: number, C: number, c0: number, w: number, dst: number): void;
+  colsTI32?(src: number, R: number, C: number, c0: number, w: number, dst: number): void;
+  mark?(): number;
+  release?(m: number): void;
   flavor(): number;
   geometry(which: number): number;
   fxFixRows(src: number, rows: number, n: number, lds: number, f: number, lim: number, dstI: number, dstF: number): void;
@@ -663,15 +718,19 @@ class Kernel implements GemmKernel {
   attentionFix(q: Encoded, k: Encoded, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null {
     checkAct(act);
     if (!this.softmaxGemmCovers(T, C, pSpec)) return null;
-    const opts: GemmKernelOptions = { b: 'NK', causalC: true };
-    const p = gemmProblem(q, k, opts); // throws the twin's FormatErrors
+    const p = gemmProblem(q, k, SCORES); // throws the twin's FormatErrors
     if (p.M !== T || p.N !== T) throw new GemmKernelError(`attentionFix: Q·Kᵀ is ${p.M}×${p.N}, not ${T}×${T}`);
     const epoch = this.beginFused(T, pSpec as BlockSpec, v.mantissas.length + q.mantissas.length + k.mantissas.length);
+    return this.attentionAt(p, undefined, undefined, T, C, act, pSpec as BlockSpec, v, vLayout, undefined, into, epoch);
+  }
+
+  /** attentionFix's steps after its checks: Q·Kᵀ (codes in kernel memory at qAt, kAt when given), its fix into the softmax's input, then softmaxPvAt. */
+  private attentionAt(p: ReturnType<typeof gemmProblem>, qAt: number | undefined, kAt: number | undefined, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', vAt: number | undefined, into: Int32Array | undefined, epoch: number): SoftmaxGemmFix {
     const e = this.e;
     const alloc = (bytes: number) => this.alloc(bytes);
-    const sa = opStats(e, alloc, p.a, p.block, p.nBlocks);
-    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks);
-    const pl = this.planFor(p, sa, sb, opts, epoch);
+    const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, qAt);
+    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks, kAt);
+    const pl = this.planFor(p, sa, sb, SCORES, epoch);
     const n = T * T;
     const ps = alloc(n * 4);
     // the scores' ACT integers straight into ps (the softmax's input), as gemmFix makes them
@@ -682,7 +741,66 @@ class Kernel implements GemmKernel {
       for (let i = 0; i < n; i++) si[i] = fixInt(y[i], act);
       new Int32Array(e.memory.buffer, ps, n).set(si);
     }
-    return this.softmaxPvAt(ps, T, C, act, pSpec as BlockSpec, v, vLayout, into, epoch);
+    return this.softmaxPvAt(ps, T, C, act, spec, v, vLayout, into, epoch, vAt);
+  }
+
+  attentionLayerFix(q: Int32Array, k: Int32Array, v: Int32Array, T: number, H: number, Hk: number, hd: number, C: number, act: ActFormat, f: AttentionFormats, onHead: (h: number, r: AttentionHead) => void, into?: Int32Array): AttentionLayer | null {
+    checkAct(act);
+    const e = this.e;
+    if (!e.colsI32 || !e.colsTI32 || !e.mark || !e.release) return null;
+    if (!(Number.isInteger(H) && Number.isInteger(Hk) && Number.isInteger(hd) && H >= 1 && Hk >= 1 && hd >= 1 && H % Hk === 0)) return null;
+    if (q.length !== T * H * hd || k.length !== T * Hk * hd || v.length !== T * Hk * hd) return null;
+    if (!this.softmaxGemmCovers(T, C, f.pa) || !this.encodeGemmCovers(f.qa) || !this.encodeGemmCovers(f.qb) || !this.encodeGemmCovers(f.pb)) return null;
+    e.reset();
+    this.epoch++;
+    // the layer's tensors and the encodings of K and V stay for the whole call (per element: ACT
+    // integers, their gathered copy, dequantized values, codes, datapath view: ≤ 30 B); each head's
+    // scratch (Q_h, the scores, P and the plans, as beginFused reserves) is released after the head
+    const spec = f.pa as BlockSpec;
+    const elemBytes = spec.kind === 'mx' ? 1 : 2;
+    const n = T * T;
+    const head = n * (32 + elemBytes) + T * 16 + 4096 * 8 + T * hd * 3 * 32 + T * Math.ceil(T / spec.block) * 32 + (1 << 20);
+    this.alloc((q.length + 2 * k.length) * 32 + head + (1 << 20));
+    e.reset();
+    const alloc = (bytes: number) => this.alloc(bytes);
+    const load = (x: Int32Array) => {
+      const ptr = alloc(x.length * 4);
+      new Int32Array(e.memory.buffer, ptr, x.length).set(x);
+      return ptr;
+    };
+    const pq = load(q);
+    const pk = load(k);
+    const pv = load(v);
+    // K per kv head, then V_gᵀ [hd, T] along T (its sums must be order-free: encodeMeasuredActRows' rule)
+    const ks: InModule[] = [];
+    for (let g = 0; g < Hk; g++) {
+      const at = alloc(T * hd * 4);
+      e.colsI32(pk, T, Hk * hd, g * hd, hd, at);
+      ks.push(this.encodeAt(at, T, hd, act.f, f.qb as BlockSpec));
+    }
+    const vs: InModule[] = [];
+    for (let g = 0; g < Hk; g++) {
+      const at = alloc(T * hd * 4);
+      e.colsTI32(pv, T, Hk * hd, g * hd, hd, at);
+      const r = this.encodeAt(at, hd, T, act.f, f.pb as BlockSpec);
+      if (!r.exact) return null; // the caller takes the ops one by one (nothing was reported)
+      vs.push(r);
+    }
+    const mark = e.mark();
+    const rep = H / Hk;
+    const codes = (r: InModule) => ({ ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, r.enc.layout.numel) }) as Encoded; // a view made now (earlier ones detach if memory grew)
+    for (let h = 0; h < H; h++) {
+      e.release(mark);
+      const epoch = ++this.epoch;
+      const at = alloc(T * hd * 4);
+      e.colsI32(pq, T, H * hd, h * hd, hd, at);
+      const qr = this.encodeAt(at, T, hd, act.f, f.qa as BlockSpec);
+      const g = Math.floor(h / rep);
+      const p = gemmProblem(codes(qr), codes(ks[g]), SCORES); // throws the twin's FormatErrors
+      const r = this.attentionAt(p, qr.pm, ks[g].pm, T, C, act, spec, codes(vs[g]), 'NK', vs[g].pm, into, epoch);
+      onHead(h, { ...r, q: stats(qr) });
+    }
+    return { k: ks.map(stats), v: vs.map(stats) };
   }
 
   /** A fused call's start: reset, a new epoch, and the memory it will use reserved (so it grows, and views detach, only here). */
@@ -703,7 +821,7 @@ class Kernel implements GemmKernel {
   }
 
   /** softmaxGemmFix from ACT scores already at ps in kernel memory. */
-  private softmaxPvAt(ps: number, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', into: Int32Array | undefined, epoch: number): SoftmaxGemmFix {
+  private softmaxPvAt(ps: number, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', into: Int32Array | undefined, epoch: number, vAt?: number): SoftmaxGemmFix {
     const e = this.e;
     const n = T * T;
     const tab = exp2Table();
@@ -717,7 +835,7 @@ class Kernel implements GemmKernel {
     const opts: GemmKernelOptions = { b: vLayout, lowerA: true };
     const p = gemmProblem(enc, v, opts);
     const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, pm);
-    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks);
+    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks, vAt);
     const { ints } = this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, false, into);
     return { ints, sig, err, counts };
   }
@@ -728,7 +846,7 @@ class Kernel implements GemmKernel {
    * view at pm, the counts and Σx², Σ(x−q)² in index order. The Encoded's codes are that view
    * (valid until the next reset), its elements and scale codes are left empty.
    */
-  private encodeAt(px: number, rows: number, n: number, f: number, spec: BlockSpec): { enc: Encoded; pm: number; sig: number; err: number; counts: QuantCounts } {
+  private encodeAt(px: number, rows: number, n: number, f: number, spec: BlockSpec): InModule {
     const q = this.e as GemmExports & QuantExports;
     const lut = mantissaTable(spec);
     const numel = rows * n;
@@ -761,7 +879,7 @@ class Kernel implements GemmKernel {
       spec, layout: makeLayout([rows, n], numel, 1, b, 1), elements: new Uint32Array(0), elemBits: elementBits(spec), scales: new Uint32Array(0),
       scaleBits: scaleBitsOf(spec), mantissas: new Float64Array(buf, pm, numel), unitExp, tensorScale: undefined, counts,
     } as Encoded;
-    return { enc, pm, sig: acc[0], err: acc[1], counts };
+    return { enc, pm, sig: acc[0], err: acc[1], counts, exact: new Int32Array(buf, pa + 32, 1)[0] === 0 };
   }
 
   encodeGemmCovers(spec: FormatSpec): boolean {

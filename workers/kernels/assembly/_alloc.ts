@@ -22,3 +22,14 @@ export function alloc(bytes: usize): usize {
   top = end;
   return p;
 }
+
+/** The allocation mark: where the next alloc would start. */
+export function mark(): usize {
+  if (top == 0) reset();
+  return top;
+}
+
+/** Forget the allocations made since mark() returned m (a layer's tensors stay, its heads' scratch goes). */
+export function release(m: usize): void {
+  top = m;
+}

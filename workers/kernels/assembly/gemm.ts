@@ -29,7 +29,20 @@
 
 // ----------------------------------------------------------------------------- bump allocator
 
-export { alloc, reset } from './_alloc';
+export { alloc, reset, mark, release } from './_alloc';
+
+/** dst [R, w] (i32) = columns c0..c0+w of src [R, C]: one attention head of a [T, heads·hd] tensor. */
+export function colsI32(src: usize, R: i32, C: i32, c0: i32, w: i32, dst: usize): void {
+  for (let r = 0; r < R; r++) memory.copy(dst + (<usize>(r * w) << 2), src + (<usize>(r * C + c0) << 2), <usize>w << 2);
+}
+
+/** dst [w, R] (i32) = columns c0..c0+w of src [R, C], transposed (V_gᵀ). */
+export function colsTI32(src: usize, R: i32, C: i32, c0: i32, w: i32, dst: usize): void {
+  for (let r = 0; r < R; r++) {
+    const s = src + (<usize>(r * C + c0) << 2);
+    for (let j = 0; j < w; j++) store<i32>(dst + (<usize>(j * R + r) << 2), load<i32>(s + (<usize>j << 2)));
+  }
+}
 
 // The fixed-point ops around the GEMM (fix of its output, norms, softmax, RoPE, SiLU, products,
 // residual adds) live in the same module: see _fixed.ts and src/core/kernels/fixed.ts.
