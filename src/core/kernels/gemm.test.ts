@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, FormatError, type Encoded } from '../formats/index';
 import { blockGemm, DEFAULT_ACT, fixInt, type ActFormat, type GemmBLayout } from '../datapath/index';
-import { GemmKernelError, loadGemmKernel, type GemmKernel, type GemmPath } from './gemm';
+import { GemmKernelError, loadGemmKernel, segmentationTwin, type GemmKernel, type GemmPath } from './gemm';
 import { kernelBytes } from '../../../tools/testing/kernels';
 import { makeRng } from '../tensors';
 
@@ -384,5 +384,46 @@ describe('kernel errors', () => {
     expect(Array.from(k.run(p1))).toEqual([32, 32, 32, 32]);
     k.prepare(mx, mx, { b: 'NK' });
     expect(() => k.run(p1)).toThrow(GemmKernelError);
+  });
+});
+
+describe('segment (the kernel) = segmentationTwin', () => {
+  it('bases and largest shifted code on random block statistics, both builds; −1 exactly where the twin gives null', async () => {
+    const rnd = makeRng(97);
+    for (const fl of FLAVORS) {
+      const { instance } = await WebAssembly.instantiate(await kernelBytes(`gemm.${fl}.wasm`), { env: { abort: () => {} } });
+      const e = instance.exports as unknown as { memory: WebAssembly.Memory; reset(): void; alloc(n: number): number; segment(maxc: number, ex: number, rows: number, nb: number, block: number, K: number, len: number, lim: number, base: number): number };
+      for (let trial = 0; trial < 60; trial++) {
+        const block = [8, 16, 32][trial % 3];
+        const K = 1 + Math.floor(rnd() * 300);
+        const rows = 1 + Math.floor(rnd() * 40);
+        const nb = Math.ceil(K / block);
+        // codes up to 127, a fifth of the blocks zero; exponents spread by up to `spread`, and now and then 2^1100 apart
+        const spread = [2, 8, 30, 1100][trial % 4];
+        const maxc = Float64Array.from({ length: rows * nb }, () => (rnd() < 0.2 ? 0 : 1 + Math.floor(rnd() * 127)));
+        const ex = Int32Array.from({ length: rows * nb }, () => Math.floor(rnd() * spread) - 600);
+        e.reset();
+        const pm = e.alloc(maxc.length * 8);
+        const pe = e.alloc(ex.length * 4);
+        new Float64Array(e.memory.buffer, pm, maxc.length).set(maxc);
+        new Int32Array(e.memory.buffer, pe, ex.length).set(ex);
+        for (const len of [K, block, Math.max(8, block / 2), 2 * block]) {
+          for (const lim of [63, 127, 32767, Infinity]) {
+            const want = segmentationTwin({ rows, K, block, nb, maxc, ex }, len, lim);
+            const nseg = Math.ceil(K / len);
+            const pb = e.alloc(rows * nseg * 4);
+            new Int32Array(e.memory.buffer, pb, rows * nseg).fill(0);
+            const got = e.segment(pm, pe, rows, nb, block, K, len, lim, pb);
+            const tag = `${fl} rows ${rows} K ${K} block ${block} len ${len} lim ${lim} spread ${spread}`;
+            if (!want) {
+              expect(got, tag).toBe(-1);
+              continue;
+            }
+            expect(got, tag).toBe(want.maxShifted);
+            expect(Array.from(new Int32Array(e.memory.buffer, pb, rows * nseg)), tag).toEqual(Array.from(want.base));
+          }
+        }
+      }
+    }
   });
 });

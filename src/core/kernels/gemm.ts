@@ -224,6 +224,7 @@ export class GemmKernelError extends Error {
 // ------------------------------------------------------------------------------ WASM module
 
 interface GemmExports extends FixedExports, Partial<Pick<QuantExports, 'mx_quantize' | 'int_quantize' | 'datapath_view' | 'measure_sums_act' | 'act_to_f32'>> {
+  segment?(maxc: number, ex: number, rows: number, nb: number, block: number, K: number, len: number, lim: number, base: number): number;
   colsI32?(src: number, R: number, C: number, c0: number, w: number, dst: number): void;
   colsTI32?(src: number, R: number, C: number, c0: number, w: number, dst: number): void;
   mark?(): number;
@@ -293,6 +294,8 @@ interface OpStats {
   readonly maxCode: number;
   /** Segmentations computed so far, by segment length. */
   readonly segs: Map<number, Segmentation>;
+  /** While this plan's memory holds maxc (at maxc) and the exponents (at exPtr): the kernel computes segmentations there. */
+  readonly kernel?: { readonly e: GemmExports; readonly alloc: (bytes: number) => number; readonly maxc: number };
 }
 
 /** What a cached B keeps (GemmKernelOptions.cacheB): its statistics and packed panels, per (K axis, block). */
@@ -387,7 +390,7 @@ function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOpera
   const orc = new Int32Array(e.memory.buffer, orcPtr, rows * nb).slice();
   let maxCode = 0;
   for (let i = 0; i < maxc.length; i++) if (maxc[i] > maxCode) maxCode = maxc[i];
-  return { op, rows, K, block, nb, maxc, orc, ex, src, nan, exPtr, maxCode, segs: new Map(), resident() {} };
+  return { op, rows, K, block, nb, maxc, orc, ex, src, nan, exPtr, maxCode, segs: new Map(), resident() {}, kernel: { e, alloc, maxc: maxcPtr } };
 }
 
 /**
@@ -440,7 +443,7 @@ function zeroAboveDiagonal(st: OpStats): boolean {
 }
 
 /** Per (row, segment): the base exponent (smallest block exponent with a non-zero code), and the largest shifted |code|. */
-interface Segmentation {
+export interface Segmentation {
   readonly len: number;
   readonly nseg: number;
   readonly base: Int32Array;
@@ -470,8 +473,22 @@ function segmentation(st: OpStats, len: number, lim = Infinity): Segmentation | 
 /** Per operand (keyed by its segmentation map): segment lengths whose shifted codes exceeded a limit, and the largest such limit. */
 const segFails = new WeakMap<Map<number, Segmentation>, Map<number, number>>();
 
-/** null as soon as a shifted code exceeds lim (the caller then rejects this length anyway). */
+/** null as soon as a shifted code exceeds lim (the caller then rejects this length anyway). In the kernel (segment) while the plan's memory holds the operand's statistics. */
 function computeSegmentation(st: OpStats, len: number, lim = Infinity): Segmentation | null {
+  const k = st.kernel;
+  if (k?.e.segment) {
+    const nseg = Math.ceil(st.K / len);
+    const n = st.rows * nseg;
+    const bp = k.alloc(n * 4);
+    new Int32Array(k.e.memory.buffer, bp, n).fill(0);
+    const maxShifted = k.e.segment(k.maxc, st.exPtr, st.rows, st.nb, st.block, st.K, len, lim, bp);
+    return maxShifted < 0 ? null : { len, nseg, base: new Int32Array(k.e.memory.buffer, bp, n).slice(), maxShifted };
+  }
+  return segmentationTwin(st, len, lim);
+}
+
+/** The kernel's segment() in TypeScript (its twin, and the path for statistics no longer in kernel memory: a cached operand's). */
+export function segmentationTwin(st: Pick<OpStats, 'rows' | 'K' | 'block' | 'nb' | 'maxc' | 'ex'>, len: number, lim = Infinity): Segmentation | null {
   const { rows, K, block, nb, maxc, ex } = st;
   const nseg = Math.ceil(K / len);
   const base = new Int32Array(rows * nseg);
@@ -490,11 +507,11 @@ function computeSegmentation(st: OpStats, len: number, lim = Infinity): Segmenta
       }
       if (b === NONE) continue; // an all-zero segment: base 0, nothing to shift
       base[r * nseg + g] = b;
-      const off = -b - POW2_MIN;
       for (let kb = kb0; kb <= kb1; kb++) {
         const mx = maxc[o + kb];
         if (mx === 0) continue;
-        const v = mx * POW2[ex[o + kb] + off]; // mx · 2^(ex − b), exactly
+        const d = ex[o + kb] - b; // ≥ 0
+        const v = d > 1023 ? Infinity : mx * POW2[d - POW2_MIN]; // mx · 2^(ex − b), exactly (beyond 2^1023: over every limit)
         if (v > maxShifted) {
           maxShifted = v;
           if (v > lim) return null;

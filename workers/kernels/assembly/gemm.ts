@@ -90,6 +90,44 @@ export function transposeF64(src: usize, K: i32, N: i32, dst: usize): void {
 const ABS_MASK: u64 = 0x7fffffffffffffff;
 const MAGIC: f64 = 4503599627370496.0;
 
+/**
+ * An operand's segmentation at segment length len (its TypeScript twin: computeSegmentation in
+ * src/core/kernels/gemm.ts), from blockStats' maxc (f64 [rows][nb]) and the block exponents ex
+ * (i32 [rows][nb]): per (row, segment) base[r·nseg + g] = the smallest exponent of a block with a
+ * non-zero code (untouched for an all-zero segment: the caller zeroes base), and the largest
+ * maxc·2^(ex − base) over all blocks, which is returned — or −1 as soon as one exceeds lim.
+ */
+export function segment(maxc: usize, ex: usize, rows: i32, nb: i32, block: i32, K: i32, len: i32, lim: f64, base: usize): f64 {
+  const nseg = (K + len - 1) / len;
+  let maxShifted: f64 = 0;
+  for (let g = 0; g < nseg; g++) {
+    const kb0 = (g * len) / block;
+    const kb1 = (min((g + 1) * len, K) - 1) / block;
+    for (let r = 0; r < rows; r++) {
+      const o = r * nb;
+      let b = i32.MAX_VALUE;
+      for (let kb = kb0; kb <= kb1; kb++) {
+        const e = load<i32>(ex + (<usize>(o + kb) << 2));
+        if (e < b && load<f64>(maxc + (<usize>(o + kb) << 3)) != 0) b = e;
+      }
+      if (b == i32.MAX_VALUE) continue;
+      store<i32>(base + (<usize>(r * nseg + g) << 2), b);
+      for (let kb = kb0; kb <= kb1; kb++) {
+        const mx = load<f64>(maxc + (<usize>(o + kb) << 3));
+        if (mx == 0) continue;
+        const d = load<i32>(ex + (<usize>(o + kb) << 2)) - b; // ≥ 0
+        // mx·2^d exactly (2^d is a normal f64 for d ≤ 1023; beyond, +Inf exceeds every limit)
+        const v = d > 1023 ? Infinity : mx * reinterpret<f64>(<u64>(1023 + d) << 52);
+        if (v > maxShifted) {
+          maxShifted = v;
+          if (v > lim) return -1;
+        }
+      }
+    }
+  }
+  return maxShifted;
+}
+
 /** Per (row, K block): the largest |code| (f64 [rows][nb]) and the OR of all |code| as u32 (i32 [rows][nb]). */
 export function blockStats(src: usize, rows: i32, K: i32, block: i32, nanRows: usize, maxc: usize, orc: usize): void {
   const nb = (K + block - 1) / block;
