@@ -883,7 +883,7 @@ class Kernel implements GemmKernel {
     new Uint8Array(buf, pa, 40).fill(0);
     q.act_to_f32(px, numel, f);
     blockQuantizeCall(q, spec, pc)(px, po, pel, psc, rows, n, b);
-    q.datapath_view(pel, elemBytes, psc, rows, n, b, lut.nanCode, pl, pm);
+    q.datapath_view(pel, elemBytes, psc, rows, n, b, lut.nanCode, pl, pm, lut.mag.length);
     q.measure_sums_act(px, po, numel, f, pa);
     buf = q.memory.buffer;
     const cnt = new Uint32Array(buf, pc, 4);
@@ -891,7 +891,8 @@ class Kernel implements GemmKernel {
     const acc = new Float64Array(buf, pa, 2);
     const sc = new Uint8Array(buf, psc, rows * nbRow);
     const unitExp = new Float64Array(rows * nbRow);
-    for (let i = 0; i < unitExp.length; i++) unitExp[i] = sc[i] === lut.nanCode ? NaN : sc[i] + lut.unitOff;
+    const { nanCode, unitOff } = lut;
+    for (let i = 0; i < unitExp.length; i++) unitExp[i] = sc[i] === nanCode ? NaN : sc[i] + unitOff;
     const enc = {
       spec, layout: makeLayout([rows, n], numel, 1, b, 1), elements: new Uint32Array(0), elemBits: elementBits(spec), scales: new Uint32Array(0),
       scaleBits: scaleBitsOf(spec), mantissas: new Float64Array(buf, pm, numel), unitExp, tensorScale: undefined, counts,

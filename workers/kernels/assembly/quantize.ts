@@ -606,11 +606,15 @@ function intRun<R, E>(x: usize, out: usize, elems: usize, scales: usize, counts:
 /**
  * The datapath view of `rows`×`n` encoded elements (codes u8 or u16 at `elems`, one u8 scale code
  * per block of `block` along each row at `scales`): dst[j] (f64) = lut[code] (the signed mantissa
- * of every stored bit pattern), NaN for every element of a block whose scale is `nanCode`.
+ * of every stored bit pattern; lutLen entries), NaN for every element of a block whose scale is `nanCode`.
  */
-export function datapath_view(elems: usize, elemBytes: i32, scales: usize, rows: i32, n: i32, block: i32, nanCode: i32, lut: usize, dst: usize): void {
+export function datapath_view(elems: usize, elemBytes: i32, scales: usize, rows: i32, n: i32, block: i32, nanCode: i32, lut: usize, dst: usize, lutLen: i32): void {
   const nb = (n + block - 1) / block;
   const z = f64x2.splat(load<f64>(lut)); // the mantissa of code 0
+  // INT8 elements: every code's mantissa is the code as a signed byte; then 16 codes at a time are
+  // widened and converted instead of looked up one by one
+  let s8 = elemBytes == 1 && lutLen == 256;
+  for (let c = 0; s8 && c < 256; c++) if (load<f64>(lut + (<usize>c << 3)) != <f64><i8>c) s8 = false;
   for (let r = 0; r < rows; r++) {
     for (let kb = 0; kb < nb; kb++) {
       const j0 = r * n + kb * block;
@@ -618,6 +622,27 @@ export function datapath_view(elems: usize, elemBytes: i32, scales: usize, rows:
       const nan = <i32>load<u8>(scales + <usize>(r * nb + kb)) == nanCode;
       if (nan) {
         for (let j = j0; j < j1; j++) store<f64>(dst + (<usize>j << 3), NaN);
+      } else if (s8) {
+        let j = j0;
+        for (; j + 16 <= j1; j += 16) {
+          const c = v128.load(elems + <usize>j);
+          const lo = i16x8.extend_low_i8x16_s(c);
+          const hi = i16x8.extend_high_i8x16_s(c);
+          const d = dst + (<usize>j << 3);
+          const q0 = i32x4.extend_low_i16x8_s(lo);
+          const q1 = i32x4.extend_high_i16x8_s(lo);
+          const q2 = i32x4.extend_low_i16x8_s(hi);
+          const q3 = i32x4.extend_high_i16x8_s(hi);
+          v128.store(d, f64x2.convert_low_i32x4_s(q0));
+          v128.store(d, f64x2.convert_low_i32x4_s(i32x4.shuffle(q0, q0, 2, 3, 2, 3)), 16);
+          v128.store(d, f64x2.convert_low_i32x4_s(q1), 32);
+          v128.store(d, f64x2.convert_low_i32x4_s(i32x4.shuffle(q1, q1, 2, 3, 2, 3)), 48);
+          v128.store(d, f64x2.convert_low_i32x4_s(q2), 64);
+          v128.store(d, f64x2.convert_low_i32x4_s(i32x4.shuffle(q2, q2, 2, 3, 2, 3)), 80);
+          v128.store(d, f64x2.convert_low_i32x4_s(q3), 96);
+          v128.store(d, f64x2.convert_low_i32x4_s(i32x4.shuffle(q3, q3, 2, 3, 2, 3)), 112);
+        }
+        for (; j < j1; j++) store<f64>(dst + (<usize>j << 3), <f64>load<i8>(elems + <usize>j));
       } else if (elemBytes == 1) {
         let j = j0;
         // runs of 16 zero codes (P above its diagonal, small probabilities) as 8 vector stores of lut[0]
@@ -701,8 +726,11 @@ export function measure_sums_act(x: usize, q: usize, n: i32, f: i32, acc: usize)
       let e1 = i64x2.splat(0);
       for (; i < end; i += 4) {
         const o = <usize>i << 2;
-        const xk = f32x4.mul(v128.load(x + o), sc);
-        const qk = f32x4.mul(v128.load(q + o), sc);
+        const xv = v128.load(x + o);
+        const qv = v128.load(q + o);
+        if (!v128.any_true(v128.or(xv, qv))) continue; // four pairs of +0 (P above its diagonal) add 0
+        const xk = f32x4.mul(xv, sc);
+        const qk = f32x4.mul(qv, sc);
         const u = i32x4.trunc_sat_f32x4_s(xk);
         const w = i32x4.trunc_sat_f32x4_s(qk);
         // integral (NaN fails) and below 2^24 in magnitude (Inf fails)
