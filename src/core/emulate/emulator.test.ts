@@ -132,12 +132,12 @@ describe('integer mode', () => {
   it('fused attention (a layer, a head, or softmax → P·V in the GEMM module) and linears encoded in the GEMM module give the ops-one-by-one results bit for bit', async () => {
     // the same kernel without the fused calls runs the ops one by one; without attentionLayerFix the
     // heads run one call each; without attentionFix too only softmax → P·V is fused
-    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown; attentionFix?: unknown; attentionLayerFix?: unknown; encodeGemmFix?: unknown };
+    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown; attentionFix?: unknown; attentionLayerFix?: unknown; encodeGemmsFix?: unknown };
     plain.softmaxGemmFix = undefined;
     plain.attentionFix = undefined;
     plain.attentionLayerFix = undefined;
-    plain.encodeGemmFix = undefined;
-    const linears = vi.spyOn(gemm, 'encodeGemmFix');
+    plain.encodeGemmsFix = undefined;
+    const linears = vi.spyOn(gemm, 'encodeGemmsFix');
     const perHead = Object.create(gemm) as GemmKernel & { attentionLayerFix?: unknown };
     perHead.attentionLayerFix = undefined;
     const tail = Object.create(gemm) as GemmKernel & { attentionFix?: unknown; attentionLayerFix?: unknown };

@@ -135,6 +135,8 @@ export class Forward {
   private readonly readers = new Map<string, boolean>();
   /** readerCount's answers, by tensor. */
   private readonly nReaders = new Map<string, number>();
+  /** linearReaders' answers, by tensor. */
+  private readonly linReaders = new Map<string, Op[]>();
   private ipoolBytes = 0;
   /**
    * fp32/fake mode without a trace: the float32 op outputs of finished runs (not their logits or
@@ -494,7 +496,7 @@ export class Forward {
     const fmt = (p: string): FormatSpec => (spec.mode === 'fp32' ? FP32 : (spec.formats.get(p) ?? FP32));
     const env = new Map<string, Float32Array>();
     const res: RunResult = { logits: new Float32Array(0), blockInputs: new Array(L + 1).fill(undefined), acts: new Map(), weights: new Map(), fallback: new Set() };
-    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), held: [], tmp: [], itmp: [], trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
+    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), pre: new Map(), held: [], tmp: [], itmp: [], trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
     let first = 0;
     if (opts.from) {
       if (opts.from.input.length !== T * c.hiddenSize) throw new EmulatorError('cached block input has the wrong size');
@@ -666,16 +668,23 @@ export class Forward {
       const shared = this.readerCount(op.inputs[0]) > 1;
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
       const g = this.kernels.gemm;
-      const key = encodingKey(op.inputs[0], fx, 1);
-      if (!x.hw && g?.encodeGemmFix && g.encodeGemmCovers?.(fx) && !x.shared.has(key)) {
-        // the input is encoded in the GEMM's module (the first of its readers: later ones take the encoding kept here)
-        const r = g.encodeGemmFix(xin as Int32Array, T, K, fx, b, { b: 'NK', cacheB: true, cacheA: shared }, this.act, values, this.take(T * N, x));
+      const pre = x.pre.get(op.id);
+      if (pre) {
+        // computed with the first linear that reads this input (encodeGemmsFix below)
+        x.pre.delete(op.id);
+        accInto(x.res.acts, px.id, pre.acc);
+        ({ values: y, ints: yi } = pre);
+      } else if (!x.hw && g?.encodeGemmsFix && g.encodeGemmCovers?.(fx) && !x.shared.has(encodingKey(op.inputs[0], fx, 1))) {
+        // the input is encoded once in the GEMM's module for this linear and the later ones that read
+        // it in the same format on the integer datapath (q/k/v, gate/up); their results wait in x.pre
+        const group = this.linearGroup(op, fx, K, x);
+        const r = g.encodeGemmsFix(xin as Int32Array, T, K, fx, [{ w: b, values, into: this.take(T * N, x) }, ...group.map((m) => ({ w: m.w, values: m.values, into: this.take(T * m.N, x) }))], { b: 'NK', cacheB: true }, this.act);
         if (r) {
           const c = r.counts;
           const acc: PointAcc = { sig: r.sig, err: r.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: xin.length };
-          if (r.enc) x.shared.set(key, { enc: r.enc, acc });
+          group.forEach((m, i) => x.pre.set(m.op.id, { ...r.outs[i + 1], acc }));
           accInto(x.res.acts, px.id, acc);
-          ({ values: y, ints: yi } = r);
+          ({ values: y, ints: yi } = r.outs[0]);
         }
       }
       if (!yi) {
@@ -725,6 +734,37 @@ export class Forward {
     if (y) x.trace?.(op.id, y);
     if (yi) this.intOut(op, x, yi);
     return y ?? null;
+  }
+
+  /**
+   * The linears after `op` that read its input in the same format on the integer datapath, with
+   * their weights' encodings (fetched, not yet reported: each op reports its own at its turn).
+   */
+  private linearGroup(op: Op, fx: FormatSpec, K: number, x: Ctx): { op: Op; w: Encoded; N: number; values: boolean }[] {
+    const last = this.graph.ops[this.graph.ops.length - 1].output;
+    const sx = formatToString(fx);
+    const out: { op: Op; w: Encoded; N: number; values: boolean }[] = [];
+    let after = false;
+    for (const o of this.linearReaders(op.inputs[0])) {
+      if (o === op) after = true;
+      if (o === op || !after) continue;
+      const px = this.point(o, 'x');
+      const pw = this.point(o, 'w');
+      if (!px || !pw || formatToString(x.fmt(px.id)) !== sx) continue;
+      const wt = this.tensor(o.weight!);
+      const fw = x.fmt(pw.id);
+      if (wt.shape[1] !== K || integerBlocker(fx, fw, K) !== null) continue;
+      const w = this.weightCache.get(pw.id, fw, wt.f32(), wt.shape as number[], pw.axis, 'enc').enc!;
+      out.push({ op: o, w, N: wt.shape[0], values: x.trace !== undefined || o.output === last });
+    }
+    return out;
+  }
+
+  /** The linear ops that read tensor t as their input, in graph order (memoized). */
+  private linearReaders(t: string): Op[] {
+    let r = this.linReaders.get(t);
+    if (!r) this.linReaders.set(t, (r = this.graph.ops.filter((o) => o.type === 'linear' && o.inputs[0] === t)));
+    return r;
   }
 
   /** Scores [H, T, T] = Q_h·K_gᵀ (× 1/sqrt(hd) except OPT), per head; K quantized once per kv head. */
@@ -1010,6 +1050,8 @@ interface Ctx {
   shared: Map<string, unknown>;
   /** Integer mode without a hardware trace: the shared encodings, given back to the pool at the end of the run. */
   held: Encoded[];
+  /** Integer mode: linear outputs computed with an earlier linear that read the same input (encodeGemmsFix), by op id, with that input's statistics. */
+  pre: Map<string, { ints: Int32Array; values?: Float32Array; acc: PointAcc }>;
   /** fp32/fake mode without a trace: the run's quantized activation values, recycled at its end. */
   tmp: Float32Array[];
   /** Integer mode without a hardware trace: the run's per-head column copies, recycled at its end. */

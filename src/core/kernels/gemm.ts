@@ -145,11 +145,16 @@ export interface GemmKernel {
    * fraction bits) encoded along K in `spec` as the quantize kernel's encodeAct with sums does (its
    * counts and Σx², Σ(x−q)² in index order), then gemmFix(that, w, opts, act, values, into) — bit for
    * bit those two calls one after the other, without the codes' round trip through JavaScript.
-   * opts: b, cacheB and cacheA only; with cacheA the result carries the Encoded (its codes copied
-   * out) for the next GEMMs that read it. null when the format is not covered (encodeGemmCovers) or
-   * x is not M·K integers. Supersedes a plan from prepare().
+   * opts: b and cacheB only. null when the format is not covered (encodeGemmCovers) or x is not M·K
+   * integers. Supersedes a plan from prepare().
    */
   encodeGemmFix?(x: Int32Array, M: number, K: number, spec: FormatSpec, w: Encoded, opts: GemmKernelOptions, act: ActFormat, values?: boolean, into?: Int32Array): EncodeGemmFix | null;
+  /**
+   * encodeGemmFix for several GEMMs that read the same activation (q/k/v, gate/up): x encoded once,
+   * then gemmFix(that, w, opts, act, values, into) for each, in order — bit for bit those calls. opts:
+   * b and cacheB only. null as encodeGemmFix.
+   */
+  encodeGemmsFix?(x: Int32Array, M: number, K: number, spec: FormatSpec, gemms: readonly EncodedGemm[], opts: GemmKernelOptions, act: ActFormat): EncodeGemmsFix | null;
   /**
    * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
    * one supersedes a plan from prepare().
@@ -166,14 +171,13 @@ export interface SoftmaxGemmFix {
   readonly counts: QuantCounts;
 }
 
-/** What encodeGemmFix returns: gemmFix's result, the activation's statistics and (cacheA) its encoding. */
+/** What encodeGemmFix returns: gemmFix's result and the activation's statistics. */
 export interface EncodeGemmFix {
   readonly ints: Int32Array;
   readonly values?: Float32Array;
   readonly sig: number;
   readonly err: number;
   readonly counts: QuantCounts;
-  readonly enc?: Encoded;
 }
 
 /** The formats of one attention layer's quant points (attentionLayerFix): qk.a, qk.b, pv.a (P), pv.b (V). */
@@ -215,6 +219,18 @@ function stats(r: InModule): EncodeStats {
 
 /** Q·Kᵀ of causal attention: K as B [N, K], the scores above the diagonal taken as +0. */
 const SCORES: GemmKernelOptions = { b: 'NK', causalC: true };
+
+/** One GEMM of encodeGemmsFix: its weight, whether the float32 values are wanted (default true), and where the integers go. */
+export interface EncodedGemm {
+  readonly w: Encoded;
+  readonly values?: boolean;
+  readonly into?: Int32Array;
+}
+
+/** What encodeGemmsFix returns: each GEMM's gemmFix result, in order, and the activation's statistics. */
+export interface EncodeGemmsFix extends EncodeStats {
+  readonly outs: { readonly ints: Int32Array; readonly values?: Float32Array }[];
+}
 
 /** A kernel that cannot be loaded, or a forced path that cannot take the operands. */
 export class GemmKernelError extends Error {
@@ -908,30 +924,48 @@ class Kernel implements GemmKernel {
   }
 
   encodeGemmFix(x: Int32Array, M: number, K: number, spec: FormatSpec, w: Encoded, opts: GemmKernelOptions, act: ActFormat, values = true, into?: Int32Array): EncodeGemmFix | null {
+    if (opts.path !== undefined || opts.lowerA || opts.causalC || opts.cacheA) throw new GemmKernelError('encodeGemmFix takes b and cacheB only');
+    const r = this.encodeGemmsFix(x, M, K, spec, [{ w, values, into }], opts, act);
+    return r && { ...r.outs[0], sig: r.sig, err: r.err, counts: r.counts };
+  }
+
+  encodeGemmsFix(x: Int32Array, M: number, K: number, spec: FormatSpec, gemms: readonly EncodedGemm[], opts: GemmKernelOptions, act: ActFormat): EncodeGemmsFix | null {
+    if (opts.path !== undefined || opts.lowerA || opts.causalC || opts.cacheA) throw new GemmKernelError('encodeGemmsFix takes b and cacheB only');
+    const got = this.encodeIn(x, M, K, spec, act, gemms.map((g) => g.w), opts);
+    if (!got) return null;
+    const { r, epoch } = got;
+    const e = this.e;
+    const alloc = (bytes: number) => this.alloc(bytes);
+    // A's statistics and segmentations once for all the GEMMs (per K block length, which each weight's format fixes)
+    let sa: OpStats | undefined;
+    const outs = gemms.map(({ w, values, into }) => {
+      const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded; // a view made now (an earlier one detaches if memory grew)
+      const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
+      if (!sa || sa.block !== p.block) sa = opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm);
+      const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
+      return this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, values ?? true, into);
+    });
+    return { outs, sig: r.sig, err: r.err, counts: r.counts };
+  }
+
+  /** The start of encodeGemm(s)Fix: checks, reset, memory reserved, x copied in and encoded there; null when not covered. */
+  private encodeIn(x: Int32Array, M: number, K: number, spec: FormatSpec, act: ActFormat, ws: readonly Encoded[], opts: GemmKernelOptions): { r: InModule; epoch: number } | null {
     checkAct(act);
     if (!(Number.isInteger(M) && M >= 1 && Number.isInteger(K) && K >= 1) || !(x instanceof Int32Array) || x.length !== M * K || !this.encodeGemmCovers(spec)) return null;
-    if (opts.path !== undefined || opts.lowerA || opts.causalC) throw new GemmKernelError('encodeGemmFix takes b, cacheA and cacheB only');
     const e = this.e;
     e.reset();
     const epoch = ++this.epoch;
     // x's integers, float32 values, dequantized values, codes (≤ 2 B), datapath view and packed
-    // tiles (≤ 4 B); the weight's panels; C, the integers and values out; statistics; slack. Too
-    // little costs speed only (the memory grows on demand).
+    // tiles (≤ 4 B, per GEMM); the weights' panels; C, the integers and values out; statistics;
+    // slack. Too little costs speed only (the memory grows on demand).
     const numel = M * K;
-    const N = opts.b === 'KN' ? w.layout.shape[1] : w.layout.shape[0];
-    this.alloc(numel * 26 + w.mantissas.length * 4 + (M + 8) * (N + 8) * 12 + (1 << 20));
+    let bytes = numel * 22 + (1 << 20);
+    for (const w of ws) bytes += numel * 4 + w.mantissas.length * 4 + (M + 8) * ((opts.b === 'KN' ? w.layout.shape[1] : w.layout.shape[0]) + 8) * 12;
+    this.alloc(bytes);
     e.reset();
-    const alloc = (bytes: number) => this.alloc(bytes);
-    const px = alloc(numel * 4);
+    const px = this.alloc(numel * 4);
     new Int32Array(e.memory.buffer, px, numel).set(x);
-    const r = this.encodeAt(px, M, K, act.f, spec as BlockSpec);
-    // cacheA (a later GEMM reads the same encoding): the codes are copied out, so the Encoded stays valid after this call
-    const enc = opts.cacheA ? ({ ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, numel).slice() } as Encoded) : r.enc;
-    const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
-    const sa = opts.cacheA ? cachedStats(e, alloc, enc, p.a, p.block, p.nBlocks, r.pm) : opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm);
-    const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
-    const out = this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, values, into);
-    return { ...out, sig: r.sig, err: r.err, counts: r.counts, enc: opts.cacheA ? enc : undefined };
+    return { r: this.encodeAt(px, M, K, act.f, spec as BlockSpec), epoch };
   }
 
   run(plan: GemmPlan): Float32Array {

@@ -2,8 +2,8 @@
 // then the GEMM and its fix) against its specification on the TypeScript twins: core encode of the
 // ACT values (and the emulator's measure() loop for the statistics), blockGemm, fixInt. Bit for bit
 // on the integers, the float32 values, the sums and the counts, for both builds, every block format
-// family, partial blocks, both weight layouts, with and without the weight and input caches, and
-// inputs large enough that the sums leave the exact-integer shortcut.
+// family, partial blocks, both weight layouts, with and without the weight cache, several GEMMs on
+// one encoding (encodeGemmsFix), and inputs large enough that the sums leave the exact-integer shortcut.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, quantize, toSpec } from '../formats/index';
 import { blockGemm, fixInt, type ActFormat } from '../datapath/index';
@@ -65,31 +65,51 @@ describe('encodeGemmFix = encode the ACT input, block GEMM, fix', () => {
           const ints = Int32Array.from(y, (v) => fixInt(v, act));
           const vals = Float32Array.from(ints, (v) => v * 2 ** -act.f);
           for (const fl of FLAVORS) {
-            for (const [cacheA, cacheB] of [[false, false], [true, true], [false, true]]) {
-              const tag = `${fl} ${layout} range ${range} cacheA ${cacheA} cacheB ${cacheB}`;
+            for (const cacheB of [false, true]) {
+              const tag = `${fl} ${layout} range ${range} cacheB ${cacheB}`;
               const into = new Int32Array(M * N);
-              const got = KERNELS[fl].encodeGemmFix!(xi, M, K, toSpec(xf), b, { b: layout, cacheA, cacheB }, act, true, into)!;
+              const got = KERNELS[fl].encodeGemmFix!(xi, M, K, toSpec(xf), b, { b: layout, cacheB }, act, true, into)!;
               expect(got, tag).not.toBeNull();
               expect(got.ints, tag).toBe(into);
               expect(Array.from(got.ints), tag).toEqual(Array.from(ints));
               expect(Array.from(got.values!), tag).toEqual(Array.from(vals));
               expect([got.sig, got.err], tag).toEqual([stats.sig, stats.err]);
               expect([got.counts.saturated, got.counts.underflow, got.counts.nanBlocks], tag).toEqual([a.counts.saturated, a.counts.underflow, a.counts.nanBlocks]);
-              if (!cacheA) {
-                expect(got.enc, tag).toBeUndefined();
-                continue;
-              }
-              // the kept encoding is the input's, and the next GEMM that reads it (its packed tiles cached) gives the twin's bits
-              expect(Array.from(got.enc!.mantissas), tag).toEqual(Array.from(a.mantissas));
-              expect(Array.from(got.enc!.unitExp), tag).toEqual(Array.from(a.unitExp));
-              const again = KERNELS[fl].gemmFix(got.enc!, b, { b: layout, cacheA: true, cacheB }, act, false);
-              expect(Array.from(again.ints), tag).toEqual(Array.from(ints));
             }
           }
         }
       }
     });
   }
+
+  it('encodeGemmsFix: one encoding, several GEMMs (q/k/v with different weight formats and widths), each as gemmFix alone', () => {
+    const rnd = makeRng(4242);
+    const [M, K] = [23, 96];
+    const xi = input(M, K, rnd, 4);
+    const xv = Float32Array.from(xi, (v) => v * 2 ** -act.f);
+    const xf = 'mxint8';
+    const a = encode(xf, xv, [M, K], 1);
+    const stats = measure(xv, quantize(xf, xv, [M, K], 1), a.counts);
+    const ws = ([['mxint8', 40], ['mxfp4', 17], ['mxint:m=4,block=32', 64]] as const).map(([wf, N]) => ({ N, b: encode(wf, weight(N, K, rnd), [N, K], 1) }));
+    const want = ws.map(({ b }) => Int32Array.from(blockGemm(a, b, { b: 'NK' }), (v) => fixInt(v, act)));
+    for (const fl of FLAVORS) {
+      for (const cacheB of [false, true]) {
+        const into = ws.map(({ N }) => new Int32Array(M * N));
+        const got = KERNELS[fl].encodeGemmsFix!(xi, M, K, toSpec(xf), ws.map(({ b }, i) => ({ w: b, values: i !== 1, into: into[i] })), { b: 'NK', cacheB }, act)!;
+        expect(got.outs.length).toBe(3);
+        got.outs.forEach((o, i) => {
+          const tag = `${fl} cacheB ${cacheB} gemm ${i}`;
+          expect(o.ints, tag).toBe(into[i]);
+          expect(Array.from(o.ints), tag).toEqual(Array.from(want[i]));
+          if (i === 1) expect(o.values, tag).toBeUndefined();
+          else expect(Array.from(o.values!), tag).toEqual(Array.from(want[i], (v) => v * 2 ** -act.f));
+        });
+        expect([got.sig, got.err], fl).toEqual([stats.sig, stats.err]);
+        expect(got.counts, fl).toEqual(a.counts);
+      }
+    }
+    expect(() => KERNELS.relaxed.encodeGemmsFix!(xi, M, K, toSpec(xf), [{ w: ws[0].b }], { b: 'NK', cacheA: true }, act)).toThrow(/b and cacheB only/);
+  });
 
   it('returns null for what it does not cover, and throws on options it does not take', () => {
     const k = KERNELS.relaxed;
@@ -99,7 +119,7 @@ describe('encodeGemmFix = encode the ACT input, block GEMM, fix', () => {
     expect(k.encodeGemmCovers!(toSpec('nvfp4'))).toBe(false);
     expect(k.encodeGemmFix!(x, 4, 32, toSpec('nvfp4'), b, { b: 'NK' }, act)).toBeNull();
     expect(k.encodeGemmFix!(x, 4, 31, toSpec('mxint8'), b, { b: 'NK' }, act)).toBeNull();
-    expect(() => k.encodeGemmFix!(x, 4, 32, toSpec('mxint8'), b, { b: 'NK', causalC: true }, act)).toThrow(/b, cacheA and cacheB only/);
+    expect(() => k.encodeGemmFix!(x, 4, 32, toSpec('mxint8'), b, { b: 'NK', causalC: true }, act)).toThrow(/b and cacheB only/);
     // a weight whose K differs: the twin's FormatError
     const b2 = encode('mxint8', new Float32Array(8 * 64).fill(0.5), [8, 64], 1);
     expect(() => k.encodeGemmFix!(x, 4, 32, toSpec('mxint8'), b2, { b: 'NK' }, act)).toThrow(/same K/);
