@@ -129,15 +129,17 @@ describe('integer mode', () => {
     }
   });
 
-  it('fused attention (a layer, a head, or softmax → P·V in the GEMM module) and linears encoded in the GEMM module give the ops-one-by-one results bit for bit', async () => {
+  it('fused attention (a layer, a head, or softmax → P·V in the GEMM module) and linears (with a gated MLP’s SiLU·up) in the GEMM module give the ops-one-by-one results bit for bit', async () => {
     // the same kernel without the fused calls runs the ops one by one; without attentionLayerFix the
     // heads run one call each; without attentionFix too only softmax → P·V is fused
-    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown; attentionFix?: unknown; attentionLayerFix?: unknown; encodeGemmsFix?: unknown };
+    const plain = Object.create(gemm) as GemmKernel & { softmaxGemmFix?: unknown; attentionFix?: unknown; attentionLayerFix?: unknown; encodeGemmsFix?: unknown; encodeGluFix?: unknown };
     plain.softmaxGemmFix = undefined;
     plain.attentionFix = undefined;
     plain.attentionLayerFix = undefined;
     plain.encodeGemmsFix = undefined;
+    plain.encodeGluFix = undefined;
     const linears = vi.spyOn(gemm, 'encodeGemmsFix');
+    const glus = vi.spyOn(gemm, 'encodeGluFix');
     const perHead = Object.create(gemm) as GemmKernel & { attentionLayerFix?: unknown };
     perHead.attentionLayerFix = undefined;
     const tail = Object.create(gemm) as GemmKernel & { attentionFix?: unknown; attentionLayerFix?: unknown };
@@ -167,8 +169,10 @@ describe('integer mode', () => {
     // the first reader of each linear input, per window: q (q/k/v share it), o, gate (gate/up share it),
     // down per layer, and the head; by the fused, per-head and tail-only kernels (3 configs × 3 windows each),
     // less MIXED's L0.down, which is fp32 (the float path)
+    // (the gate/up pair of every layer with SiLU and the product: encodeGluFix)
     const perWindow = 4 * model.config.numLayers + 1;
-    expect(linears.mock.calls.length).toBe(3 * 3 * 3 * perWindow - 3 * 3);
+    expect(glus.mock.calls.length).toBe(3 * 3 * 3 * model.config.numLayers);
+    expect(linears.mock.calls.length + glus.mock.calls.length).toBe(3 * 3 * 3 * perWindow - 3 * 3);
     expect(part.mock.calls.length).toBe(5 * heads); // the tail-only kernel on all three configs, and the fp32-qk config by the fused and per-head kernels
   });
 

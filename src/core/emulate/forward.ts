@@ -135,6 +135,8 @@ export class Forward {
   private readonly readers = new Map<string, boolean>();
   /** readerCount's answers, by tensor. */
   private readonly nReaders = new Map<string, number>();
+  /** soleReader's answers, by tensor. */
+  private readonly sole = new Map<string, Op | undefined>();
   /** linearReaders' answers, by tensor. */
   private readonly linReaders = new Map<string, Op[]>();
   private ipoolBytes = 0;
@@ -407,6 +409,13 @@ export class Forward {
 
   /** The fixed-point twin of one non-GEMM op (integer mode), on and to ACT values. */
   private execFixed(op: Op, ids: readonly number[], x: Ctx): void {
+    const pre = x.pre.get(op.id);
+    if (pre) {
+      // made by a fused kernel call (linear()): SiLU(gate)·up
+      x.pre.delete(op.id);
+      if (pre.ints) x.ienv.set(op.output, pre.ints);
+      return;
+    }
     const c = this.graph.config;
     const T = x.T;
     const D = c.hiddenSize;
@@ -669,25 +678,39 @@ export class Forward {
       const b = this.weightEncoded(pw, fw, W, [N, K], x);
       const g = this.kernels.gemm;
       const pre = x.pre.get(op.id);
+      // made already, or (a gated MLP's gate and up) consumed in the module without coming out
+      let done = false;
       if (pre) {
-        // computed with the first linear that reads this input (encodeGemmsFix below)
+        // computed with the first linear that reads this input (below)
         x.pre.delete(op.id);
-        accInto(x.res.acts, px.id, pre.acc);
+        accInto(x.res.acts, px.id, pre.acc!);
         ({ values: y, ints: yi } = pre);
+        done = true;
       } else if (!x.hw && g?.encodeGemmsFix && g.encodeGemmCovers?.(fx) && !x.shared.has(encodingKey(op.inputs[0], fx, 1))) {
         // the input is encoded once in the GEMM's module for this linear and the later ones that read
         // it in the same format on the integer datapath (q/k/v, gate/up); their results wait in x.pre
         const group = this.linearGroup(op, fx, K, x);
-        const r = g.encodeGemmsFix(xin as Int32Array, T, K, fx, [{ w: b, values, into: this.take(T * N, x) }, ...group.map((m) => ({ w: m.w, values: m.values, into: this.take(T * m.N, x) }))], { b: 'NK', cacheB: true }, this.act);
-        if (r) {
-          const c = r.counts;
-          const acc: PointAcc = { sig: r.sig, err: r.err, saturated: c.saturated, underflow: c.underflow, nanBlocks: c.nanBlocks, elements: xin.length };
-          group.forEach((m, i) => x.pre.set(m.op.id, { ...r.outs[i + 1], acc }));
-          accInto(x.res.acts, px.id, acc);
-          ({ values: y, ints: yi } = r.outs[0]);
+        const acc = (r: EncodeStats): PointAcc => ({ sig: r.sig, err: r.err, saturated: r.counts.saturated, underflow: r.counts.underflow, nanBlocks: r.counts.nanBlocks, elements: xin.length });
+        const glu = g.encodeGluFix ? this.gluAfter(op, group.map((m) => m.op), x) : null;
+        const r = glu && g.encodeGluFix!(xin as Int32Array, T, K, fx, b, group[0].w, { b: 'NK', cacheB: true }, this.act, glu.upFirst, this.take(glu.n, x));
+        if (glu && r) {
+          // SiLU(gate)·up made with them: the activation and the product ops take it from x.pre
+          x.pre.set(group[0].op.id, { acc: acc(r) });
+          x.pre.set(glu.act.id, {});
+          x.pre.set(glu.mul.id, { ints: r.ints });
+          accInto(x.res.acts, px.id, acc(r));
+          done = true;
+        } else {
+          const rs = g.encodeGemmsFix(xin as Int32Array, T, K, fx, [{ w: b, values, into: this.take(T * N, x) }, ...group.map((m) => ({ w: m.w, values: m.values, into: this.take(T * m.N, x) }))], { b: 'NK', cacheB: true }, this.act);
+          if (rs) {
+            group.forEach((m, i) => x.pre.set(m.op.id, { ...rs.outs[i + 1], acc: acc(rs) }));
+            accInto(x.res.acts, px.id, acc(rs));
+            ({ values: y, ints: yi } = rs.outs[0]);
+            done = true;
+          }
         }
       }
-      if (!yi) {
+      if (!done) {
         const a = this.actEncoded(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
         x.hw?.operand?.(px, 0, a);
         x.hw?.operand?.(pw, 0, b);
@@ -734,6 +757,33 @@ export class Forward {
     if (y) x.trace?.(op.id, y);
     if (yi) this.intOut(op, x, yi);
     return y ?? null;
+  }
+
+  /**
+   * A gated MLP after linear `gate` whose group is [up]: SiLU(gate) (the gate's only reader) times up
+   * (the product the SiLU's and up's only reader), no biases, nothing traced — what encodeGluFix
+   * computes in one call. null otherwise.
+   */
+  private gluAfter(gate: Op, group: Op[], x: Ctx): { act: Op; mul: Op; upFirst: boolean; n: number } | null {
+    if (group.length !== 1 || x.trace || this.graph.config.activation !== 'silu') return null;
+    const up = group[0];
+    if (gate.bias || up.bias) return null;
+    const act = this.soleReader(gate.output);
+    if (!act || act.type !== 'activation' || act.inputs.length !== 1) return null;
+    const mul = this.soleReader(act.output);
+    if (!mul || mul.type !== 'mul' || this.soleReader(up.output) !== mul || mul.inputs.length !== 2 || !mul.inputs.includes(act.output) || !mul.inputs.includes(up.output)) return null;
+    const last = this.graph.ops[this.graph.ops.length - 1].output;
+    if (mul.output === last || act.output === last) return null;
+    return { act, mul, upFirst: mul.inputs[0] === up.output, n: x.T * this.tensor(up.weight!).shape[0] };
+  }
+
+  /** The only op that reads tensor t, if exactly one does (memoized). */
+  private soleReader(t: string): Op | undefined {
+    if (!this.sole.has(t)) {
+      const rs = this.graph.ops.filter((o) => o.inputs.includes(t));
+      this.sole.set(t, rs.length === 1 ? rs[0] : undefined);
+    }
+    return this.sole.get(t);
   }
 
   /**
@@ -1050,8 +1100,12 @@ interface Ctx {
   shared: Map<string, unknown>;
   /** Integer mode without a hardware trace: the shared encodings, given back to the pool at the end of the run. */
   held: Encoded[];
-  /** Integer mode: linear outputs computed with an earlier linear that read the same input (encodeGemmsFix), by op id, with that input's statistics. */
-  pre: Map<string, { ints: Int32Array; values?: Float32Array; acc: PointAcc }>;
+  /**
+   * Integer mode: op outputs computed with an earlier linear that read the same input (encodeGemmsFix),
+   * with that input's statistics (a linear's), or with a gated MLP's gate (encodeGluFix: up, SiLU and
+   * product; only the product has an output), by op id.
+   */
+  pre: Map<string, { ints?: Int32Array; values?: Float32Array; acc?: PointAcc }>;
   /** fp32/fake mode without a trace: the run's quantized activation values, recycled at its end. */
   tmp: Float32Array[];
   /** Integer mode without a hardware trace: the run's per-head column copies, recycled at its end. */

@@ -26,7 +26,7 @@ import { blockExp, blockGemm, gemmProblem, type GemmOperand, type GemmOptions } 
 import { FixedOps, type FixedExports, type FixedKernel } from './fixed';
 import { actMax, fixInt, type ActFormat } from '../datapath/act';
 import { checkAct } from '../datapath/fixed';
-import { exp2Table } from '../datapath/fixedTables';
+import { CDF_N, exp2Table, sigmoidTable } from '../datapath/fixedTables';
 import { makeLayout } from '../formats/layout';
 import { isBlockSpec, type BlockSpec, type FormatSpec } from '../formats/spec';
 import { elementBits, scaleBitsOf, type QuantCounts } from '../formats/codec';
@@ -156,6 +156,13 @@ export interface GemmKernel {
    */
   encodeGemmsFix?(x: Int32Array, M: number, K: number, spec: FormatSpec, gemms: readonly EncodedGemm[], opts: GemmKernelOptions, act: ActFormat): EncodeGemmsFix | null;
   /**
+   * A gated MLP's first half in one call: x encoded once (as encodeGemmsFix), gemmFix with the gate
+   * and the up weights, then SiLU(gate) and its product with up in ACT (fixed.activation('silu') and
+   * fixed.mul, with up first when upFirst) — bit for bit those calls, and neither GEMM's output
+   * leaves the module. null as encodeGemmFix.
+   */
+  encodeGluFix?(x: Int32Array, M: number, K: number, spec: FormatSpec, gate: Encoded, up: Encoded, opts: GemmKernelOptions, act: ActFormat, upFirst: boolean, into?: Int32Array): EncodeGluFix | null;
+  /**
    * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
    * one supersedes a plan from prepare().
    */
@@ -225,6 +232,11 @@ export interface EncodedGemm {
   readonly w: Encoded;
   readonly values?: boolean;
   readonly into?: Int32Array;
+}
+
+/** What encodeGluFix returns: SiLU(gate)·up as ACT integers, and the activation's statistics. */
+export interface EncodeGluFix extends EncodeStats {
+  readonly ints: Int32Array;
 }
 
 /** What encodeGemmsFix returns: each GEMM's gemmFix result, in order, and the activation's statistics. */
@@ -763,17 +775,8 @@ class Kernel implements GemmKernel {
     const alloc = (bytes: number) => this.alloc(bytes);
     const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, qAt);
     const sb = opStats(e, alloc, p.b, p.block, p.nBlocks, kAt);
-    const pl = this.planFor(p, sa, sb, SCORES, epoch);
-    const n = T * T;
-    const ps = alloc(n * 4);
-    // the scores' ACT integers straight into ps (the softmax's input), as gemmFix makes them
-    if (direct(pl)) this.execFix(pl, act, ps, 0);
-    else {
-      const y = this.run(pl); // patched outputs, masked triangle +0
-      const si = new Int32Array(n);
-      for (let i = 0; i < n; i++) si[i] = fixInt(y[i], act);
-      new Int32Array(e.memory.buffer, ps, n).set(si);
-    }
+    // the scores' ACT integers (the softmax's input), as gemmFix makes them (masked triangle +0)
+    const ps = this.fixAt(this.planFor(p, sa, sb, SCORES, epoch), act);
     return this.softmaxPvAt(ps, T, C, act, spec, v, vLayout, into, epoch, vAt);
   }
 
@@ -946,6 +949,50 @@ class Kernel implements GemmKernel {
       return this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, values ?? true, into);
     });
     return { outs, sig: r.sig, err: r.err, counts: r.counts };
+  }
+
+  encodeGluFix(x: Int32Array, M: number, K: number, spec: FormatSpec, gate: Encoded, up: Encoded, opts: GemmKernelOptions, act: ActFormat, upFirst: boolean, into?: Int32Array): EncodeGluFix | null {
+    if (opts.path !== undefined || opts.lowerA || opts.causalC || opts.cacheA) throw new GemmKernelError('encodeGluFix takes b and cacheB only');
+    const got = this.encodeIn(x, M, K, spec, act, [gate, up], opts); // checkAct: f ≥ 5, where FixedOps runs SiLU on the kernel
+    if (!got) return null;
+    const { r, epoch } = got;
+    const e = this.e;
+    const alloc = (bytes: number) => this.alloc(bytes);
+    let sa: OpStats | undefined;
+    const [pg, pu] = [gate, up].map((w) => {
+      const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded;
+      const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
+      if (!sa || sa.block !== p.block) sa = opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm);
+      const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
+      return this.fixAt(this.planFor(p, sa, sb, opts, epoch), act);
+    });
+    const n = M * (opts.b === 'KN' ? gate.layout.shape[1] : gate.layout.shape[0]);
+    if (n !== M * (opts.b === 'KN' ? up.layout.shape[1] : up.layout.shape[0])) throw new GemmKernelError('encodeGluFix: gate and up have different widths');
+    // SiLU(gate) then the product with up, as FixedOps.activation and FixedOps.mul compute them
+    const tab = sigmoidTable();
+    const pt = alloc(tab.length * 4);
+    const ps = alloc(n * 4);
+    const py = alloc(n * 4);
+    new Int32Array(e.memory.buffer, pt, tab.length).set(tab);
+    e.fxSiluK(pg, n, act.f, pt, CDF_N, ps);
+    if (upFirst) e.fxMulK(pu, ps, n, act.f, actMax(act), py);
+    else e.fxMulK(ps, pu, n, act.f, actMax(act), py);
+    const iv = new Int32Array(e.memory.buffer, py, n);
+    const ints = into && into.length === n ? (into.set(iv), into) : iv.slice();
+    return { ints, sig: r.sig, err: r.err, counts: r.counts };
+  }
+
+  /** A plan's fix() as ACT integers in kernel memory (gemmFix's integers, left in the module): their address. */
+  private fixAt(pl: Plan, act: ActFormat): number {
+    const { M, N } = pl.info;
+    const dI = this.alloc(M * N * 4);
+    if (direct(pl)) this.execFix(pl, act, dI, 0);
+    else {
+      const y = this.run(pl); // patched outputs (FixedOps.fix would reset the memory this call still uses)
+      const iv = new Int32Array(this.e.memory.buffer, dI, y.length);
+      for (let i = 0; i < y.length; i++) iv[i] = fixInt(y[i], act);
+    }
+    return dI;
   }
 
   /** The start of encodeGemm(s)Fix: checks, reset, memory reserved, x copied in and encoded there; null when not covered. */

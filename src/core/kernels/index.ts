@@ -8,7 +8,7 @@ export { KernelError, detectFlavor, hasWasmSimd, instantiateKernel } from './loa
 export type { QuantKernels, QuantKernelOptions, EncodeOptions, QuantSums } from './quantize';
 export { loadQuantKernels } from './quantize';
 
-export type { AttentionFormats, AttentionHead, AttentionLayer, EncodedGemm, EncodeGemmFix, EncodeGemmsFix, EncodeStats, GemmFlavor, GemmKernel, GemmKernelOptions, GemmPath, GemmPlan, GemmPlanInfo, SoftmaxGemmFix } from './gemm';
+export type { AttentionFormats, AttentionHead, AttentionLayer, EncodedGemm, EncodeGemmFix, EncodeGemmsFix, EncodeGluFix, EncodeStats, GemmFlavor, GemmKernel, GemmKernelOptions, GemmPath, GemmPlan, GemmPlanInfo, SoftmaxGemmFix } from './gemm';
 export { GemmKernelError, loadGemmKernel } from './gemm';
 export type { FixedKernel } from './fixed';
 

@@ -6,7 +6,7 @@
 // one encoding (encodeGemmsFix), and inputs large enough that the sums leave the exact-integer shortcut.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, quantize, toSpec } from '../formats/index';
-import { blockGemm, fixInt, type ActFormat } from '../datapath/index';
+import { blockGemm, fixInt, fxActivation, fxMul, type ActFormat } from '../datapath/index';
 import { DEFAULT_ACT } from '../datapath/index';
 import { loadGemmKernel, type GemmKernel } from './gemm';
 import { kernelBytes } from '../../../tools/testing/kernels';
@@ -109,6 +109,41 @@ describe('encodeGemmFix = encode the ACT input, block GEMM, fix', () => {
       }
     }
     expect(() => KERNELS.relaxed.encodeGemmsFix!(xi, M, K, toSpec(xf), [{ w: ws[0].b }], { b: 'NK', cacheA: true }, act)).toThrow(/b and cacheB only/);
+  });
+
+  it('encodeGluFix: SiLU(x·gateᵀ)·(x·upᵀ) in one call, as gemmFix twice, fxActivation and fxMul', () => {
+    const rnd = makeRng(777);
+    const [M, K, N] = [19, 64, 48];
+    const cases: [string, string, (i: number) => number][] = [
+      ['mxint8', 'mxint8', () => 1],
+      ['mxfp4', 'mxint:m=4,block=32', () => 1],
+      // weights whose blocks lie 2^±40 apart: the GEMMs need exact outputs patched after the kernel
+      ['mxfp8_e5m2:block=16', 'mxfp8_e5m2:block=16', (i) => 2 ** ((((i >> 4) % 3) - 1) * 40)],
+    ];
+    for (const [xf, wf, scale] of cases) {
+      const xi = input(M, K, rnd, 3);
+      const xv = Float32Array.from(xi, (v) => v * 2 ** -act.f);
+      const a = encode(xf, xv, [M, K], 1);
+      const stats = measure(xv, quantize(xf, xv, [M, K], 1), a.counts);
+      const [g, u] = [0, 1].map(() => encode(wf, weight(N, K, rnd).map((v, i) => v * scale(i)), [N, K], 1));
+      const [yg, yu] = [g, u].map((w) => Int32Array.from(blockGemm(a, w, { b: 'NK' }), (v) => fixInt(v, act)));
+      const silu = fxActivation('silu', yg, act);
+      for (const upFirst of [false, true]) {
+        const want = upFirst ? fxMul(yu, silu, act) : fxMul(silu, yu, act);
+        for (const fl of FLAVORS) {
+          const tag = `${xf} × ${wf} ${fl} upFirst ${upFirst}`;
+          if (xf.startsWith('mxfp8')) expect(KERNELS[fl].prepare(a, g, { b: 'NK' }).info.exactOutputs, tag).toBeGreaterThan(0);
+          const into = new Int32Array(M * N);
+          const got = KERNELS[fl].encodeGluFix!(xi, M, K, toSpec(xf), g, u, { b: 'NK', cacheB: true }, act, upFirst, into)!;
+          expect(got.ints, tag).toBe(into);
+          expect(Array.from(got.ints), tag).toEqual(Array.from(want));
+          expect([got.sig, got.err], tag).toEqual([stats.sig, stats.err]);
+          expect(got.counts, tag).toEqual(a.counts);
+        }
+      }
+    }
+    const w0 = encode('mxint8', new Float32Array(8 * 32), [8, 32], 1);
+    expect(KERNELS.relaxed.encodeGluFix!(new Int32Array(4 * 32), 4, 32, toSpec('nvfp4'), w0, w0, { b: 'NK' }, act, false)).toBeNull();
   });
 
   it('returns null for what it does not cover, and throws on options it does not take', () => {
