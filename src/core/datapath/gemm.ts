@@ -111,9 +111,10 @@ function operand(e: Encoded, name: 'a' | 'b', kAxis: 0 | 1): GemmOperand {
   // Block grid in C order: kAxis 1 → [row tiles, K blocks]; kAxis 0 → [K blocks, row tiles].
   const expRowStride = kAxis === 1 ? nBlocks : 1;
   const expKStride = kAxis === 1 ? 1 : tileGrid;
+  const ue = e.unitExp;
   for (let t = 0; t < tileGrid; t++) {
     for (let kb = 0; kb < nBlocks; kb++) {
-      if (!Number.isNaN(e.unitExp[t * expRowStride + kb * expKStride])) continue;
+      if (!Number.isNaN(ue[t * expRowStride + kb * expKStride])) continue;
       for (let r = t * tileRows; r < Math.min(rows, (t + 1) * tileRows); r++) nanRows[r] = 1;
     }
   }

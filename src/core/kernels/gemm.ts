@@ -217,7 +217,16 @@ export interface AttentionLayer {
 interface InModule extends EncodeStats {
   readonly enc: Encoded;
   readonly pm: number;
+  /** Its GEMM block statistics in kernel memory (blockStats' maxc and orc, for K blocks of `block`). */
+  readonly stats: StatsAt;
   readonly exact: boolean;
+}
+
+/** blockStats' output already in kernel memory (made with the codes' view): maxc f64 [rows][nb], orc u32 [rows][nb]. */
+interface StatsAt {
+  readonly maxc: number;
+  readonly orc: number;
+  readonly block: number;
 }
 
 function stats(r: InModule): EncodeStats {
@@ -393,7 +402,7 @@ function residentMeta(e: GemmExports, alloc: (bytes: number) => number, op: Gemm
   return { src, nan, exPtr };
 }
 
-function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, block: number, nb: number, codesAt?: number): OpStats {
+function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOperand, block: number, nb: number, codesAt?: number, statsAt?: StatsAt): OpStats {
   const { rows, K, nanRows } = op;
   const ex = new Int32Array(rows * nb);
   // blockExp(op, r, kb·block) without a call per block where the operand's blocks are the GEMM's
@@ -411,9 +420,11 @@ function opStats(e: GemmExports, alloc: (bytes: number) => number, op: GemmOpera
   // Rows contiguous along K: A [M, K] and B [N, K] already are; B [K, N] is transposed in the kernel.
   // codesAt: the codes are in kernel memory already, as rows contiguous along K (made there: softmaxGemmFix)
   const { src, nan, exPtr } = codesAt === undefined ? residentCodes(e, alloc, op, nb, ex) : residentMeta(e, alloc, op, nb, ex, codesAt);
-  const maxcPtr = alloc(rows * nb * 8);
-  const orcPtr = alloc(rows * nb * 4);
-  e.blockStats(src, rows, K, block, nan, maxcPtr, orcPtr);
+  // statsAt: made with the codes in kernel memory, for these blocks (a NaN row's blocks read 0 here: blockStats then)
+  const made = statsAt !== undefined && codesAt !== undefined && statsAt.block === block && op.block === block && !nanRows.includes(1);
+  const maxcPtr = made ? statsAt.maxc : alloc(rows * nb * 8);
+  const orcPtr = made ? statsAt.orc : alloc(rows * nb * 4);
+  if (!made) e.blockStats(src, rows, K, block, nan, maxcPtr, orcPtr);
   const maxc = new Float64Array(e.memory.buffer, maxcPtr, rows * nb).slice();
   const orc = new Int32Array(e.memory.buffer, orcPtr, rows * nb).slice();
   let maxCode = 0;
@@ -770,11 +781,11 @@ class Kernel implements GemmKernel {
   }
 
   /** attentionFix's steps after its checks: Q·Kᵀ (codes in kernel memory at qAt, kAt when given), its fix into the softmax's input, then softmaxPvAt. */
-  private attentionAt(p: ReturnType<typeof gemmProblem>, qAt: number | undefined, kAt: number | undefined, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', vAt: number | undefined, into: Int32Array | undefined, epoch: number): SoftmaxGemmFix {
+  private attentionAt(p: ReturnType<typeof gemmProblem>, qAt: InModule | undefined, kAt: InModule | undefined, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', vAt: InModule | undefined, into: Int32Array | undefined, epoch: number): SoftmaxGemmFix {
     const e = this.e;
     const alloc = (bytes: number) => this.alloc(bytes);
-    const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, qAt);
-    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks, kAt);
+    const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, qAt?.pm, qAt?.stats);
+    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks, kAt?.pm, kAt?.stats);
     // the scores' ACT integers (the softmax's input), as gemmFix makes them (masked triangle +0)
     const ps = this.fixAt(this.planFor(p, sa, sb, SCORES, epoch), act);
     return this.softmaxPvAt(ps, T, C, act, spec, v, vLayout, into, epoch, vAt);
@@ -833,7 +844,7 @@ class Kernel implements GemmKernel {
       const qr = this.encodeAt(at, T, hd, act.f, f.qa as BlockSpec);
       const g = Math.floor(h / rep);
       const p = gemmProblem(codes(qr), codes(ks[g]), SCORES); // throws the twin's FormatErrors
-      const r = this.attentionAt(p, qr.pm, ks[g].pm, T, C, act, spec, codes(vs[g]), 'NK', vs[g].pm, into, epoch);
+      const r = this.attentionAt(p, qr, ks[g], T, C, act, spec, codes(vs[g]), 'NK', vs[g], into, epoch);
       onHead(h, { ...r, q: stats(qr) });
     }
     return { k: ks.map(stats), v: vs.map(stats) };
@@ -857,7 +868,7 @@ class Kernel implements GemmKernel {
   }
 
   /** softmaxGemmFix from ACT scores already at ps in kernel memory. */
-  private softmaxPvAt(ps: number, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', into: Int32Array | undefined, epoch: number, vAt?: number): SoftmaxGemmFix {
+  private softmaxPvAt(ps: number, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', into: Int32Array | undefined, epoch: number, vAt?: InModule): SoftmaxGemmFix {
     const e = this.e;
     const n = T * T;
     const tab = exp2Table();
@@ -867,11 +878,11 @@ class Kernel implements GemmKernel {
     const px = alloc(n * 4); // P: ACT integers from the softmax, then their float32 values in place
     new Int32Array(e.memory.buffer, pt, tab.length).set(tab);
     e.fxSoftmaxK(ps, 1, T, C, act.f, pt, pe, px);
-    const { enc, pm, sig, err, counts } = this.encodeAt(px, T, T, act.f, spec);
+    const { enc, pm, stats, sig, err, counts } = this.encodeAt(px, T, T, act.f, spec);
     const opts: GemmKernelOptions = { b: vLayout, lowerA: true };
     const p = gemmProblem(enc, v, opts);
-    const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, pm);
-    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks, vAt);
+    const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, pm, stats);
+    const sb = opStats(e, alloc, p.b, p.block, p.nBlocks, vAt?.pm, vAt?.stats);
     const { ints } = this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, false, into);
     return { ints, sig, err, counts };
   }
@@ -896,27 +907,30 @@ class Kernel implements GemmKernel {
     const pl = this.alloc(lut.mag.length * 8);
     const pc = this.alloc(16);
     const pa = this.alloc(40);
+    const nBlk = rows * nbRow;
+    const pmx = this.alloc(nBlk * 8);
+    const por = this.alloc(nBlk * 4);
+    const pex = this.alloc(nBlk * 8);
     let buf = q.memory.buffer;
     new Float64Array(buf, pl, lut.mag.length).set(lut.mag);
     new Uint8Array(buf, pc, 16).fill(0);
     new Uint8Array(buf, pa, 40).fill(0);
     q.act_to_f32(px, numel, f);
     blockQuantizeCall(q, spec, pc)(px, po, pel, psc, rows, n, b);
-    q.datapath_view(pel, elemBytes, psc, rows, n, b, lut.nanCode, pl, pm, lut.mag.length);
+    // the view with its GEMM block statistics (opStats then skips blockStats) and unit exponents
+    q.datapath_view(pel, elemBytes, psc, rows, n, b, lut.nanCode, pl, pm, lut.mag.length, pmx, por, pex, lut.unitOff);
     q.measure_sums_act(px, po, numel, f, pa);
     buf = q.memory.buffer;
     const cnt = new Uint32Array(buf, pc, 4);
     const counts: QuantCounts = { saturated: cnt[0], underflow: cnt[1], nanBlocks: cnt[2], flushedBlocks: cnt[3] };
     const acc = new Float64Array(buf, pa, 2);
-    const sc = new Uint8Array(buf, psc, rows * nbRow);
-    const unitExp = new Float64Array(rows * nbRow);
-    const { nanCode, unitOff } = lut;
-    for (let i = 0; i < unitExp.length; i++) unitExp[i] = sc[i] === nanCode ? NaN : sc[i] + unitOff;
+    const unitExp = new Float64Array(buf, pex, nBlk).slice();
     const enc = {
       spec, layout: makeLayout([rows, n], numel, 1, b, 1), elements: new Uint32Array(0), elemBits: elementBits(spec), scales: new Uint32Array(0),
       scaleBits: scaleBitsOf(spec), mantissas: new Float64Array(buf, pm, numel), unitExp, tensorScale: undefined, counts,
     } as Encoded;
-    return { enc, pm, sig: acc[0], err: acc[1], counts, exact: new Int32Array(buf, pa + 32, 1)[0] === 0 };
+    const stats = { maxc: pmx, orc: por, block: b };
+    return { enc, pm, stats, sig: acc[0], err: acc[1], counts, exact: new Int32Array(buf, pa + 32, 1)[0] === 0 };
   }
 
   encodeGemmCovers(spec: FormatSpec): boolean {
@@ -944,7 +958,7 @@ class Kernel implements GemmKernel {
     const outs = gemms.map(({ w, values, into }) => {
       const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded; // a view made now (an earlier one detaches if memory grew)
       const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
-      if (!sa || sa.block !== p.block) sa = opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm);
+      if (!sa || sa.block !== p.block) sa = opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats);
       const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
       return this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, values ?? true, into);
     });
@@ -962,7 +976,7 @@ class Kernel implements GemmKernel {
     const [pg, pu] = [gate, up].map((w) => {
       const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded;
       const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
-      if (!sa || sa.block !== p.block) sa = opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm);
+      if (!sa || sa.block !== p.block) sa = opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats);
       const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
       return this.fixAt(this.planFor(p, sa, sb, opts, epoch), act);
     });

@@ -64,7 +64,7 @@ export interface QuantKernelOptions {
 export interface QuantExports {
   mx_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, elemId: number, round: number, scaleRule: number, scaleBits: number, flush: number): void;
   int_quantize(x: number, out: number, elems: number, scales: number, counts: number, rows: number, n: number, block: number, m: number, e: number, bias: number, scaleRule: number, round: number, kind: number): void;
-  datapath_view(elems: number, elemBytes: number, scales: number, rows: number, n: number, block: number, nanCode: number, lut: number, dst: number, lutLen: number): void;
+  datapath_view(elems: number, elemBytes: number, scales: number, rows: number, n: number, block: number, nanCode: number, lut: number, dst: number, lutLen: number, maxc: number, orc: number, exps: number, unitOff: number): void;
   measure_sums(x: number, q: number, n: number, acc: number): void;
   measure_sums_act(x: number, q: number, n: number, f: number, acc: number): void;
   act_to_f32(p: number, n: number, f: number): void;
@@ -277,7 +277,7 @@ class WasmQuantKernels implements QuantKernels {
           if (elements) elements.set(ev!.subarray(0, len), off);
           if (scales) scales.set(sv!.subarray(0, rr * nbRow), r0 * nbRow);
           if (mantissas) {
-            ex.datapath_view(ePtr, elemBytes, sPtr, rr, nA, b, lut!.nanCode, lPtr, mPtr, lut!.mag.length);
+            ex.datapath_view(ePtr, elemBytes, sPtr, rr, nA, b, lut!.nanCode, lPtr, mPtr, lut!.mag.length, 0, 0, 0, 0);
             mantissas.set(len === cap ? mv! : mv!.subarray(0, len), off);
           }
           if (sums) measure(len);
@@ -294,7 +294,7 @@ class WasmQuantKernels implements QuantKernels {
             if (elements) elements.set(ev!.subarray(0, len), off);
             if (scales) scales.set(sv!.subarray(0, Math.ceil(len / b)), r * nbRow + a0 / b);
             if (mantissas) {
-              ex.datapath_view(ePtr, elemBytes, sPtr, 1, len, b, lut!.nanCode, lPtr, mPtr, lut!.mag.length);
+              ex.datapath_view(ePtr, elemBytes, sPtr, 1, len, b, lut!.nanCode, lPtr, mPtr, lut!.mag.length, 0, 0, 0, 0);
               mantissas.set(mv!.subarray(0, len), off);
             }
             if (sums) measure(len);

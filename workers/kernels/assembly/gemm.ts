@@ -29,6 +29,8 @@
 
 // ----------------------------------------------------------------------------- bump allocator
 
+import { blockMaxOr } from './quantize';
+
 export { alloc, reset, mark, release } from './_alloc';
 
 /** dst [R, w] (i32) = columns c0..c0+w of src [R, C]: one attention head of a [T, heads·hd] tensor. */
@@ -86,9 +88,6 @@ export function transposeF64(src: usize, K: i32, N: i32, dst: usize): void {
   }
 }
 
-// |x| as a bit mask, and 2^52: for an integer 0 ≤ c < 2^52, the low 32 bits of c + 2^52 are c mod 2^32.
-const ABS_MASK: u64 = 0x7fffffffffffffff;
-const MAGIC: f64 = 4503599627370496.0;
 
 /**
  * An operand's segmentation at segment length len (its TypeScript twin: computeSegmentation in
@@ -131,34 +130,15 @@ export function segment(maxc: usize, ex: usize, rows: i32, nb: i32, block: i32, 
 /** Per (row, K block): the largest |code| (f64 [rows][nb]) and the OR of all |code| as u32 (i32 [rows][nb]). */
 export function blockStats(src: usize, rows: i32, K: i32, block: i32, nanRows: usize, maxc: usize, orc: usize): void {
   const nb = (K + block - 1) / block;
-  const absMask = i64x2.splat(ABS_MASK);
-  const magic = f64x2.splat(MAGIC);
   for (let r = 0; r < rows; r++) {
     const skip = load<u8>(nanRows + <usize>r) != 0;
     const row = src + ((<usize>r * <usize>K) << 3);
     for (let kb = 0; kb < nb; kb++) {
-      let mx: f64 = 0;
-      let o: u64 = 0;
-      if (!skip) {
-        let k = kb * block;
-        const end = min(K, k + block);
-        let vmax = f64x2.splat(0);
-        let vor = i64x2.splat(0);
-        for (; k + 2 <= end; k += 2) {
-          const a = v128.and(v128.load(row + (<usize>k << 3)), absMask);
-          vmax = f64x2.pmax(vmax, a);
-          vor = v128.or(vor, f64x2.add(a, magic));
-        }
-        for (; k < end; k++) {
-          const a = abs(load<f64>(row + (<usize>k << 3)));
-          vmax = f64x2.pmax(vmax, f64x2.splat(a));
-          vor = v128.or(vor, f64x2.splat(a + MAGIC));
-        }
-        mx = max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1));
-        o = i64x2.extract_lane(vor, 0) | i64x2.extract_lane(vor, 1);
-      }
-      store<f64>(maxc + (<usize>(r * nb + kb) << 3), mx);
-      store<u32>(orc + (<usize>(r * nb + kb) << 2), <u32>o);
+      const b = <usize>(r * nb + kb);
+      if (skip) {
+        store<f64>(maxc + (b << 3), 0);
+        store<u32>(orc + (b << 2), 0);
+      } else blockMaxOr(row + (<usize>(kb * block) << 3), min(K, kb * block + block) - kb * block, maxc + (b << 3), orc + (b << 2));
     }
   }
 }

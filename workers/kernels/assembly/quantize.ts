@@ -607,8 +607,39 @@ function intRun<R, E>(x: usize, out: usize, elems: usize, scales: usize, counts:
  * The datapath view of `rows`×`n` encoded elements (codes u8 or u16 at `elems`, one u8 scale code
  * per block of `block` along each row at `scales`): dst[j] (f64) = lut[code] (the signed mantissa
  * of every stored bit pattern; lutLen entries), NaN for every element of a block whose scale is `nanCode`.
+ * When maxc ≠ 0, each block's GEMM statistics too (blockMaxOr; 0 and 0 for a NaN block) at
+ * maxc (f64 [rows][nb]) and orc (u32); when exps ≠ 0, its unit exponent (scale code + unitOff, NaN
+ * for a NaN block) at exps (f64 [rows][nb]).
  */
-export function datapath_view(elems: usize, elemBytes: i32, scales: usize, rows: i32, n: i32, block: i32, nanCode: i32, lut: usize, dst: usize, lutLen: i32): void {
+// |x| as a bit mask, and 2^52: for an integer 0 ≤ c < 2^52, the low 32 bits of c + 2^52 are c mod 2^32.
+const ABS_MASK: u64 = 0x7fffffffffffffff;
+const MAGIC: f64 = 4503599627370496.0;
+
+/**
+ * One block of a GEMM operand's statistics (the GEMM kernel's blockStats): over the len f64 codes
+ * at p, the largest |code| to maxcAt (f64) and the OR of all |code| as u32 to orcAt.
+ */
+@inline export function blockMaxOr(p: usize, len: i32, maxcAt: usize, orcAt: usize): void {
+  const absMask = i64x2.splat(ABS_MASK);
+  const magic = f64x2.splat(MAGIC);
+  let vmax = f64x2.splat(0);
+  let vor = i64x2.splat(0);
+  let k = 0;
+  for (; k + 2 <= len; k += 2) {
+    const a = v128.and(v128.load(p + (<usize>k << 3)), absMask);
+    vmax = f64x2.pmax(vmax, a);
+    vor = v128.or(vor, f64x2.add(a, magic));
+  }
+  for (; k < len; k++) {
+    const a = abs(load<f64>(p + (<usize>k << 3)));
+    vmax = f64x2.pmax(vmax, f64x2.splat(a));
+    vor = v128.or(vor, f64x2.splat(a + MAGIC));
+  }
+  store<f64>(maxcAt, max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1)));
+  store<u32>(orcAt, <u32>(i64x2.extract_lane(vor, 0) | i64x2.extract_lane(vor, 1)));
+}
+
+export function datapath_view(elems: usize, elemBytes: i32, scales: usize, rows: i32, n: i32, block: i32, nanCode: i32, lut: usize, dst: usize, lutLen: i32, maxc: usize, orc: usize, exps: usize, unitOff: i32): void {
   const nb = (n + block - 1) / block;
   const z = f64x2.splat(load<f64>(lut)); // the mantissa of code 0
   // INT8 elements: every code's mantissa is the code as a signed byte; then 16 codes at a time are
@@ -663,6 +694,15 @@ export function datapath_view(elems: usize, elemBytes: i32, scales: usize, rows:
         }
         for (; j < j1; j++) store<f64>(dst + (<usize>j << 3), load<f64>(lut + (<usize>load<u16>(elems + (<usize>j << 1)) << 3)));
       }
+      // the block's GEMM statistics from the view just written (still in cache), and its exponent
+      const b = <usize>(r * nb + kb);
+      if (maxc != 0) {
+        if (nan) {
+          store<f64>(maxc + (b << 3), 0);
+          store<u32>(orc + (b << 2), 0);
+        } else blockMaxOr(dst + (<usize>j0 << 3), j1 - j0, maxc + (b << 3), orc + (b << 2));
+      }
+      if (exps != 0) store<f64>(exps + (b << 3), nan ? NaN : <f64>(<i32>load<u8>(scales + b) + unitOff));
     }
   }
 }
