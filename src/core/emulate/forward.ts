@@ -1014,13 +1014,8 @@ export class Forward {
   private attentionLayer(qkOp: Op, pvOp: Op, x: Ctx, f: AttentionFormats, C: number): boolean {
     const { T, H, Hk, hd } = this.heads(x);
     const oi = this.take(T * H * hd, x) ?? new Int32Array(T * H * hd);
-    const tmp = this.take(T * hd, x) ?? new Int32Array(T * hd);
-    x.itmp.push(tmp);
     const heads: AttentionHead[] = [];
-    const layer = this.kernels.gemm!.attentionLayerFix!(this.actOf(qkOp.inputs[0], x), this.actOf(qkOp.inputs[1], x), this.actOf(pvOp.inputs[1], x), T, H, Hk, hd, C, this.act, f, (h, r) => {
-      heads.push(r);
-      setColumnsI(oi, T, H * hd, h * hd, hd, r.ints);
-    }, tmp);
+    const layer = this.kernels.gemm!.attentionLayerFix!(this.actOf(qkOp.inputs[0], x), this.actOf(qkOp.inputs[1], x), this.actOf(pvOp.inputs[1], x), T, H, Hk, hd, C, this.act, f, (_h, r) => heads.push(r), oi);
     if (!layer) {
       x.itmp.push(oi);
       return false;
@@ -1030,8 +1025,8 @@ export class Forward {
     for (const s of layer.k) accInto(acts, this.point(qkOp, 'b')!.id, at(s, T * hd));
     for (const r of heads) accInto(acts, this.point(qkOp, 'a')!.id, at(r.q, T * hd));
     for (const s of layer.v) accInto(acts, this.point(pvOp, 'b')!.id, at(s, T * hd));
-    for (const r of heads) accInto(acts, this.point(pvOp, 'a')!.id, at(r, (T * (T + 1)) / 2)); // P's unmasked entries
-    this.intOut(pvOp, x, oi);
+    for (const r of heads) accInto(acts, this.point(pvOp, 'a')!.id, at(r.p, (T * (T + 1)) / 2)); // P's unmasked entries
+    this.intOut(pvOp, x, layer.ints);
     return true;
   }
 

@@ -132,8 +132,8 @@ export interface GemmKernel {
    * k and v [T, Hk·hd] (ACT integers, heads side by side; query head h reads kv head ⌊h/(H/Hk)⌋).
    * K_g is encoded at f.qb per kv head, V_gᵀ [hd, T] at f.pb along T (as the emulator's
    * encodeMeasuredActRows), then per head Q_h at f.qa and attentionFix — bit for bit those calls one
-   * after the other. onHead(h, …) gets each head's output (in `into`, T·hd long, when given) and the
-   * statistics of P and Q_h; the statistics of K and V come back per kv head. null before anything
+   * after the other. The heads' outputs come back side by side, [T, H·hd] (in `out` when given);
+   * onHead(h, …) gets the statistics of P and Q_h, and those of K and V come back per kv head. null before anything
    * is reported when not covered: formats the in-module encoding does not take, shapes, or a V_g whose
    * sums are not order-free (the caller then runs the ops one by one).
    */
@@ -202,15 +202,22 @@ export interface EncodeStats {
   readonly counts: QuantCounts;
 }
 
-/** One head of attentionLayerFix: its output and P's statistics (SoftmaxGemmFix), and Q_h's statistics. */
-export interface AttentionHead extends SoftmaxGemmFix {
+/** One head of attentionLayerFix: the statistics of its P and its Q_h. */
+export interface AttentionHead {
+  readonly p: EncodeStats;
   readonly q: EncodeStats;
 }
 
-/** What attentionLayerFix returns besides the heads: the statistics of K_g and V_g, per kv head. */
+/** What attentionLayerFix returns: the heads' outputs [T, H·hd] and the statistics of K_g and V_g, per kv head. */
 export interface AttentionLayer {
+  readonly ints: Int32Array;
   readonly k: EncodeStats[];
   readonly v: EncodeStats[];
+}
+
+/** A fused call's P·V, planned (its operands packed) but not run, with P's statistics. */
+interface PvPlan extends EncodeStats {
+  readonly plan: Plan;
 }
 
 /** An activation encoded in kernel memory (encodeAt): its Encoded (codes viewed at pm), statistics, and whether its sums are order-free. */
@@ -264,6 +271,7 @@ interface GemmExports extends FixedExports, Partial<Pick<QuantExports, 'mx_quant
   segment?(maxc: number, ex: number, rows: number, nb: number, block: number, K: number, len: number, lim: number, base: number): number;
   colsI32?(src: number, R: number, C: number, c0: number, w: number, dst: number): void;
   colsTI32?(src: number, R: number, C: number, c0: number, w: number, dst: number): void;
+  setColsI32?(src: number, R: number, C: number, c0: number, w: number, dst: number): void;
   mark?(): number;
   release?(m: number): void;
   flavor(): number;
@@ -768,7 +776,13 @@ class Kernel implements GemmKernel {
     const epoch = this.beginFused(T, pSpec as BlockSpec, v.mantissas.length);
     const ps = this.alloc(T * T * 4);
     new Int32Array(this.e.memory.buffer, ps, T * T).set(s);
-    return this.softmaxPvAt(ps, T, C, act, pSpec as BlockSpec, v, vLayout, into, epoch);
+    return this.pvFix(this.softmaxPvAt(ps, T, C, act, pSpec as BlockSpec, v, vLayout, epoch), act, into);
+  }
+
+  /** A fused call's P·V plan fixed into ACT integers (copied out to `into` when given), with P's statistics. */
+  private pvFix(r: PvPlan, act: ActFormat, into?: Int32Array): SoftmaxGemmFix {
+    const { ints } = this.fixPlan(r.plan, act, false, into);
+    return { ints, sig: r.sig, err: r.err, counts: r.counts };
   }
 
   attentionFix(q: Encoded, k: Encoded, T: number, C: number, act: ActFormat, pSpec: FormatSpec, v: Encoded, vLayout: 'NK' | 'KN', into?: Int32Array): SoftmaxGemmFix | null {
@@ -777,24 +791,24 @@ class Kernel implements GemmKernel {
     const p = gemmProblem(q, k, SCORES); // throws the twin's FormatErrors
     if (p.M !== T || p.N !== T) throw new GemmKernelError(`attentionFix: Q·Kᵀ is ${p.M}×${p.N}, not ${T}×${T}`);
     const epoch = this.beginFused(T, pSpec as BlockSpec, v.mantissas.length + q.mantissas.length + k.mantissas.length);
-    return this.attentionAt(p, undefined, undefined, T, C, act, pSpec as BlockSpec, v, vLayout, undefined, into, epoch);
+    return this.pvFix(this.attentionAt(p, undefined, undefined, T, C, act, pSpec as BlockSpec, v, vLayout, undefined, epoch), act, into);
   }
 
   /** attentionFix's steps after its checks: Q·Kᵀ (codes in kernel memory at qAt, kAt when given), its fix into the softmax's input, then softmaxPvAt. */
-  private attentionAt(p: ReturnType<typeof gemmProblem>, qAt: InModule | undefined, kAt: InModule | undefined, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', vAt: InModule | undefined, into: Int32Array | undefined, epoch: number): SoftmaxGemmFix {
+  private attentionAt(p: ReturnType<typeof gemmProblem>, qAt: InModule | undefined, kAt: InModule | undefined, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', vAt: InModule | undefined, epoch: number): PvPlan {
     const e = this.e;
     const alloc = (bytes: number) => this.alloc(bytes);
     const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, qAt?.pm, qAt?.stats);
     const sb = opStats(e, alloc, p.b, p.block, p.nBlocks, kAt?.pm, kAt?.stats);
     // the scores' ACT integers (the softmax's input), as gemmFix makes them (masked triangle +0)
     const ps = this.fixAt(this.planFor(p, sa, sb, SCORES, epoch), act);
-    return this.softmaxPvAt(ps, T, C, act, spec, v, vLayout, into, epoch, vAt);
+    return this.softmaxPvAt(ps, T, C, act, spec, v, vLayout, epoch, vAt);
   }
 
-  attentionLayerFix(q: Int32Array, k: Int32Array, v: Int32Array, T: number, H: number, Hk: number, hd: number, C: number, act: ActFormat, f: AttentionFormats, onHead: (h: number, r: AttentionHead) => void, into?: Int32Array): AttentionLayer | null {
+  attentionLayerFix(q: Int32Array, k: Int32Array, v: Int32Array, T: number, H: number, Hk: number, hd: number, C: number, act: ActFormat, f: AttentionFormats, onHead: (h: number, r: AttentionHead) => void, out?: Int32Array): AttentionLayer | null {
     checkAct(act);
     const e = this.e;
-    if (!e.colsI32 || !e.colsTI32 || !e.mark || !e.release) return null;
+    if (!e.colsI32 || !e.colsTI32 || !e.setColsI32 || !e.mark || !e.release) return null;
     if (!(Number.isInteger(H) && Number.isInteger(Hk) && Number.isInteger(hd) && H >= 1 && Hk >= 1 && hd >= 1 && H % Hk === 0)) return null;
     if (q.length !== T * H * hd || k.length !== T * Hk * hd || v.length !== T * Hk * hd) return null;
     if (!this.softmaxGemmCovers(T, C, f.pa) || !this.encodeGemmCovers(f.qa) || !this.encodeGemmCovers(f.qb) || !this.encodeGemmCovers(f.pb)) return null;
@@ -833,6 +847,7 @@ class Kernel implements GemmKernel {
       if (!r.exact) return null; // the caller takes the ops one by one (nothing was reported)
       vs.push(r);
     }
+    const po = alloc(q.length * 4); // the heads' outputs side by side, [T, H·hd]
     const mark = e.mark();
     const rep = H / Hk;
     const codes = (r: InModule) => ({ ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, r.enc.layout.numel) }) as Encoded; // a view made now (earlier ones detach if memory grew)
@@ -844,10 +859,13 @@ class Kernel implements GemmKernel {
       const qr = this.encodeAt(at, T, hd, act.f, f.qa as BlockSpec);
       const g = Math.floor(h / rep);
       const p = gemmProblem(codes(qr), codes(ks[g]), SCORES); // throws the twin's FormatErrors
-      const r = this.attentionAt(p, qr, ks[g], T, C, act, spec, codes(vs[g]), 'NK', vs[g], into, epoch);
-      onHead(h, { ...r, q: stats(qr) });
+      const r = this.attentionAt(p, qr, ks[g], T, C, act, spec, codes(vs[g]), 'NK', vs[g], epoch);
+      e.setColsI32(this.fixAt(r.plan, act), T, H * hd, h * hd, hd, po);
+      onHead(h, { p: { sig: r.sig, err: r.err, counts: r.counts }, q: stats(qr) });
     }
-    return { k: ks.map(stats), v: vs.map(stats) };
+    const iv = new Int32Array(e.memory.buffer, po, q.length);
+    const ints = out && out.length === q.length ? (out.set(iv), out) : iv.slice();
+    return { ints, k: ks.map(stats), v: vs.map(stats) };
   }
 
   /** A fused call's start: reset, a new epoch, and the memory it will use reserved (so it grows, and views detach, only here). */
@@ -867,8 +885,8 @@ class Kernel implements GemmKernel {
     return epoch;
   }
 
-  /** softmaxGemmFix from ACT scores already at ps in kernel memory. */
-  private softmaxPvAt(ps: number, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', into: Int32Array | undefined, epoch: number, vAt?: InModule): SoftmaxGemmFix {
+  /** softmaxGemmFix from ACT scores already at ps in kernel memory, up to P·V's plan (not yet run). */
+  private softmaxPvAt(ps: number, T: number, C: number, act: ActFormat, spec: BlockSpec, v: Encoded, vLayout: 'NK' | 'KN', epoch: number, vAt?: InModule): PvPlan {
     const e = this.e;
     const n = T * T;
     const tab = exp2Table();
@@ -883,8 +901,7 @@ class Kernel implements GemmKernel {
     const p = gemmProblem(enc, v, opts);
     const sa = opStats(e, alloc, p.a, p.block, p.nBlocks, pm, stats);
     const sb = opStats(e, alloc, p.b, p.block, p.nBlocks, vAt?.pm, vAt?.stats);
-    const { ints } = this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, false, into);
-    return { ints, sig, err, counts };
+    return { plan: this.planFor(p, sa, sb, opts, epoch), sig, err, counts };
   }
 
   /**

@@ -38,6 +38,11 @@ export function colsI32(src: usize, R: i32, C: i32, c0: i32, w: i32, dst: usize)
   for (let r = 0; r < R; r++) memory.copy(dst + (<usize>(r * w) << 2), src + (<usize>(r * C + c0) << 2), <usize>w << 2);
 }
 
+/** Columns c0..c0+w of dst [R, C] (i32) = src [R, w]: one head's output into a [T, heads·hd] tensor. */
+export function setColsI32(src: usize, R: i32, C: i32, c0: i32, w: i32, dst: usize): void {
+  for (let r = 0; r < R; r++) memory.copy(dst + (<usize>(r * C + c0) << 2), src + (<usize>(r * w) << 2), <usize>w << 2);
+}
+
 /** dst [w, R] (i32) = columns c0..c0+w of src [R, C], transposed (V_gᵀ). */
 export function colsTI32(src: usize, R: i32, C: i32, c0: i32, w: i32, dst: usize): void {
   for (let r = 0; r < R; r++) {
