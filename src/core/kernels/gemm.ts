@@ -339,6 +339,8 @@ interface OpStats {
   readonly maxCode: number;
   /** Segmentations computed so far, by segment length. */
   readonly segs: Map<number, Segmentation>;
+  /** An operand several plans of one call read (encodeGemmsFix's input): its packed tiles in kernel memory, by packInt's x key. */
+  packedAt?: Map<string, { readonly A: number; readonly sA: number; readonly corr: number }>;
   /** While this plan's memory holds maxc (at maxc) and the exponents (at exPtr): the kernel computes segmentations there. */
   readonly kernel?: { readonly e: GemmExports; readonly alloc: (bytes: number) => number; readonly maxc: number };
 }
@@ -975,7 +977,7 @@ class Kernel implements GemmKernel {
     const outs = gemms.map(({ w, values, into }) => {
       const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded; // a view made now (an earlier one detaches if memory grew)
       const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
-      if (!sa || sa.block !== p.block) sa = opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats);
+      if (!sa || sa.block !== p.block) sa = Object.assign(opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats), { packedAt: new Map() });
       const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
       return this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, values ?? true, into);
     });
@@ -993,7 +995,7 @@ class Kernel implements GemmKernel {
     const [pg, pu] = [gate, up].map((w) => {
       const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded;
       const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
-      if (!sa || sa.block !== p.block) sa = opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats);
+      if (!sa || sa.block !== p.block) sa = Object.assign(opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats), { packedAt: new Map() });
       const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
       return this.fixAt(this.planFor(p, sa, sb, opts, epoch), act);
     });
@@ -1139,11 +1141,14 @@ class Kernel implements GemmKernel {
     const ldc = panels * NR;
     const beta = path === 'i8' ? i8Beta(seg) : 0;
     const depth = path === 'i8' ? i8Depth(seg) : 0;
-    const A = this.alloc(tiles * kSteps * MR * step * eb);
+    // an operand several plans of one call read in the x role (packedAt) keeps its packed tiles where they are
+    const xKey = `x|${path}|${len}|${beta}|${MR}|${lowA ? 1 : 0}`;
+    const here = sx.packedAt?.get(xKey);
+    const A = here ? here.A : this.alloc(tiles * kSteps * MR * step * eb);
     const B = this.alloc(panels * kSteps * NR * step * eb);
-    const sA = this.alloc(tiles * nseg * MR * 8);
+    const sA = here ? here.sA : this.alloc(tiles * nseg * MR * 8);
     const sB = this.alloc(panels * nseg * NR * 8);
-    const corr = path === 'i8' ? this.alloc(tiles * nseg * MR * 4) : 0;
+    const corr = here ? here.corr : path === 'i8' ? this.alloc(tiles * nseg * MR * 4) : 0;
     const baseX = this.alloc(sx.rows * nseg * 4);
     const baseY = this.alloc(sy.rows * nseg * 4);
     const C = this.alloc(tiles * MR * ldc * 4);
@@ -1157,15 +1162,16 @@ class Kernel implements GemmKernel {
     const packed = cache?.packs.get(packKey);
     // a cached operand in the x role (cacheA, or a swapped cacheB) keeps its packed tiles the same way
     const cacheX = (sx as OpStats & { cache?: CachedOperand }).cache;
-    const xKey = `x|${path}|${len}|${beta}|${MR}|${lowA ? 1 : 0}`;
     const packedX = cacheX?.packs.get(xKey);
     const aBytes = tiles * kSteps * MR * step * eb;
     const saBytes = tiles * nseg * MR * 8;
     const corrBytes = corr ? tiles * nseg * MR * 4 : 0;
-    if (!packedX) sx.resident();
+    if (!packedX && !here) sx.resident();
     if (!packed) sy.resident();
     const buf = this.e.memory.buffer;
-    if (packedX) {
+    if (here) {
+      // packed by an earlier plan of this call
+    } else if (packedX) {
       new Uint8Array(buf, A, aBytes).set(packedX.B);
       new Uint8Array(buf, sA, saBytes).set(packedX.sB);
       if (corr) new Uint8Array(buf, corr, corrBytes).set(packedX.corr!);
@@ -1176,6 +1182,7 @@ class Kernel implements GemmKernel {
       new Int32Array(buf, baseX, sx.rows * nseg).set(seg.x.base);
       e.packCodes(sx.src, sx.rows, sx.K, sx.block, sx.nan, sx.exPtr, baseX, len, nseg, wide, MR, 0, A, sA, corr, beta, lowA ? 1 : 0);
       if (cacheX) cacheX.packs.set(xKey, { B: new Uint8Array(buf, A, aBytes).slice(), sB: new Uint8Array(buf, sA, saBytes).slice(), corr: corr ? new Uint8Array(buf, corr, corrBytes).slice() : undefined });
+      sx.packedAt?.set(xKey, { A, sA, corr });
     }
     if (packed) {
       new Uint8Array(buf, B, bBytes).set(packed.B);
