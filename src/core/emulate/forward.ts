@@ -411,7 +411,7 @@ export class Forward {
   private execFixed(op: Op, ids: readonly number[], x: Ctx): void {
     const pre = x.pre.get(op.id);
     if (pre) {
-      // made by a fused kernel call (linear()): SiLU(gate)·up
+      // made by a fused kernel call (linear()): SiLU(gate)·up, or a residual add
       x.pre.delete(op.id);
       if (pre.ints) x.ienv.set(op.output, pre.ints);
       return;
@@ -701,11 +701,15 @@ export class Forward {
           accInto(x.res.acts, px.id, acc(r));
           done = true;
         } else {
-          const rs = g.encodeGemmsFix(xin as Int32Array, T, K, fx, [{ w: b, values, into: this.take(T * N, x) }, ...group.map((m) => ({ w: m.w, values: m.values, into: this.take(T * m.N, x) }))], { b: 'NK', cacheB: true }, this.act);
+          // a residual add right after (o, down): made in the same call, the GEMM's output not coming out
+          const add = group.length === 0 ? this.addAfter(op, x) : null;
+          const residual = add ? this.actOf(add.residual, x) : undefined;
+          const rs = g.encodeGemmsFix(xin as Int32Array, T, K, fx, [{ w: b, values, into: this.take(T * N, x), residual }, ...group.map((m) => ({ w: m.w, values: m.values, into: this.take(T * m.N, x) }))], { b: 'NK', cacheB: true }, this.act);
           if (rs) {
             group.forEach((m, i) => x.pre.set(m.op.id, { ...rs.outs[i + 1], acc: acc(rs) }));
             accInto(x.res.acts, px.id, acc(rs));
-            ({ values: y, ints: yi } = rs.outs[0]);
+            if (add) x.pre.set(add.op.id, { ints: rs.outs[0].ints });
+            else ({ values: y, ints: yi } = rs.outs[0]);
             done = true;
           }
         }
@@ -775,6 +779,18 @@ export class Forward {
     const last = this.graph.ops[this.graph.ops.length - 1].output;
     if (mul.output === last || act.output === last) return null;
     return { act, mul, upFirst: mul.inputs[0] === up.output, n: x.T * this.tensor(up.weight!).shape[0] };
+  }
+
+  /**
+   * The residual add after linear `op` (o, down): the only reader of its output, adding it to
+   * another tensor; no bias, nothing traced — what encodeGemmsFix's `residual` computes. null otherwise.
+   */
+  private addAfter(op: Op, x: Ctx): { op: Op; residual: string } | null {
+    if (op.bias || x.trace) return null;
+    const add = this.soleReader(op.output);
+    if (!add || add.type !== 'add' || add.inputs.length !== 2 || add.output === this.graph.ops[this.graph.ops.length - 1].output) return null;
+    const residual = add.inputs[0] === op.output ? add.inputs[1] : add.inputs[0];
+    return residual === op.output ? null : { op: add, residual };
   }
 
   /** The only op that reads tensor t, if exactly one does (memoized). */
@@ -1097,8 +1113,8 @@ interface Ctx {
   held: Encoded[];
   /**
    * Integer mode: op outputs computed with an earlier linear that read the same input (encodeGemmsFix),
-   * with that input's statistics (a linear's), or with a gated MLP's gate (encodeGluFix: up, SiLU and
-   * product; only the product has an output), by op id.
+   * with that input's statistics (a linear's), with a gated MLP's gate (encodeGluFix: up, SiLU and
+   * product; only the product has an output), or a residual add made with its linear, by op id.
    */
   pre: Map<string, { ints?: Int32Array; values?: Float32Array; acc?: PointAcc }>;
   /** fp32/fake mode without a trace: the run's quantized activation values, recycled at its end. */

@@ -243,11 +243,16 @@ function stats(r: InModule): EncodeStats {
 /** Q·Kᵀ of causal attention: K as B [N, K], the scores above the diagonal taken as +0. */
 const SCORES: GemmKernelOptions = { b: 'NK', causalC: true };
 
-/** One GEMM of encodeGemmsFix: its weight, whether the float32 values are wanted (default true), and where the integers go. */
+/**
+ * One GEMM of encodeGemmsFix: its weight, whether the float32 values are wanted (default true), and
+ * where the integers go. With `residual` (ACT integers of the output's size) the result is
+ * sat(fix(GEMM) + residual), as FixedOps.add gives it, and no float32 values.
+ */
 export interface EncodedGemm {
   readonly w: Encoded;
   readonly values?: boolean;
   readonly into?: Int32Array;
+  readonly residual?: Int32Array;
 }
 
 /** What encodeGluFix returns: SiLU(gate)·up as ACT integers, and the activation's statistics. */
@@ -974,12 +979,23 @@ class Kernel implements GemmKernel {
     const alloc = (bytes: number) => this.alloc(bytes);
     // A's statistics and segmentations once for all the GEMMs (per K block length, which each weight's format fixes)
     let sa: OpStats | undefined;
-    const outs = gemms.map(({ w, values, into }) => {
+    const outs = gemms.map(({ w, values, into, residual }) => {
       const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded; // a view made now (an earlier one detaches if memory grew)
       const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
       if (!sa || sa.block !== p.block) sa = Object.assign(opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats), { packedAt: new Map() });
       const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
-      return this.fixPlan(this.planFor(p, sa, sb, opts, epoch), act, values ?? true, into);
+      const pl = this.planFor(p, sa, sb, opts, epoch);
+      if (!residual) return this.fixPlan(pl, act, values ?? true, into);
+      // the residual add after the GEMM (FixedOps.add: sat(a + b), the same either way round)
+      const n = p.M * p.N;
+      if (residual.length !== n) throw new GemmKernelError(`encodeGemmsFix: the residual has ${residual.length} elements, the GEMM's output ${n}`);
+      const y = this.fixAt(pl, act);
+      const pr = alloc(n * 4);
+      const ps = alloc(n * 4);
+      new Int32Array(e.memory.buffer, pr, n).set(residual);
+      e.fxAddK(y, pr, n, actMax(act), ps);
+      const iv = new Int32Array(e.memory.buffer, ps, n);
+      return { ints: into && into.length === n ? (into.set(iv), into) : iv.slice() };
     });
     return { outs, sig: r.sig, err: r.err, counts: r.counts };
   }

@@ -6,7 +6,7 @@
 // one encoding (encodeGemmsFix), and inputs large enough that the sums leave the exact-integer shortcut.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, quantize, toSpec } from '../formats/index';
-import { blockGemm, fixInt, fxActivation, fxMul, type ActFormat } from '../datapath/index';
+import { blockGemm, fixInt, fxActivation, fxAdd, fxMul, type ActFormat } from '../datapath/index';
 import { DEFAULT_ACT } from '../datapath/index';
 import { loadGemmKernel, type GemmKernel } from './gemm';
 import { kernelBytes } from '../../../tools/testing/kernels';
@@ -109,6 +109,16 @@ describe('encodeGemmFix = encode the ACT input, block GEMM, fix', () => {
       }
     }
     expect(() => KERNELS.relaxed.encodeGemmsFix!(xi, M, K, toSpec(xf), [{ w: ws[0].b }], { b: 'NK', cacheA: true }, act)).toThrow(/b and cacheB only/);
+    // with a residual: sat(fix(GEMM) + residual), as fxAdd gives it (near the limits too)
+    const lim = 2 ** (act.w - 1) - 1;
+    const res = Int32Array.from({ length: M * ws[0].N }, (_, i) => (i % 7 === 0 ? lim - (i % 3) : i % 7 === 1 ? -lim : Math.round((rnd() * 2 - 1) * 5 * 2 ** act.f)));
+    for (const fl of FLAVORS) {
+      const got = KERNELS[fl].encodeGemmsFix!(xi, M, K, toSpec(xf), [{ w: ws[0].b, residual: res }, { w: ws[1].b }], { b: 'NK', cacheB: true }, act)!;
+      expect(Array.from(got.outs[0].ints), fl).toEqual(Array.from(fxAdd(want[0], res, act)));
+      expect(got.outs[0].values, fl).toBeUndefined();
+      expect(Array.from(got.outs[1].ints), fl).toEqual(Array.from(want[1]));
+      expect(() => KERNELS[fl].encodeGemmsFix!(xi, M, K, toSpec(xf), [{ w: ws[0].b, residual: res.subarray(1) }], { b: 'NK' }, act)).toThrow(/residual has/);
+    }
   });
 
   it('encodeGluFix: SiLU(x·gateᵀ)·(x·upᵀ) in one call, as gemmFix twice, fxActivation and fxMul', () => {
