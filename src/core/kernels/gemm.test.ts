@@ -391,7 +391,7 @@ describe('segment (the kernel) = segmentationTwin', () => {
   it('bases and largest shifted code on random block statistics, both builds; −1 exactly where the twin gives null', async () => {
     const rnd = makeRng(97);
     for (const fl of FLAVORS) {
-      const { instance } = await WebAssembly.instantiate(await kernelBytes(`gemm.${fl}.wasm`), { env: { abort: () => {} } });
+      const { instance } = (await WebAssembly.instantiate(await kernelBytes(`gemm.${fl}.wasm`), { env: { abort: () => {} } })) as unknown as WebAssembly.WebAssemblyInstantiatedSource;
       const e = instance.exports as unknown as { memory: WebAssembly.Memory; reset(): void; alloc(n: number): number; segment(maxc: number, ex: number, rows: number, nb: number, block: number, K: number, len: number, lim: number, base: number): number };
       for (let trial = 0; trial < 60; trial++) {
         const block = [8, 16, 32][trial % 3];
