@@ -173,6 +173,8 @@ describe('integer mode', () => {
     const perWindow = 4 * model.config.numLayers + 1;
     expect(glus.mock.calls.length).toBe(3 * 3 * 3 * model.config.numLayers);
     expect(linears.mock.calls.length + glus.mock.calls.length).toBe(3 * 3 * 3 * perWindow - 3 * 3);
+    // every RMSNorm (two per layer and the final one) made inside the next linear's kernel call
+    expect(linears.mock.calls.filter((c) => c[7] !== undefined).length + glus.mock.calls.filter((c) => c[10] !== undefined).length).toBe(3 * 3 * 3 * (2 * model.config.numLayers + 1));
     expect(part.mock.calls.length).toBe(5 * heads); // the tail-only kernel on all three configs, and the fp32-qk config by the fused and per-head kernels
   });
 

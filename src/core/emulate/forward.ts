@@ -39,7 +39,7 @@ import {
 } from '../datapath';
 import { FP32, FormatError, formatToString, type Encoded, type FormatSpec } from '../formats';
 import type { Graph, Op, QuantPoint } from '../graph';
-import type { AttentionFormats, AttentionHead, EncodeStats, FixedKernel, FloatKernel, SoftmaxGemmFix } from '../kernels';
+import { rmsNormKernelArgs, type AttentionFormats, type AttentionHead, type EncodeStats, type FixedKernel, type FloatKernel, type SoftmaxGemmFix } from '../kernels';
 import type { LoadedModel, WeightTensor } from '../model/types';
 import { activation, add, applyRope, causalSoftmax, columns, layerNorm, mul, rmsNorm, ropeTables, setColumns, tsF32Gemm } from './linalg';
 import { addAcc, integerBlocker, Quantizer, WeightCache, type PointAcc } from './quant';
@@ -431,6 +431,10 @@ export class Forward {
         y = fxAdd(ins[0], this.fxTableOf(op.weight!).subarray(0, T * D), act);
         break;
       case 'norm':
+        if (this.normDefers(op, x)) {
+          x.norms.set(op.output, op); // made in the next linear's kernel call (linear(), normNow)
+          return;
+        }
         y = c.norm === 'rms' ? (k ? k.rmsNorm(ins[0], T, D, this.fxNormOf(op), act, this.take(T * D, x)) : fxRmsNorm(ins[0], T, D, this.fxNormOf(op), act)) : fxLayerNorm(ins[0], T, D, this.fxNormOf(op), act);
         break;
       case 'rope': {
@@ -471,15 +475,53 @@ export class Forward {
    */
   private val(t: string, x: Ctx): Float32Array {
     let v = x.env.get(t);
-    if (!v) x.env.set(t, (v = this.fromAct(x.ienv.get(t)!)));
+    if (!v) x.env.set(t, (v = this.fromAct(x.ienv.get(t) ?? this.normNow(t, x))));
     return v;
   }
 
   /** A tensor of the run as ACT integers (integer mode): the fixed op's own output, or converted once. */
   private actOf(t: string, x: Ctx): Int32Array {
     let v = x.ienv.get(t);
-    if (!v) x.ienv.set(t, (v = this.toAct(this.val(t, x))));
+    if (!v) x.ienv.set(t, (v = x.norms.has(t) ? this.normNow(t, x) : this.toAct(this.val(t, x))));
     return v;
+  }
+
+  /**
+   * Integer mode: an RMSNorm whose readers are linears that take its input and make it in their
+   * kernel call (encodeGemmsFix's `norm`) is not run at its turn; this runs it when something else
+   * asks for its output after all.
+   */
+  private normNow(t: string, x: Ctx): Int32Array {
+    const op = x.norms.get(t);
+    if (!op) throw new EmulatorError(`tensor ${t} was read before it was made`);
+    x.norms.delete(t);
+    const T = x.T;
+    const D = this.graph.config.hiddenSize;
+    const y = this.fxk ? this.fxk.rmsNorm(this.actOf(op.inputs[0], x), T, D, this.fxNormOf(op), this.act, this.take(T * D, x)) : fxRmsNorm(this.actOf(op.inputs[0], x), T, D, this.fxNormOf(op), this.act);
+    x.ienv.set(t, y);
+    return y;
+  }
+
+  /**
+   * Whether RMSNorm `op` can wait for the linear that reads its output first: every reader is a
+   * linear, and the first one's kernel call will take the norm's input (its format encoded in the
+   * module, on the integer datapath, the norm within the kernel's range); nothing traced.
+   */
+  private normDefers(op: Op, x: Ctx): boolean {
+    const g = this.kernels.gemm;
+    if (this.graph.config.norm !== 'rms' || x.hw || x.trace || !this.fxk || !g?.encodeGemmsFix || !g.encodeGemmCovers) return false;
+    const readers = this.graph.ops.filter((o) => o.inputs.includes(op.output));
+    if (readers.length === 0 || readers.some((o) => o.type !== 'linear' || o.inputs[0] !== op.output)) return false;
+    if (this.blockInputTensor.includes(op.output) || op.output === this.graph.ops[this.graph.ops.length - 1].output) return false;
+    const first = readers[0];
+    const px = this.point(first, 'x');
+    const pw = this.point(first, 'w');
+    if (!px || !pw) return false;
+    const fx = x.fmt(px.id);
+    const K = this.tensor(first.weight!).shape[1];
+    const D = this.graph.config.hiddenSize;
+    if (K !== D || integerBlocker(fx, x.fmt(pw.id), K) !== null || !g.encodeGemmCovers(fx) || x.shared.has(encodingKey(op.output, fx, 1))) return false;
+    return rmsNormKernelArgs(x.T * D, x.T, D, this.fxNormOf(op), this.act) !== null;
   }
 
   /** Integer mode, GEMM ops: keep the ACT output, report the op's ACT inputs and output to the hardware trace. */
@@ -505,7 +547,7 @@ export class Forward {
     const fmt = (p: string): FormatSpec => (spec.mode === 'fp32' ? FP32 : (spec.formats.get(p) ?? FP32));
     const env = new Map<string, Float32Array>();
     const res: RunResult = { logits: new Float32Array(0), blockInputs: new Array(L + 1).fill(undefined), acts: new Map(), weights: new Map(), fallback: new Set() };
-    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), pre: new Map(), held: [], tmp: [], itmp: [], trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
+    const ctx: Ctx = { T, spec, fmt, env, ienv: new Map(), res, shared: new Map(), pre: new Map(), norms: new Map(), held: [], tmp: [], itmp: [], trace: opts.trace, hw: spec.mode === 'integer' ? opts.hw : undefined };
     let first = 0;
     if (opts.from) {
       if (opts.from.input.length !== T * c.hiddenSize) throw new EmulatorError('cached block input has the wrong size');
@@ -666,8 +708,10 @@ export class Forward {
     const fw = x.fmt(pw.id);
     const intMode = x.spec.mode === 'integer';
     const onInt = intMode && integerBlocker(fx, fw, K) === null;
+    // a deferred RMSNorm (normDefers): its input and parameters go to the kernel call, which makes it
+    const dn = onInt ? x.norms.get(op.inputs[0]) : undefined;
     // the integer datapath encodes the input's ACT integers; the float paths read its float32 values
-    const xin = onInt ? this.actOf(op.inputs[0], x) : this.val(op.inputs[0], x);
+    const xin = dn ? this.actOf(dn.inputs[0], x) : onInt ? this.actOf(op.inputs[0], x) : this.val(op.inputs[0], x);
     if (xin.length !== T * K) throw new EmulatorError(`${op.id}: input has ${xin.length / T} features, weight ${op.weight} expects ${K}`);
     let y: Float32Array | undefined; // integer datapath: made only when traced (val makes the view when read)
     let yi: Int32Array | undefined; // integer mode: y = fix(f32(S)) as ACT integers (y: their values)
@@ -692,7 +736,8 @@ export class Forward {
         const group = this.linearGroup(op, fx, K, x);
         const acc = (r: EncodeStats): PointAcc => ({ sig: r.sig, err: r.err, saturated: r.counts.saturated, underflow: r.counts.underflow, nanBlocks: r.counts.nanBlocks, elements: xin.length });
         const glu = g.encodeGluFix ? this.gluAfter(op, group.map((m) => m.op), x) : null;
-        const r = glu && g.encodeGluFix!(xin as Int32Array, T, K, fx, b, group[0].w, { b: 'NK', cacheB: true }, this.act, glu.upFirst, this.take(glu.n, x));
+        const norm = dn ? this.fxNormOf(dn) : undefined;
+        const r = glu && g.encodeGluFix!(xin as Int32Array, T, K, fx, b, group[0].w, { b: 'NK', cacheB: true }, this.act, glu.upFirst, this.take(glu.n, x), norm);
         if (glu && r) {
           // SiLU(gate)·up made with them: the activation and the product ops take it from x.pre
           x.pre.set(group[0].op.id, { acc: acc(r) });
@@ -704,7 +749,7 @@ export class Forward {
           // a residual add right after (o, down): made in the same call, the GEMM's output not coming out
           const add = group.length === 0 ? this.addAfter(op, x) : null;
           const residual = add ? this.actOf(add.residual, x) : undefined;
-          const rs = g.encodeGemmsFix(xin as Int32Array, T, K, fx, [{ w: b, values, into: this.take(T * N, x), residual }, ...group.map((m) => ({ w: m.w, values: m.values, into: this.take(T * m.N, x) }))], { b: 'NK', cacheB: true }, this.act);
+          const rs = g.encodeGemmsFix(xin as Int32Array, T, K, fx, [{ w: b, values, into: this.take(T * N, x), residual }, ...group.map((m) => ({ w: m.w, values: m.values, into: this.take(T * m.N, x) }))], { b: 'NK', cacheB: true }, this.act, norm);
           if (rs) {
             group.forEach((m, i) => x.pre.set(m.op.id, { ...rs.outs[i + 1], acc: acc(rs) }));
             accInto(x.res.acts, px.id, acc(rs));
@@ -715,7 +760,7 @@ export class Forward {
         }
       }
       if (!done) {
-        const a = this.actEncoded(px.id, op.inputs[0], fx, xin, [T, K], 1, x);
+        const a = this.actEncoded(px.id, op.inputs[0], fx, dn ? this.actOf(op.inputs[0], x) : xin, [T, K], 1, x);
         x.hw?.operand?.(px, 0, a);
         x.hw?.operand?.(pw, 0, b);
         ({ values: y, ints: yi } = this.intGemmFix(a, b, 'NK', true, values, this.take(T * N, x), undefined, shared));
@@ -1111,6 +1156,8 @@ interface Ctx {
   shared: Map<string, unknown>;
   /** Integer mode without a hardware trace: the shared encodings, given back to the pool at the end of the run. */
   held: Encoded[];
+  /** Integer mode: RMSNorms not yet run, by output tensor (normDefers; made by the next linear's kernel call, or normNow). */
+  norms: Map<string, Op>;
   /**
    * Integer mode: op outputs computed with an earlier linear that read the same input (encodeGemmsFix),
    * with that input's statistics (a linear's), with a gated MLP's gate (encodeGluFix: up, SiLU and

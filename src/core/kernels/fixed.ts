@@ -55,6 +55,14 @@ export interface FixedKernel {
 
 const MAX_KERNEL_D = 2 ** 20; // the twin's limit; the kernel sums Σx² in 128 bits
 
+/** fxRmsNormK's arguments besides the arrays, or null where the kernel does not take the case (the twin does). */
+export function rmsNormKernelArgs(n: number, T: number, D: number, p: FxNormParams, act: ActFormat): { DE: bigint; h: number; s2: number } | null {
+  const s2 = NORM_U_F + p.wf - act.f;
+  const DE = BigInt(D) * BigInt(p.eps);
+  const ok = Number.isInteger(T) && T >= 0 && Number.isInteger(D) && D >= 1 && D <= MAX_KERNEL_D && n === T * D && p.w.length === D && s2 >= 0 && DE < 2n ** 63n;
+  return ok ? { DE, h: normH(D), s2 } : null;
+}
+
 export class FixedOps implements FixedKernel {
   constructor(
     private readonly e: FixedExports,
@@ -143,12 +151,10 @@ export class FixedOps implements FixedKernel {
 
   rmsNorm(x: Int32Array, T: number, D: number, p: FxNormParams, act: ActFormat, out?: Int32Array): Int32Array {
     checkAct(act);
-    const s2 = NORM_U_F + p.wf - act.f;
-    const DE = BigInt(D) * BigInt(p.eps);
-    const ok = Number.isInteger(T) && T >= 0 && Number.isInteger(D) && D >= 1 && D <= MAX_KERNEL_D && x.length === T * D && p.w.length === D && s2 >= 0 && DE < 2n ** 63n;
-    if (!ok) return fxRmsNorm(x, T, D, p, act); // the twin computes it or throws its error
+    const k = rmsNormKernelArgs(x.length, T, D, p, act);
+    if (!k) return fxRmsNorm(x, T, D, p, act); // the twin computes it or throws its error
     const [px, pw, dst] = this.load([x, p.w], [x.length * 4]);
-    this.e.fxRmsNormK(px, T, D, pw, DE, normH(D), s2, actMax(act), dst);
+    this.e.fxRmsNormK(px, T, D, pw, k.DE, k.h, k.s2, actMax(act), dst);
     return this.result(dst, x.length, out);
   }
 

@@ -23,9 +23,9 @@
 import { encode, type Encoded } from '../formats/codec';
 import { floorLog2 } from '../formats/float32';
 import { blockExp, blockGemm, gemmProblem, type GemmOperand, type GemmOptions } from '../datapath/gemm';
-import { FixedOps, type FixedExports, type FixedKernel } from './fixed';
+import { FixedOps, rmsNormKernelArgs, type FixedExports, type FixedKernel } from './fixed';
 import { actMax, fixInt, type ActFormat } from '../datapath/act';
-import { checkAct } from '../datapath/fixed';
+import { checkAct, type FxNormParams } from '../datapath/fixed';
 import { CDF_N, exp2Table, sigmoidTable } from '../datapath/fixedTables';
 import { makeLayout } from '../formats/layout';
 import { isBlockSpec, type BlockSpec, type FormatSpec } from '../formats/spec';
@@ -152,16 +152,18 @@ export interface GemmKernel {
   /**
    * encodeGemmFix for several GEMMs that read the same activation (q/k/v, gate/up): x encoded once,
    * then gemmFix(that, w, opts, act, values, into) for each, in order — bit for bit those calls. opts:
-   * b and cacheB only. null as encodeGemmFix.
+   * b and cacheB only. With `norm`, x is an RMSNorm's input and the encoded activation its output
+   * (fixed.rmsNorm(x, M, K, norm, act), made in the module; null where FixedOps would take the twin).
+   * null as encodeGemmFix.
    */
-  encodeGemmsFix?(x: Int32Array, M: number, K: number, spec: FormatSpec, gemms: readonly EncodedGemm[], opts: GemmKernelOptions, act: ActFormat): EncodeGemmsFix | null;
+  encodeGemmsFix?(x: Int32Array, M: number, K: number, spec: FormatSpec, gemms: readonly EncodedGemm[], opts: GemmKernelOptions, act: ActFormat, norm?: FxNormParams): EncodeGemmsFix | null;
   /**
    * A gated MLP's first half in one call: x encoded once (as encodeGemmsFix), gemmFix with the gate
    * and the up weights, then SiLU(gate) and its product with up in ACT (fixed.activation('silu') and
    * fixed.mul, with up first when upFirst) — bit for bit those calls, and neither GEMM's output
    * leaves the module. null as encodeGemmFix.
    */
-  encodeGluFix?(x: Int32Array, M: number, K: number, spec: FormatSpec, gate: Encoded, up: Encoded, opts: GemmKernelOptions, act: ActFormat, upFirst: boolean, into?: Int32Array): EncodeGluFix | null;
+  encodeGluFix?(x: Int32Array, M: number, K: number, spec: FormatSpec, gate: Encoded, up: Encoded, opts: GemmKernelOptions, act: ActFormat, upFirst: boolean, into?: Int32Array, norm?: FxNormParams): EncodeGluFix | null;
   /**
    * The fixed-point ops around the GEMM (src/core/kernels/fixed.ts), in the same module. Calling
    * one supersedes a plan from prepare().
@@ -970,9 +972,9 @@ class Kernel implements GemmKernel {
     return r && { ...r.outs[0], sig: r.sig, err: r.err, counts: r.counts };
   }
 
-  encodeGemmsFix(x: Int32Array, M: number, K: number, spec: FormatSpec, gemms: readonly EncodedGemm[], opts: GemmKernelOptions, act: ActFormat): EncodeGemmsFix | null {
+  encodeGemmsFix(x: Int32Array, M: number, K: number, spec: FormatSpec, gemms: readonly EncodedGemm[], opts: GemmKernelOptions, act: ActFormat, norm?: FxNormParams): EncodeGemmsFix | null {
     if (opts.path !== undefined || opts.lowerA || opts.causalC || opts.cacheA) throw new GemmKernelError('encodeGemmsFix takes b and cacheB only');
-    const got = this.encodeIn(x, M, K, spec, act, gemms.map((g) => g.w), opts);
+    const got = this.encodeIn(x, M, K, spec, act, gemms.map((g) => g.w), opts, norm);
     if (!got) return null;
     const { r, epoch } = got;
     const e = this.e;
@@ -1000,9 +1002,9 @@ class Kernel implements GemmKernel {
     return { outs, sig: r.sig, err: r.err, counts: r.counts };
   }
 
-  encodeGluFix(x: Int32Array, M: number, K: number, spec: FormatSpec, gate: Encoded, up: Encoded, opts: GemmKernelOptions, act: ActFormat, upFirst: boolean, into?: Int32Array): EncodeGluFix | null {
+  encodeGluFix(x: Int32Array, M: number, K: number, spec: FormatSpec, gate: Encoded, up: Encoded, opts: GemmKernelOptions, act: ActFormat, upFirst: boolean, into?: Int32Array, norm?: FxNormParams): EncodeGluFix | null {
     if (opts.path !== undefined || opts.lowerA || opts.causalC || opts.cacheA) throw new GemmKernelError('encodeGluFix takes b and cacheB only');
-    const got = this.encodeIn(x, M, K, spec, act, [gate, up], opts); // checkAct: f ≥ 5, where FixedOps runs SiLU on the kernel
+    const got = this.encodeIn(x, M, K, spec, act, [gate, up], opts, norm); // checkAct: f ≥ 5, where FixedOps runs SiLU on the kernel
     if (!got) return null;
     const { r, epoch } = got;
     const e = this.e;
@@ -1045,9 +1047,11 @@ class Kernel implements GemmKernel {
   }
 
   /** The start of encodeGemm(s)Fix: checks, reset, memory reserved, x copied in and encoded there; null when not covered. */
-  private encodeIn(x: Int32Array, M: number, K: number, spec: FormatSpec, act: ActFormat, ws: readonly Encoded[], opts: GemmKernelOptions): { r: InModule; epoch: number } | null {
+  private encodeIn(x: Int32Array, M: number, K: number, spec: FormatSpec, act: ActFormat, ws: readonly Encoded[], opts: GemmKernelOptions, norm?: FxNormParams): { r: InModule; epoch: number } | null {
     checkAct(act);
     if (!(Number.isInteger(M) && M >= 1 && Number.isInteger(K) && K >= 1) || !(x instanceof Int32Array) || x.length !== M * K || !this.encodeGemmCovers(spec)) return null;
+    const nk = norm ? rmsNormKernelArgs(x.length, M, K, norm, act) : null;
+    if (norm && !nk) return null;
     const e = this.e;
     e.reset();
     const epoch = ++this.epoch;
@@ -1059,8 +1063,16 @@ class Kernel implements GemmKernel {
     for (const w of ws) bytes += numel * 4 + w.mantissas.length * 4 + (M + 8) * ((opts.b === 'KN' ? w.layout.shape[1] : w.layout.shape[0]) + 8) * 12;
     this.alloc(bytes);
     e.reset();
-    const px = this.alloc(numel * 4);
+    let px = this.alloc(numel * 4);
     new Int32Array(e.memory.buffer, px, numel).set(x);
+    if (norm && nk) {
+      // x is the norm's input: RMSNorm here, as FixedOps.rmsNorm computes it
+      const pw = this.alloc(K * 4);
+      const py = this.alloc(numel * 4);
+      new Int32Array(e.memory.buffer, pw, K).set(norm.w);
+      e.fxRmsNormK(px, M, K, pw, nk.DE, nk.h, nk.s2, actMax(act), py);
+      px = py;
+    }
     return { r: this.encodeAt(px, M, K, act.f, spec as BlockSpec), epoch };
   }
 

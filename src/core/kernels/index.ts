@@ -10,7 +10,7 @@ export { loadQuantKernels } from './quantize';
 
 export type { AttentionFormats, AttentionHead, AttentionLayer, EncodedGemm, EncodeGemmFix, EncodeGemmsFix, EncodeGluFix, EncodeStats, GemmFlavor, GemmKernel, GemmKernelOptions, GemmPath, GemmPlan, GemmPlanInfo, SoftmaxGemmFix } from './gemm';
 export { GemmKernelError, loadGemmKernel } from './gemm';
-export type { FixedKernel } from './fixed';
+export { rmsNormKernelArgs, type FixedKernel } from './fixed';
 
 export type { F32GemmKernel } from './f32gemm';
 export type { FloatKernel } from './float';

@@ -6,7 +6,7 @@
 // one encoding (encodeGemmsFix), and inputs large enough that the sums leave the exact-integer shortcut.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encode, quantize, toSpec } from '../formats/index';
-import { blockGemm, fixInt, fxActivation, fxAdd, fxMul, type ActFormat } from '../datapath/index';
+import { blockGemm, fixInt, fxActivation, fxAdd, fxMul, fxNormParams, fxRmsNorm, type ActFormat } from '../datapath/index';
 import { DEFAULT_ACT } from '../datapath/index';
 import { loadGemmKernel, type GemmKernel } from './gemm';
 import { kernelBytes } from '../../../tools/testing/kernels';
@@ -154,6 +154,27 @@ describe('encodeGemmFix = encode the ACT input, block GEMM, fix', () => {
     }
     const w0 = encode('mxint8', new Float32Array(8 * 32), [8, 32], 1);
     expect(KERNELS.relaxed.encodeGluFix!(new Int32Array(4 * 32), 4, 32, toSpec('nvfp4'), w0, w0, { b: 'NK' }, act, false)).toBeNull();
+  });
+
+  it('encodeGemmsFix and encodeGluFix with a norm: RMSNorm of the input made in the module first, as fxRmsNorm', () => {
+    const rnd = makeRng(31337);
+    const [M, K, N] = [21, 96, 40];
+    const xi = input(M, K, rnd, 6);
+    const p = fxNormParams(Float32Array.from({ length: K }, () => 0.5 + rnd()), undefined, 1e-5, act);
+    const ni = fxRmsNorm(xi, M, K, p, act);
+    const nv = Float32Array.from(ni, (v) => v * 2 ** -act.f);
+    const a = encode('mxint8', nv, [M, K], 1);
+    const stats = measure(nv, quantize('mxint8', nv, [M, K], 1), a.counts);
+    const [w1, w2] = [0, 1].map(() => encode('mxint8', weight(N, K, rnd), [N, K], 1));
+    const [y1, y2] = [w1, w2].map((w) => Int32Array.from(blockGemm(a, w, { b: 'NK' }), (v) => fixInt(v, act)));
+    for (const fl of FLAVORS) {
+      const got = KERNELS[fl].encodeGemmsFix!(xi, M, K, toSpec('mxint8'), [{ w: w1 }, { w: w2, values: false }], { b: 'NK', cacheB: true }, act, p)!;
+      expect(Array.from(got.outs[0].ints), fl).toEqual(Array.from(y1));
+      expect(Array.from(got.outs[1].ints), fl).toEqual(Array.from(y2));
+      expect([got.sig, got.err], fl).toEqual([stats.sig, stats.err]);
+      const glu = KERNELS[fl].encodeGluFix!(xi, M, K, toSpec('mxint8'), w1, w2, { b: 'NK' }, act, false, undefined, p)!;
+      expect(Array.from(glu.ints), fl).toEqual(Array.from(fxMul(fxActivation('silu', y1, act), y2, act)));
+    }
   });
 
   it('returns null for what it does not cover, and throws on options it does not take', () => {
