@@ -747,9 +747,15 @@ class Kernel implements GemmKernel {
   private fixPlan(pl: Plan, act: ActFormat, values: boolean, into?: Int32Array): { values?: Float32Array; ints: Int32Array } {
     const { M, N } = pl.info;
     if (!direct(pl)) {
+      // patched outputs, fixed here as fixed.fix does (fixInt per element, the values in place) but
+      // without resetting the module: a call's later plans (plansOn) still live in its memory
       const y = this.run(pl);
       const ints = into && into.length === y.length ? into : new Int32Array(y.length);
-      this.fixed.fix(y, ints, act);
+      const u = 2 ** -act.f;
+      for (let i = 0; i < y.length; i++) {
+        ints[i] = fixInt(y[i], act);
+        y[i] = ints[i] * u;
+      }
       return values ? { values: y, ints } : { ints };
     }
     const n = M * N;
@@ -979,17 +985,12 @@ class Kernel implements GemmKernel {
     const { r, epoch } = got;
     const e = this.e;
     const alloc = (bytes: number) => this.alloc(bytes);
-    // A's statistics and segmentations once for all the GEMMs (per K block length, which each weight's format fixes)
-    let sa: OpStats | undefined;
-    const outs = gemms.map(({ w, values, into, residual }) => {
-      const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded; // a view made now (an earlier one detaches if memory grew)
-      const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
-      if (!sa || sa.block !== p.block) sa = Object.assign(opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats), { packedAt: new Map() });
-      const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
-      const pl = this.planFor(p, sa, sb, opts, epoch);
+    const plans = this.plansOn(r, M, K, gemms.map((g) => g.w), opts, epoch);
+    const outs = gemms.map(({ values, into, residual }, i) => {
+      const pl = plans[i];
       if (!residual) return this.fixPlan(pl, act, values ?? true, into);
       // the residual add after the GEMM (FixedOps.add: sat(a + b), the same either way round)
-      const n = p.M * p.N;
+      const n = pl.info.M * pl.info.N;
       if (residual.length !== n) throw new GemmKernelError(`encodeGemmsFix: the residual has ${residual.length} elements, the GEMM's output ${n}`);
       const y = this.fixAt(pl, act);
       const pr = alloc(n * 4);
@@ -1004,21 +1005,15 @@ class Kernel implements GemmKernel {
 
   encodeGluFix(x: Int32Array, M: number, K: number, spec: FormatSpec, gate: Encoded, up: Encoded, opts: GemmKernelOptions, act: ActFormat, upFirst: boolean, into?: Int32Array, norm?: FxNormParams): EncodeGluFix | null {
     if (opts.path !== undefined || opts.lowerA || opts.causalC || opts.cacheA) throw new GemmKernelError('encodeGluFix takes b and cacheB only');
+    const width = (w: Encoded) => (opts.b === 'KN' ? w.layout?.shape[1] : w.layout?.shape[0]);
+    if (width(gate) !== width(up)) throw new GemmKernelError(`encodeGluFix: gate and up have different widths (${width(gate)} and ${width(up)})`);
     const got = this.encodeIn(x, M, K, spec, act, [gate, up], opts, norm); // checkAct: f ≥ 5, where FixedOps runs SiLU on the kernel
     if (!got) return null;
     const { r, epoch } = got;
     const e = this.e;
     const alloc = (bytes: number) => this.alloc(bytes);
-    let sa: OpStats | undefined;
-    const [pg, pu] = [gate, up].map((w) => {
-      const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded;
-      const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
-      if (!sa || sa.block !== p.block) sa = Object.assign(opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats), { packedAt: new Map() });
-      const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
-      return this.fixAt(this.planFor(p, sa, sb, opts, epoch), act);
-    });
-    const n = M * (opts.b === 'KN' ? gate.layout.shape[1] : gate.layout.shape[0]);
-    if (n !== M * (opts.b === 'KN' ? up.layout.shape[1] : up.layout.shape[0])) throw new GemmKernelError('encodeGluFix: gate and up have different widths');
+    const [pg, pu] = this.plansOn(r, M, K, [gate, up], opts, epoch).map((pl) => this.fixAt(pl, act));
+    const n = M * width(gate)!;
     // SiLU(gate) then the product with up, as FixedOps.activation and FixedOps.mul compute them
     const tab = sigmoidTable();
     const pt = alloc(tab.length * 4);
@@ -1044,6 +1039,24 @@ class Kernel implements GemmKernel {
       for (let i = 0; i < y.length; i++) iv[i] = fixInt(y[i], act);
     }
     return dI;
+  }
+
+  /**
+   * The plans of encoding r (in kernel memory, M×K) times each weight, operands packed: A's
+   * statistics, segmentations and packed tiles made once and shared (per K block length, which each
+   * weight's format fixes).
+   */
+  private plansOn(r: InModule, M: number, K: number, ws: readonly Encoded[], opts: GemmKernelOptions, epoch: number): Plan[] {
+    const e = this.e;
+    const alloc = (bytes: number) => this.alloc(bytes);
+    let sa: OpStats | undefined;
+    return ws.map((w) => {
+      const enc = { ...r.enc, mantissas: new Float64Array(e.memory.buffer, r.pm, M * K) } as Encoded; // a view made now (an earlier one detaches if memory grew)
+      const p = gemmProblem(enc, w, opts); // throws the twin's FormatErrors
+      if (!sa || sa.block !== p.block) sa = Object.assign(opStats(e, alloc, p.a, p.block, p.nBlocks, r.pm, r.stats), { packedAt: new Map() });
+      const sb = opts.cacheB ? cachedStats(e, alloc, w, p.b, p.block, p.nBlocks) : opStats(e, alloc, p.b, p.block, p.nBlocks);
+      return this.planFor(p, sa, sb, opts, epoch);
+    });
   }
 
   /** The start of encodeGemm(s)Fix: checks, reset, memory reserved, x copied in and encoded there; null when not covered. */

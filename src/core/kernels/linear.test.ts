@@ -153,7 +153,28 @@ describe('encodeGemmFix = encode the ACT input, block GEMM, fix', () => {
       }
     }
     const w0 = encode('mxint8', new Float32Array(8 * 32), [8, 32], 1);
+    expect(() => KERNELS.relaxed.encodeGluFix!(new Int32Array(4 * 32), 4, 32, toSpec('mxint8'), w0, encode('mxint8', new Float32Array(9 * 32), [9, 32], 1), { b: 'NK' }, act, false)).toThrow(/different widths \(8 and 9\)/);
     expect(KERNELS.relaxed.encodeGluFix!(new Int32Array(4 * 32), 4, 32, toSpec('nvfp4'), w0, w0, { b: 'NK' }, act, false)).toBeNull();
+  });
+
+  it('encodeGemmsFix: several GEMMs whose outputs need patching after the kernel (exact outputs), each as gemmFix alone', () => {
+    const rnd = makeRng(99);
+    const [M, K, N] = [13, 64, 24];
+    const xi = input(M, K, rnd, 3);
+    const xv = Float32Array.from(xi, (v) => v * 2 ** -act.f);
+    const xf = 'mxfp8_e5m2:block=16';
+    const a = encode(xf, xv, [M, K], 1);
+    // weights whose blocks lie 2^±40 apart: every GEMM has outputs patched after the kernel
+    const ws = [0, 1, 2].map(() => encode(xf, weight(N, K, rnd).map((v, i) => v * 2 ** ((((i >> 4) % 3) - 1) * 40)), [N, K], 1));
+    const want = ws.map((w) => Int32Array.from(blockGemm(a, w, { b: 'NK' }), (v) => fixInt(v, act)));
+    for (const fl of FLAVORS) {
+      for (const w of ws) expect(KERNELS[fl].prepare(a, w, { b: 'NK' }).info.exactOutputs, fl).toBeGreaterThan(0);
+      const got = KERNELS[fl].encodeGemmsFix!(xi, M, K, toSpec(xf), ws.map((w, i) => ({ w, values: i === 0, residual: i === 2 ? want[0] : undefined })), { b: 'NK', cacheB: true }, act)!;
+      expect(Array.from(got.outs[0].ints), fl).toEqual(Array.from(want[0]));
+      expect(Array.from(got.outs[0].values!), fl).toEqual(Array.from(want[0], (v) => v * 2 ** -act.f));
+      expect(Array.from(got.outs[1].ints), fl).toEqual(Array.from(want[1]));
+      expect(Array.from(got.outs[2].ints), fl).toEqual(Array.from(fxAdd(want[2], want[0], act)));
+    }
   });
 
   it('encodeGemmsFix and encodeGluFix with a norm: RMSNorm of the input made in the module first, as fxRmsNorm', () => {
